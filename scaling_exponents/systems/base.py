@@ -1,0 +1,47 @@
+"""What a named parametrization is: a constraint system + the choices its paper makes + a citation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from ..theory.table import ExponentTable, Source
+
+
+@dataclass(frozen=True)
+class Option:
+    """A paper-specific option of ``derive`` (e.g. ``alpha`` for the depth family, ``layers`` for Everett)."""
+
+    name: str
+    help: str
+    default: object = None
+    parse: Callable = str
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """A named parametrization.
+
+    ``build(optimizer, alignment, **options)`` derives its :class:`ExponentTable` from the paper's
+    constraint system; ``optimizers``/``alignments`` list what the paper covers (the first is the default).
+    """
+
+    name: str
+    title: str
+    source: Source
+    build: Callable[..., ExponentTable]
+    optimizers: tuple[str, ...] = ("",)
+    alignments: tuple[str, ...] = ("",)
+    aliases: tuple[str, ...] = ()
+    options: tuple[Option, ...] = ()
+    summary: str = ""
+    family: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def default_optimizer(self):
+        return self.optimizers[0] or None
+
+    @property
+    def default_alignment(self):
+        return self.alignments[0] or None

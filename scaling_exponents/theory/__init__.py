@@ -1,0 +1,4 @@
+"""Pure-Python theory layer: exact exponents, constraint systems, LP solving, classification, tables.
+
+Never imports torch.
+"""

@@ -1,0 +1,277 @@
+"""ExponentTable: role x quantity x dimension -> exact power, and its renderings.
+
+Each row states ``quantity ∝ dimension^power`` (Everett et al. convention with signs made explicit: the
+learning-rate power is ``-c``, the multiplier power ``-a``, the init-std power ``-b``).  Renderers give a
+practitioner's text table, Markdown, LaTeX, CSV and one JSON object; with concrete sizes
+(``sizes={"width": (4096, 256)}``) every row also gets its numeric factor.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+
+import sympy
+
+from ..errors import UserError
+from .exponents import Q, factor, fmt
+
+#: Display order of quantities and roles (others follow alphabetically).
+QUANTITY_ORDER = ["multiplier", "init_std", "lr", "weight_decay", "adam_eps", "perturbation", "damping"]
+ROLE_ORDER = [
+    "embedding", "bias", "hidden", "hidden_bias", "norm", "attention", "residual_branch", "router",
+    "expert_up", "expert_down", "shared_expert", "readout", "global",
+]
+SYMBOL = {"width": "n", "depth": "L", "experts": "E", "topk": "k", "head_dim": "d", "fan_in": "fan_in",
+          "fan_out": "fan_out", "rank": "r", "tokens": "D", "batch": "B"}
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a table comes from: bib key (papers/references.bib), arXiv id, and the table/section."""
+
+    key: str
+    arxiv: str | None = None
+    where: str = ""
+
+    def cite(self) -> str:
+        return f"{self.key}" + (f", arXiv {self.arxiv}" if self.arxiv else "") + (f", {self.where}" if self.where else "")
+
+
+@dataclass(frozen=True)
+class Row:
+    role: str
+    quantity: str
+    dimension: str
+    power: sympy.Rational
+    note: str = ""
+
+    def key(self):
+        return (self.role, self.quantity, self.dimension)
+
+
+def _order(seq, item):
+    return (seq.index(item), item) if item in seq else (len(seq), item)
+
+
+@dataclass
+class ExponentTable:
+    """The derived exponent table of one parametrization under one optimizer/alignment choice."""
+
+    parametrization: str
+    optimizer: str | None
+    alignment: str | None
+    source: Source
+    rows: list[Row]
+    title: str = ""
+    variant: dict = field(default_factory=dict)
+    derived: dict = field(default_factory=dict)  # e.g. {"r": {...}, "regime": "..."}
+    notes: list[str] = field(default_factory=list)
+    convention: str = ""
+    solution: object = None  # theory.solve.Solution (not serialised)
+    system: object = None  # theory.system.ConstraintSystem (not serialised)
+
+    def __post_init__(self):
+        self.rows = sorted(
+            [Row(r.role, r.quantity, r.dimension, Q(r.power), r.note) for r in self.rows],
+            key=lambda r: (_order(ROLE_ORDER, r.role), _order(QUANTITY_ORDER, r.quantity), r.dimension),
+        )
+        seen = set()
+        for r in self.rows:
+            if r.key() in seen:
+                raise ValueError(f"duplicate row {r.key()} in table {self.parametrization}")
+            seen.add(r.key())
+
+    # -- access ---------------------------------------------------------------------------------
+    def power(self, role, quantity, dimension="width") -> sympy.Rational:
+        """The exact power of ``quantity`` for ``role`` along ``dimension`` (0 when the table has no row)."""
+        for r in self.rows:
+            if r.key() == (role, quantity, dimension):
+                return r.power
+        return sympy.Integer(0)
+
+    @property
+    def roles(self):
+        return sorted({r.role for r in self.rows}, key=lambda x: _order(ROLE_ORDER, x))
+
+    @property
+    def quantities(self):
+        return sorted({r.quantity for r in self.rows}, key=lambda x: _order(QUANTITY_ORDER, x))
+
+    @property
+    def dimensions(self):
+        return sorted({r.dimension for r in self.rows}, key=lambda x: (x != "width", x != "depth", x))
+
+    def factors(self, sizes: dict) -> dict:
+        """Numeric factor of every row given ``sizes = {dimension: (size, base_size)}``."""
+        out = {}
+        for r in self.rows:
+            if r.dimension in sizes:
+                out[r.key()] = factor(r.power, *sizes[r.dimension])
+        return out
+
+    def combined_factor(self, role, quantity, sizes: dict) -> float:
+        """Product over dimensions of ``(size/base)^power`` for one (role, quantity)."""
+        f = 1.0
+        for r in self.rows:
+            if (r.role, r.quantity) == (role, quantity) and r.dimension in sizes:
+                f *= factor(r.power, *sizes[r.dimension])
+        return f
+
+    # -- rendering ------------------------------------------------------------------------------
+    def heading(self) -> str:
+        opt = f"{self.optimizer}" if self.optimizer else ""
+        al = f", {self.alignment} alignment" if self.alignment else ""
+        var = "".join(f", {k}={v}" for k, v in self.variant.items())
+        inner = f"{opt}{al}{var}".strip(", ")
+        return f"{self.title or self.parametrization}" + (f" ({inner})" if inner else "")
+
+    def _cell(self, role, quantity, sizes=None) -> str:
+        parts = []
+        for r in self.rows:
+            if (r.role, r.quantity) != (role, quantity):
+                continue
+            if r.power != 0:
+                p = fmt(r.power)
+                sym = SYMBOL.get(r.dimension, r.dimension)
+                parts.append(sym if p == "1" else f"{sym}^({p})" if "/" in p else f"{sym}^{p}")
+        if not any((r.role, r.quantity) == (role, quantity) for r in self.rows):
+            return "-"
+        text = " · ".join(parts) if parts else "1"
+        if sizes:
+            text += f"  (x{self.combined_factor(role, quantity, sizes):.6g})"
+        return text
+
+    def _grid(self, sizes=None):
+        header = ["role"] + self.quantities
+        body = [[role] + [self._cell(role, q, sizes) for q in self.quantities] for role in self.roles]
+        return header, body
+
+    def _derived_lines(self):
+        lines = []
+        for k, v in self.derived.items():
+            if isinstance(v, dict):
+                lines.append(f"{k}: " + ", ".join(f"{kk} = {fmt(vv) if _is_num(vv) else vv}" for kk, vv in v.items()))
+            else:
+                lines.append(f"{k}: {fmt(v) if _is_num(v) else v}")
+        return lines
+
+    def to_text(self, sizes=None) -> str:
+        header, body = self._grid(sizes)
+        widths = [max(len(str(x)) for x in col) for col in zip(header, *body)]
+        line = lambda cells: "  ".join(str(c).ljust(w) for c, w in zip(cells, widths)).rstrip()
+        dims = ", ".join(f"{SYMBOL.get(d, d)} = {d}" for d in self.dimensions)
+        out = [self.heading(), f"source: {self.source.cite()}"]
+        if self.convention:
+            out.append(f"convention: {self.convention}")
+        out.append(f"each cell: the factor a quantity scales by ({dims}); 1 = constant")
+        if sizes:
+            out.append("concrete factors: " + ", ".join(f"{d} {s} vs base {b}" for d, (s, b) in sizes.items()))
+        out += ["", line(header), line(["-" * w for w in widths])] + [line(r) for r in body]
+        derived = self._derived_lines()
+        if derived:
+            out += [""] + derived
+        if self.notes:
+            out += [""] + [f"note: {n}" for n in self.notes]
+        return "\n".join(out)
+
+    def to_markdown(self, sizes=None) -> str:
+        header, body = self._grid(sizes)
+        md = lambda cells: "| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |"
+        out = [f"**{self.heading()}**, source: {self.source.cite()}", ""]
+        out += [md(header), md(["---"] * len(header))] + [md(r) for r in body]
+        derived = self._derived_lines()
+        if derived:
+            out += [""] + [f"- {d}" for d in derived]
+        if self.notes:
+            out += [""] + [f"- note: {n}" for n in self.notes]
+        return "\n".join(out)
+
+    def to_latex(self, sizes=None) -> str:
+        def tex(role, q):
+            cell = self._cell(role, q)
+            if cell in ("-", "1"):
+                return cell if cell == "-" else "$1$"
+            return "$" + " \\cdot ".join(
+                p.replace("^(", "^{").replace(")", "}") if "^(" in p else p.replace("^", "^{") + "}" if "^" in p else p
+                for p in cell.split(" · ")
+            ).replace("fan_in", r"\mathrm{fan\_in}").replace("fan_out", r"\mathrm{fan\_out}") + "$"
+
+        qs = self.quantities
+        esc = lambda s: s.replace("_", r"\_")
+        out = [r"\begin{tabular}{l" + "c" * len(qs) + "}", r"\toprule",
+               " & ".join(["role"] + [esc(q) for q in qs]) + r" \\", r"\midrule"]
+        out += [" & ".join([esc(role)] + [tex(role, q) for q in qs]) + r" \\" for role in self.roles]
+        out += [r"\bottomrule", r"\end{tabular}", f"% {esc(self.heading())}; source: {esc(self.source.cite())}"]
+        return "\n".join(out)
+
+    def to_records(self, sizes=None) -> list[dict]:
+        facs = self.factors(sizes) if sizes else {}
+        recs = []
+        for r in self.rows:
+            rec = {"role": r.role, "quantity": r.quantity, "dimension": r.dimension, "power": fmt(r.power)}
+            if r.key() in facs:
+                rec["factor"] = facs[r.key()]
+            if r.note:
+                rec["note"] = r.note
+            recs.append(rec)
+        return recs
+
+    def to_csv(self, sizes=None) -> str:
+        buf = io.StringIO()
+        cols = ["parametrization", "optimizer", "alignment", "role", "quantity", "dimension", "power"]
+        if sizes:
+            cols.append("factor")
+        w = csv.DictWriter(buf, fieldnames=cols, extrasaction="ignore", lineterminator="\n")
+        w.writeheader()
+        for rec in self.to_records(sizes):
+            w.writerow({"parametrization": self.parametrization, "optimizer": self.optimizer or "",
+                        "alignment": self.alignment or "", **rec})
+        return buf.getvalue()
+
+    def to_dict(self, sizes=None) -> dict:
+        sol = self.solution
+        d = {
+            "parametrization": self.parametrization,
+            "title": self.title,
+            "optimizer": self.optimizer,
+            "alignment": self.alignment,
+            "variant": {k: (fmt(v) if _is_num(v) else v) for k, v in self.variant.items()},
+            "source": {"key": self.source.key, "arxiv": self.source.arxiv, "where": self.source.where},
+            "convention": self.convention,
+            "rows": self.to_records(sizes),
+            "derived": _jsonable(self.derived),
+            "notes": list(self.notes),
+        }
+        if sol is not None:
+            d["solver"] = {"status": sol.status, "certified": sol.certified, "unique": sol.unique,
+                           "objective": fmt(sol.objective) if sol.objective is not None else None}
+        if sizes:
+            d["sizes"] = {k: {"size": s, "base": b} for k, (s, b) in sizes.items()}
+        return d
+
+    def to_json(self, sizes=None) -> str:
+        return json.dumps(self.to_dict(sizes), indent=2, ensure_ascii=False)
+
+    def render(self, fmt_name: str = "text", sizes=None) -> str:
+        renderers = {"text": self.to_text, "markdown": self.to_markdown, "latex": self.to_latex,
+                     "csv": self.to_csv, "json": self.to_json}
+        if fmt_name not in renderers:
+            raise UserError(f"unknown format {fmt_name!r}; choose one of {', '.join(renderers)}")
+        return renderers[fmt_name](sizes=sizes)
+
+
+def _is_num(v) -> bool:
+    return isinstance(v, (int, sympy.Rational)) and not isinstance(v, bool)
+
+
+def _jsonable(v):
+    if isinstance(v, dict):
+        return {k: _jsonable(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_jsonable(x) for x in v]
+    if _is_num(v):
+        return fmt(v)
+    return v
