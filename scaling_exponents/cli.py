@@ -136,6 +136,33 @@ def cmd_solve(args) -> int:
     return 0
 
 
+#: Subcommands implemented outside this file: (name, module, help).  Each module defines
+#: ``add_arguments(parser)`` and ``run(args) -> int``; it is imported only when its command runs
+#: (or when ``--help`` is built), so ``derive`` never imports torch.
+PLUGINS = [
+    ("catalog", "scaling_exponents.literature.catalog", "generate catalog/ (README, one page per parametrization "
+     "and paper, CSV/JSON exports); --check compares with the committed one"),
+    ("verify", "scaling_exponents.torch.verify", "measure exponents on PyTorch MLP/GPT width (and depth) sweeps and "
+     "compare with the derived ones (needs the [torch] extra)"),
+    ("transfer", "scaling_exponents.torch.transfer", "learning-rate transfer sweeps: optimal LR per width/depth, "
+     "its drift, SP vs muP (needs the [torch] extra)"),
+]
+
+
+def _plugin(module: str):
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as e:
+        if e.name and e.name.split(".")[0] == "torch":
+            raise UserError("this command needs PyTorch: pip install 'torch==2.13.0' (CPU) or the build for your "
+                            "GPU, then pip install -e '.[torch]'") from None
+        if e.name == module:
+            raise UserError(f"{module} is not part of this installation yet") from None
+        raise
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m scaling_exponents",
@@ -181,11 +208,32 @@ def build_parser() -> argparse.ArgumentParser:
                    help="full | no | per-layer 'alpha,omega,u;alpha,omega,u;...' (one triple per layer)")
     s.add_argument("--format", "-f", choices=("text", "markdown", "latex", "csv", "json"), default="text")
     s.add_argument("--show-system", action="store_true")
+
+    for name, module, help_ in PLUGINS:
+        sub.add_parser(name, help=help_, description=help_)  # parsed by the plugin itself, see main()
     return p
 
 
 def main(argv=None) -> int:
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if argv and argv[0] in {name for name, _, _ in PLUGINS}:
+            module = _plugin(dict((n, m) for n, m, _ in PLUGINS)[argv[0]])
+            sp = argparse.ArgumentParser(prog=f"python -m scaling_exponents {argv[0]}",
+                                         description=dict((n, h) for n, _, h in PLUGINS)[argv[0]],
+                                         formatter_class=argparse.RawDescriptionHelpFormatter)
+            module.add_arguments(sp)
+            return int(module.run(sp.parse_args(argv[1:])) or 0)
+    except UserError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except SolverError as e:
+        print(f"solver error: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted (finished results are kept; rerun the same command to resume)", file=sys.stderr)
+        return 130
     args, extra = parser.parse_known_args(argv)
     try:
         if args.command is None:
