@@ -10,10 +10,12 @@ layer ``W^1`` and ``a[L]`` the readout ``W^{L+1}``.
   per-layer ``r_l`` drops the min over l (TP4 Prop. 5.3).  ``Delta x^L_t = Theta(n^{-r})``.
 * stable iff (TP4 Thm. 3.3): ``a_1+b_1 = 0``; ``a_l+b_l = 1/2`` for ``2 <= l <= L``;
   ``a_{L+1}+b_{L+1} >= 1/2``; ``r >= 0``; ``2a_{L+1}+c >= 1``; ``a_{L+1}+b_{L+1}+r >= 1``.
-* a stable parametrization is nontrivial iff ``a_{L+1}+b_{L+1}+r = 1`` or ``2a_{L+1}+c = 1`` (TP4 Sec. 3,
-  statement following Thm. 3.3; its theorem number is not confirmed, see papers/oracles/README.md).
-* a stable nontrivial parametrization is in the feature-learning regime iff ``r = 0`` and in the kernel
-  regime iff ``r > 0`` (TP4's Dynamical Dichotomy, Sec. 3).
+* a stable parametrization is nontrivial iff ``a_{L+1}+b_{L+1}+r = 1`` or ``2a_{L+1}+c = 1`` (TP4 Thm. 3.4;
+  the number is confirmed by TP IVb, arXiv 2308.01814, which cites it).
+* a stable nontrivial parametrization is in the feature-learning regime iff ``r = 0`` (Thm. 3.6) and in the
+  kernel regime iff ``r > 0`` (Thm. 3.8); it is always one or the other (Cor. 3.9, the Dynamical Dichotomy;
+  appendix forms Thm. H.13 / Cor. H.14, confirmed via TP IVb).  The numbers 3.6/3.8/3.9 rest on two
+  agreeing transcriptions (papers/oracles/tp4_theorems.md).
 
 This module is the closed form; ``systems/tp4.py`` encodes the same conditions as a constraint system and
 classifies with the LP, and the tests check that the two agree.
@@ -31,8 +33,8 @@ from .exponents import Q, fmt
 HALF = sympy.Rational(1, 2)
 
 TP4_THM_STABLE = "arXiv 2011.14522 Thm 3.3"
-TP4_NONTRIVIAL = "arXiv 2011.14522 Sec. 3 (nontriviality, after Thm 3.3)"
-TP4_DICHOTOMY = "arXiv 2011.14522 Sec. 3 (Dynamical Dichotomy)"
+TP4_NONTRIVIAL = "arXiv 2011.14522 Thm 3.4"
+TP4_DICHOTOMY = "arXiv 2011.14522 Thms 3.6, 3.8, Cor. 3.9 (Dynamical Dichotomy)"
 TP4_R_DEF = "arXiv 2011.14522 Def. 3.2"
 TP4_R_L = "arXiv 2011.14522 Prop. 5.3"
 
