@@ -96,3 +96,18 @@ def test_fixed_value_and_describe():
     assert sol.values["b"] == sympy.Rational(-1, 2)
     text = s.describe()
     assert "a = 1/2" in text and "a + b = 0" in text and "Eq. 1" in text
+
+
+def test_relaxation_unbounded_but_exact_problem_bounded():
+    # min(x, z) == 0 means "x = 0 or z = 0"; with |x - z| <= 1 the exact problem is bounded (x + z <= 1) while
+    # the epigraph relaxation only keeps x, z >= 0 and runs off to infinity.
+    s = ConstraintSystem("pinned-min")
+    x, z, y = s.var("x"), s.var("z"), s.var("y")
+    s.eq(s.min_of("d", [x, z]), 0)
+    s.le(x - z, 1), s.le(z - x, 1)
+    s.ge(y, -x - z)
+    s.minimize(y)
+    sol = s.solve(report=["x", "z", "y"])
+    assert sol.status == "optimal" and sol.objective == -1
+    assert any("enumeration" in n for n in sol.notes)
+    assert sol.free == {"x": (0, 1), "z": (0, 1)}

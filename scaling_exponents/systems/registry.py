@@ -13,7 +13,8 @@ from ..theory.table import ExponentTable
 from .base import ParamSpec
 
 #: Paper modules, in the order ``list`` shows them.
-MODULES = ["tp4", "tp5", "everett2024"]
+MODULES = ["tp4", "tp5", "everett2024", "depth", "umup", "moe", "sam", "spectral", "matrix_optimizers",
+           "weight_decay"]
 
 _SPECS: dict[str, ParamSpec] = {}
 _ALIASES: dict[str, str] = {}

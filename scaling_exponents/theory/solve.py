@@ -289,22 +289,28 @@ def solve(system: ConstraintSystem, report=None, certify: bool = True) -> Soluti
     (default: every non-defined, non-fixed variable)."""
     objective = system.objective if system.objective is not None else LinExpr()
     min_obj = objective if system.sense == "min" else -objective
-    items = _items(system)
+    items = all_items = _items(system)
     status, point, value, prob = _solve_items(system, items, min_obj)
 
     if status == "infeasible" or (status not in ("optimal", "unbounded") and not _feasible(system, items)):
         return Solution(system, "infeasible", conflict=_iis(system, items))
+    notes = []
+    if status == "unbounded" and system.definitions:
+        # the epigraph relaxation can be unbounded where the exact system is not (a min pinned by an equality)
+        status, point, value, prob, items = _tight_enumeration(system, items, min_obj)
+        notes.append("min/max terms resolved by enumeration (the epigraph relaxation was unbounded)")
     if status == "unbounded":
         return Solution(system, "unbounded", notes=[f"{system.sense}imize {objective} has no finite optimum"])
     if status != "optimal":
         raise SolverError(f"LP solver returned status {status!r} for system {system.name!r}")
 
-    notes = []
     lp_value = _rational(prob.prob.value) + min_obj.const
-    bad = system.violations(point)
+    bad = system.violations(point) if not notes else []
     if bad or value != lp_value:
         # the epigraph relaxation was not exact: enumerate which term attains each min/max
-        point, value, prob, items = _tight_enumeration(system, items, min_obj)
+        status, point, value, prob, items = _tight_enumeration(system, items, min_obj)
+        if status == "unbounded":
+            return Solution(system, "unbounded", notes=[f"{system.sense}imize {objective} has no finite optimum"])
         notes.append("min/max terms resolved by enumeration (the epigraph relaxation was not exact)")
         bad = system.violations(point)
     if bad:
@@ -315,10 +321,12 @@ def solve(system: ConstraintSystem, report=None, certify: bool = True) -> Soluti
     certified = certify and _certify(system, prob, min_obj, value)
     if not certified:
         notes.append("optimum computed but the exact dual certificate did not close")
+    elif notes:
+        notes.append("the dual certificate covers the winning enumerated piece; the others were compared by LP")
 
     defined = {d.name for d in system.definitions}
     names = list(report) if report is not None else [n for n in system.variables if n not in defined and n not in system.fixed]
-    ranges = _ranges(system, items, min_obj, value, names)
+    ranges = _ranges(system, all_items, min_obj, value, names)  # the whole exact face, every piece
     obj_value = value if system.sense == "min" else -value
     return Solution(system, "optimal", point, obj_value, certified, ranges, notes=notes)
 
@@ -388,12 +396,18 @@ def _choices(system):
 
 
 def _tight_enumeration(system, items, min_obj):
-    """Exact handling of min/max definitions: try every choice of attaining term, keep the best."""
+    """Exact handling of min/max definitions: try every choice of attaining term, keep the best.
+
+    With a term pinned to each definition the feasible set is a piece of the exact one, so an unbounded
+    piece proves the exact problem unbounded.  Returns (status, point, value, problem, items).
+    """
     best = None
     for extra in _choices(system):
         status, point, value, prob = _solve_items(system, items + extra, min_obj)
+        if status == "unbounded":
+            return "unbounded", None, None, None, items
         if status == "optimal" and not system.violations(point) and (best is None or value < best[1]):
             best = (point, value, prob, items + extra)
     if best is None:
         raise SolverError(f"no choice of attaining terms makes {system.name!r} feasible")
-    return best
+    return ("optimal",) + best

@@ -22,7 +22,7 @@ from .exponents import Q, factor, fmt
 QUANTITY_ORDER = ["multiplier", "init_std", "lr", "weight_decay", "adam_eps", "perturbation", "damping"]
 ROLE_ORDER = [
     "embedding", "bias", "hidden", "hidden_bias", "norm", "attention", "residual_branch", "router",
-    "expert_up", "expert_down", "shared_expert", "readout", "global",
+    "expert_up", "expert_down", "shared_expert", "final_norm", "readout", "global",
 ]
 SYMBOL = {"width": "n", "depth": "L", "experts": "E", "topk": "k", "head_dim": "d", "fan_in": "fan_in",
           "fan_out": "fan_out", "rank": "r", "tokens": "D", "batch": "B"}
@@ -130,7 +130,8 @@ class ExponentTable:
 
     def _cell(self, role, quantity, sizes=None) -> str:
         parts = []
-        for r in self.rows:
+        # width-like dimensions first, depth last: "n^-1 · L^-1", "fan_in^(-1/2) · L^(-1/2)"
+        for r in sorted(self.rows, key=lambda r: (r.dimension == "depth", r.dimension != "width", r.dimension)):
             if (r.role, r.quantity) != (role, quantity):
                 continue
             if r.power != 0:

@@ -1,0 +1,188 @@
+"""u-muP (Blake et al., arXiv 2407.17465): oracle rows and a cross-check against the `unit-scaling` package.
+
+`unit-scaling==0.3.5` (graphcore-research/unit-scaling, the authors' library) is a test dependency (dev
+extra); its optimizer rules (`unit_scaling.optim.scaled_parameters` with `lr_scale_func_adam` /
+`lr_scale_func_sgd`) and residual rule (`transformer_residual_scaling_rule`) are compared with our derived
+table at several widths and depths.
+"""
+
+import math
+
+import pytest
+import sympy
+
+from scaling_exponents.literature import oracles
+from scaling_exponents.systems.registry import derive
+
+H = sympy.Rational(1, 2)
+ORACLE = "blake2024umup"
+
+
+def check(table, rows):
+    assert rows
+    for row in rows:
+        got = table.power(row.role, row.quantity, row.dimension)
+        assert got == row.exact, (row.source, row.variant, row.role, row.quantity, row.dimension, got, row.power)
+
+
+# -- the constraint system ---------------------------------------------------------------------------
+def test_unit_init_pins_the_abc_shift():
+    t = derive("umup", "adam")
+    assert t.solution.certified and t.solution.unique
+    assert t.derived["shift t"] == {"embedding": 0, "hidden": H, "readout": 0, "bias": 0}
+    assert t.derived["alpha"] == H  # Depth-muP end of the depth family
+
+
+def test_hidden_is_mup_moved_along_its_adam_orbit():
+    # slide 38: muP (1, 1/sqrt(f), eta/f) -> u-muP (1/sqrt(f), 1, eta/sqrt(f)) with theta = sqrt(fan_in)
+    from scaling_exponents.theory.symmetry import equivalent
+
+    u, m = derive("umup", "adam"), derive("mup-table8", "adam")
+    abc = lambda t, role, dim: tuple(-t.power(role, q, dim) for q in ("multiplier", "init_std", "lr"))
+    for role, dim in (("hidden", "fan_in"), ("readout", "fan_in")):
+        assert equivalent(abc(m, role, "width"), abc(u, role, dim), "adam")
+    # the embedding LR rule is NOT a symmetry of muP (a genuine change, slide 14)
+    assert not equivalent(abc(m, "embedding", "width"), abc(u, "embedding", "fan_out"), "adam")
+
+
+# -- oracle rows -------------------------------------------------------------------------------------
+def test_umup_adam_rows():
+    rows = oracles.select(ORACLE, param="umup", optimizer="adam", variant="")
+    assert len(rows) == 18  # 11 primary (u-muP table) + 7 code (unit-scaling optim.py)
+    check(derive("umup", "adam"), rows)
+
+
+def test_umup_sgd_readout_none_rows():
+    rows = oracles.select(ORACLE, param="umup", optimizer="sgd", variant="readout_constraint=None")
+    # NOT compared: 'norm lr fan_out +1' -- the oracle says bias/norm get x shape[0] on the SGD path even with
+    # readout_constraint=None, but unit-scaling 0.3.5's lr_scale_func_sgd(None) returns lr_scale_func_adam
+    # (checked against the package in test_library_sgd_none_is_adam_for_norm_and_bias below).
+    wrong = [r for r in rows if r.role == "norm"]
+    assert len(rows) == 5 and len(wrong) == 1
+    check(derive("umup", "sgd"), [r for r in rows if r.role != "norm"])
+
+
+def test_umup_mup_row_is_depth_mup():
+    # the u-muP table's muP row (relative, base-fan-in / base-depth) is Depth-muP in Table 1 form
+    rows = oracles.select(ORACLE, param="mup", variant="mup_row")
+    assert len(rows) == 6
+    check(derive("depth-mup", "adamw"), rows)
+
+
+def test_aleph_alpha_rows():
+    # NOT compared: role input_weight (Aleph-Alpha gives a non-embedding input layer LR 1; the library and the
+    # paper have no such weight type -- a code divergence, not a u-muP rule)
+    rows = oracles.select(ORACLE, param="umup", variant="aleph_alpha_code")
+    assert len(rows) == 5
+    check(derive("umup", "adam"), [r for r in rows if r.role != "input_weight"])
+
+
+def test_to_output_scale_is_not_encoded():
+    # code-only SGD rule (issue #73): weight LR x fan_in^(+1/2); our SGD table is the readout_constraint=None one
+    rows = oracles.select(ORACLE, variant="readout_constraint=to_output_scale")
+    assert len(rows) == 7
+    hidden = [r for r in rows if (r.role, r.quantity, r.dimension) == ("hidden", "lr", "fan_in")][0]
+    assert derive("umup", "sgd").power("hidden", "lr", "fan_in") != hidden.exact
+
+
+# -- cross-check against the unit-scaling package ------------------------------------------------------
+# a real test dependency (dev extra), imported unconditionally: a missing package is an error, not a skip
+import torch.nn as nn  # noqa: E402
+import unit_scaling as uu  # noqa: E402
+from unit_scaling.optim import lr_scale_func_adam, lr_scale_func_sgd, scaled_parameters  # noqa: E402
+
+VOCAB, LR, WD = 1000, 0.1, 1e-3
+
+
+def model(width, layers):
+    """Embedding, a depth stack of unit-scaled transformer layers + (LayerNorm, biased MLP) blocks, readout."""
+    rule = uu.transformer_residual_scaling_rule()
+    blocks = []
+    for i in range(layers):
+        blocks.append(nn.Sequential(
+            uu.TransformerLayer(width, heads=2, mhsa_tau=rule(2 * i, 2 * layers), mlp_tau=rule(2 * i + 1, 2 * layers),
+                                is_causal=True),
+            uu.LayerNorm(width, elementwise_affine=True),
+            uu.Linear(width, 2 * width, bias=True), uu.Linear(2 * width, width, bias=True)))
+    return nn.ModuleDict(dict(emb=uu.Embedding(VOCAB, width), stack=uu.DepthSequential(*blocks),
+                              out=uu.LinearReadout(width, VOCAB)))
+
+
+def role_of(name, p):
+    if name.startswith("emb."):
+        return "embedding"
+    if name.startswith("out."):
+        return "readout"
+    return {"weight": "hidden", "bias": "hidden_bias", "norm": "norm"}[p.mup_type]
+
+
+def groups(m, lr_scale_func):
+    named = list(m.named_parameters())
+    out = scaled_parameters([p for _, p in named], lr_scale_func, lr=LR, weight_decay=WD)
+    assert [g["params"][0] for g in out] == [p for _, p in named]
+    return [(name, p, g) for (name, p), g in zip(named, out)]
+
+
+def sizes_of(p, layers):
+    fan_in = p.shape[1] if p.ndim == 2 else p.shape[0]  # unit_scaling.optim._get_fan_in (embedding: hidden dim)
+    fan_out = p.shape[1] if p.ndim == 2 else p.shape[0]  # embedding (V, d): the table's fan_out is d; 1-D: size
+    return {"fan_in": (fan_in, 1), "fan_out": (fan_out, 1), "depth": (layers, 1)}
+
+
+SHAPES = [(16, 1), (16, 3), (64, 4), (128, 8)]
+
+
+@pytest.mark.parametrize("width,layers", SHAPES)
+@pytest.mark.parametrize("optimizer", ["adam", "sgd"])
+def test_lr_and_weight_decay_equal_unit_scaling(width, layers, optimizer):
+    table = derive("umup", optimizer)
+    func = lr_scale_func_adam if optimizer == "adam" else lr_scale_func_sgd(readout_constraint=None)
+    seen = set()
+    for name, p, g in groups(model(width, layers), func):
+        role = role_of(name, p)
+        seen.add(role)
+        s = sizes_of(p, layers)
+        assert g["lr"] == pytest.approx(LR * table.combined_factor(role, "lr", s), rel=1e-12), name
+        # independent weight decay: torch value lambda / lr_group, so lr * wd = lambda
+        assert g["weight_decay"] == pytest.approx(WD * table.combined_factor(role, "weight_decay", s) / LR, rel=1e-12)
+        assert g["lr"] * g["weight_decay"] == pytest.approx(WD * table.combined_factor(role, "lr_wd_product", s))
+    assert seen == {"embedding", "hidden", "hidden_bias", "norm", "readout"}
+
+
+def test_library_test_vector():
+    # unit_scaling/tests/test_optim.py::test_scaled_parameters: Embedding(256,16), 3 x Linear(16,16) in a
+    # DepthSequential, LinearReadout(16,1024), lr 0.1 -> 0.1/4, 0.1/4/sqrt(3), 0.1/sqrt(3), 0.1
+    t = derive("umup", "adam")
+    s = {"fan_in": (16, 1), "fan_out": (16, 1), "depth": (3, 1)}
+    assert 0.1 * t.combined_factor("embedding", "lr", s) == pytest.approx(0.1 / 4)
+    assert 0.1 * t.combined_factor("hidden", "lr", s) == pytest.approx(0.1 / 4 / math.sqrt(3))
+    assert 0.1 * t.combined_factor("hidden_bias", "lr", s) == pytest.approx(0.1 / math.sqrt(3))
+    assert 0.1 * t.combined_factor("readout", "lr", s) == pytest.approx(0.1)
+
+
+def test_library_sgd_none_is_adam_for_norm_and_bias():
+    m = model(32, 2)
+    adam = {n: g["lr"] for n, _, g in groups(m, lr_scale_func_adam)}
+    sgd = {n: g["lr"] for n, _, g in groups(m, lr_scale_func_sgd(readout_constraint=None))}
+    assert adam == sgd
+    norm = [n for n, p in m.named_parameters() if p.mup_type == "norm"][0]
+    assert sgd[norm] == pytest.approx(LR / math.sqrt(2))  # depth only, no x shape[0] (oracle row is wrong)
+
+
+@pytest.mark.parametrize("layers", [2, 8, 32])
+def test_residual_rule_is_depth_to_the_minus_half(layers):
+    # u-muP Appendix G rule: tau_k = alpha_k / sqrt(L + sum_{j<k} alpha_j^2), alpha = 1 by default
+    t = derive("umup", "adam")
+    branch = t.combined_factor("residual_branch", "multiplier", {"depth": (layers, 1)})
+    rule = uu.transformer_residual_scaling_rule()
+    taus = [rule(k, 2 * layers) for k in range(2 * layers)]
+    assert taus[0] == pytest.approx(branch, rel=1e-12)  # first branch: exactly L^-1/2
+    assert all(branch / math.sqrt(3) - 1e-12 <= tau <= branch + 1e-12 for tau in taus)  # Θ(L^-1/2)
+
+
+def test_residual_rule_exponent():
+    rule = uu.transformer_residual_scaling_rule()
+    last = lambda L: rule(2 * L - 1, 2 * L)
+    slope = math.log(last(4096) / last(1024)) / math.log(4)
+    assert slope == pytest.approx(float(derive("umup", "adam").power("residual_branch", "multiplier", "depth")),
+                                  abs=1e-3)
