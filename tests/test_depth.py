@@ -136,7 +136,7 @@ TP6_CELLS = [("adam", "1/2"), ("sgd", "1/2"), ("adam", "1"), ("sgd", "1")]
 
 @pytest.mark.parametrize("optimizer,alpha", TP6_CELLS)
 def test_tp6_rows(optimizer, alpha):
-    rows = oracles.select(TP6, param="depth-mup", optimizer=optimizer, variant=f"alpha={alpha}")
+    rows = oracles.select(TP6, param="depth-mup", optimizer=optimizer, variant=f"alpha={alpha};style=tp6")
     t = tp6_table(optimizer, alpha)
     for row in rows:
         if row.quantity == "update_size":  # Claim 7.5: per-step update of W^l ∝ L^-gamma
@@ -146,7 +146,7 @@ def test_tp6_rows(optimizer, alpha):
 
 
 def test_tp6_oracle_is_covered():
-    n = sum(len(oracles.select(TP6, optimizer=o, variant=f"alpha={a}")) for o, a in TP6_CELLS)
+    n = sum(len(oracles.select(TP6, optimizer=o, variant=f"alpha={a};style=tp6")) for o, a in TP6_CELLS)
     assert n == 21  # + the 2 alpha=0 rows below = all 23
 
 
