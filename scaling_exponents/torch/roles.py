@@ -1,0 +1,200 @@
+"""Which parameter plays which role: glob patterns on module/parameter names, or auto-detection.
+
+Roles are the columns of the papers' tables.  TP5 (Yang et al., arXiv 2203.03466, Table 3 and App. B)
+splits parameters into *input weights & all biases*, *hidden weights* and *output weights*; layer-norm
+gains and biases follow the input column; Everett et al. (arXiv 2407.05872) call these embedding, hidden,
+readout.  Depth parametrizations (depth-muP arXiv 2310.02244, CompleteP arXiv 2505.01618) add
+``hidden_bias``, ``norm`` and the module-level ``residual_branch`` (the branch output is multiplied).
+
+Two kinds of role:
+
+* **parameter roles** (``embedding``, ``hidden``, ``readout``, ``bias``, ``hidden_bias``, ``norm``, and any
+  other role a table has, e.g. ``router``) decide a parameter's init, multiplier, LR, weight decay, eps;
+* **module roles** (``residual_branch``, ``attention``) act on a module's output or its attention logits.
+
+``resolve`` returns one :class:`Assignment` per parameter with the rule that produced it, so
+:meth:`Parametrization.explain` can say *why* each parameter got its role.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass
+
+from torch import nn
+
+from ..errors import UserError
+
+MODULE_ROLES = ("residual_branch", "attention")
+PARAM_ROLES = ("embedding", "hidden", "readout", "bias", "hidden_bias", "norm")
+#: Layers counted by auto-detection, in definition order.
+WEIGHT_LAYERS = (nn.Linear, nn.Embedding, nn.EmbeddingBag, nn.Bilinear, nn.modules.conv._ConvNd)
+#: Normalisation layers: their gains and biases get role ``norm``.
+NORM_LAYERS = (nn.LayerNorm, nn.RMSNorm, nn.GroupNorm, nn.modules.batchnorm._NormBase)
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """Parameter ``name`` (as in ``named_parameters``) of module ``module_name`` has ``role`` by ``rule``.
+
+    ``layer_role`` is the role of the layer that owns a bias (``hidden`` for a hidden layer's bias), so
+    a bias can be told apart and its init can follow its layer's fan-in.
+    """
+
+    name: str
+    module_name: str
+    attr: str
+    role: str
+    rule: str
+    layer_role: str | None = None
+
+
+@dataclass(frozen=True)
+class ModuleAssignment:
+    module_name: str
+    role: str
+    rule: str
+
+
+def unwrap(model: nn.Module) -> nn.Module:
+    """The user's model inside DDP/DataParallel (``.module``) or ``torch.compile`` (``._orig_mod``)."""
+    while True:
+        if hasattr(model, "_orig_mod") and isinstance(model._orig_mod, nn.Module):
+            model = model._orig_mod
+        elif isinstance(model, (nn.parallel.DistributedDataParallel, nn.DataParallel)):
+            model = model.module
+        else:
+            return model
+
+
+def _as_roles(value, pattern) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, (tuple, list)) and value and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    raise UserError(f"layers[{pattern!r}] must be a role name or a tuple of role names, got {value!r}")
+
+
+def _direct_params(module: nn.Module):
+    return [(n, p) for n, p in module.named_parameters(recurse=False)]
+
+
+def _layer_params(module_name, module, role, rule, out):
+    """Assign a layer's parameters: ``weight`` (and any other matrix) gets ``role``, vectors named
+    ``bias`` get ``bias`` (TP5: "input weights & all biases"); a norm layer's gain and bias get ``norm``."""
+    for attr, p in _direct_params(module):
+        full = f"{module_name}.{attr}" if module_name else attr
+        if isinstance(module, NORM_LAYERS) or role == "norm":
+            out.append(Assignment(full, module_name, attr, "norm", rule, layer_role="norm"))
+        elif attr == "bias" or attr.endswith("_bias"):
+            out.append(Assignment(full, module_name, attr, "bias", rule + " (its bias)", layer_role=role))
+        else:
+            out.append(Assignment(full, module_name, attr, role, rule, layer_role=role))
+
+
+def match(model: nn.Module, layers: dict, rule_prefix: str = "pattern"):
+    """Apply ``{glob pattern: role(s)}`` to module names and parameter names.
+
+    Returns ``(assignments, module_assignments, unmatched_patterns)``.  A pattern naming a module assigns
+    its direct parameters (weight -> role, bias -> ``bias``); a pattern naming a parameter
+    (``"ln_f.weight"``) assigns that parameter only.  A parameter matched twice with different roles is an
+    error naming both patterns.
+    """
+    modules = dict(model.named_modules())
+    params = dict(model.named_parameters())
+    found: dict[str, Assignment] = {}
+    mods: dict[tuple[str, str], ModuleAssignment] = {}
+    unmatched = []
+    for pattern, value in layers.items():
+        if not isinstance(pattern, str):
+            raise UserError(f"layers keys are glob patterns on module names (str), got {pattern!r}")
+        roles = _as_roles(value, pattern)
+        hit = False
+        rule = f"{rule_prefix} {pattern!r}"
+        hit_modules = set()
+        for mname, module in modules.items():
+            if mname == "" or not fnmatch.fnmatchcase(mname, pattern):
+                continue
+            hit = True
+            hit_modules.add(mname)
+            for role in roles:
+                if role in MODULE_ROLES:
+                    mods.setdefault((mname, role), ModuleAssignment(mname, role, rule))
+                else:
+                    new: list[Assignment] = []
+                    _layer_params(mname, module, role, rule, new)
+                    for a in new:
+                        _put(found, a)
+        for pname in params:
+            mname, _, attr = pname.rpartition(".")
+            if mname not in hit_modules and fnmatch.fnmatchcase(pname, pattern):
+                hit = True
+                for role in roles:
+                    if role in MODULE_ROLES:
+                        raise UserError(f"role {role!r} acts on a module; pattern {pattern!r} names parameter {pname!r}")
+                    _put(found, Assignment(pname, mname, attr, role, rule, layer_role=role))
+        if not hit:
+            unmatched.append(pattern)
+    return list(found.values()), list(mods.values()), unmatched
+
+
+def _put(found, a: Assignment):
+    old = found.get(a.name)
+    if old is not None and old.role != a.role:
+        raise UserError(
+            f"parameter {a.name!r} matched twice with different roles: {old.role!r} by {old.rule} and "
+            f"{a.role!r} by {a.rule}; make the patterns disjoint."
+        )
+    found.setdefault(a.name, a)
+
+
+def auto(model: nn.Module):
+    """Auto-detect roles (opt-in: ``layers=None``).
+
+    1. The model's own hints, if it has a ``roles()`` method returning ``{pattern: role(s)}`` (the
+       reference models mark residual branches, attention and positional embeddings this way).
+    2. Weight layers (Linear, Embedding, Conv, Bilinear) in definition order that no hint covered: the
+       first is ``embedding``, the last ``readout``, the others ``hidden``; their biases get ``bias``.
+    3. Normalisation layers (LayerNorm, RMSNorm, GroupNorm, BatchNorm): gains and biases get ``norm``.
+
+    Returns ``(assignments, module_assignments, unmatched_hint_patterns)``.
+    """
+    found: dict[str, Assignment] = {}
+    mods: list[ModuleAssignment] = []
+    unmatched: list[str] = []
+    hints = getattr(model, "roles", None)
+    if callable(hints):
+        hint_map = hints()
+        if not isinstance(hint_map, dict):
+            raise UserError(f"{type(model).__name__}.roles() must return a dict {{pattern: role}}, got {hint_map!r}")
+        assigned, mods, unmatched = match(model, hint_map, rule_prefix=f"hint {type(model).__name__}.roles()")
+        found.update({a.name: a for a in assigned})
+    layers = [(n, m) for n, m in model.named_modules()
+              if isinstance(m, WEIGHT_LAYERS) and not any(f"{n}.{a}" in found for a, _ in _direct_params(m))]
+    seen_params = set()
+    for i, (mname, module) in enumerate(layers):
+        if i == 0:
+            role, rule = "embedding", "auto: first weight layer (Linear/Embedding/Conv) in definition order"
+        elif i == len(layers) - 1:
+            role, rule = "readout", "auto: last weight layer in definition order"
+        else:
+            role, rule = "hidden", "auto: weight layer between the first and the last"
+        new: list[Assignment] = []
+        _layer_params(mname, module, role, rule, new)
+        for a in new:
+            found.setdefault(a.name, a)
+        seen_params.update(id(p) for p in module.parameters(recurse=False))
+    for mname, module in model.named_modules():
+        if isinstance(module, NORM_LAYERS):
+            new = []
+            _layer_params(mname, module, "norm", f"auto: {type(module).__name__} gain/bias (TP5 App. B: like input weights)", new)
+            for a in new:
+                found.setdefault(a.name, a)
+    return list(found.values()), mods, unmatched
+
+
+def module_names(model: nn.Module, limit: int = 40) -> str:
+    """The module names of ``model`` with their types, for error messages."""
+    names = [f"{n} ({type(m).__name__})" for n, m in model.named_modules() if n]
+    more = f", ... ({len(names) - limit} more)" if len(names) > limit else ""
+    return ", ".join(names[:limit]) + more
