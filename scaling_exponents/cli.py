@@ -214,17 +214,32 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _dispatch(parser, argv: list[str]) -> int:
+    plugins = {name: (module, help_) for name, module, help_ in PLUGINS}
+    if argv and argv[0] in plugins:
+        module, help_ = plugins[argv[0]]
+        mod = _plugin(module)
+        sp = argparse.ArgumentParser(prog=f"python -m scaling_exponents {argv[0]}", description=help_,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+        mod.add_arguments(sp)
+        return int(mod.run(sp.parse_args(argv[1:])) or 0)
+    args, extra = parser.parse_known_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    if extra and args.command != "derive":
+        raise UserError(f"unrecognized arguments: {' '.join(extra)}")
+    commands = {"list": cmd_list, "classify": cmd_classify, "solve": cmd_solve}
+    if args.command == "derive":
+        return cmd_derive(args, extra)
+    return commands[args.command](args)
+
+
 def main(argv=None) -> int:
-    parser = build_parser()
+    """Run one command; user errors become one line on stderr and exit status 2."""
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        if argv and argv[0] in {name for name, _, _ in PLUGINS}:
-            module = _plugin(dict((n, m) for n, m, _ in PLUGINS)[argv[0]])
-            sp = argparse.ArgumentParser(prog=f"python -m scaling_exponents {argv[0]}",
-                                         description=dict((n, h) for n, _, h in PLUGINS)[argv[0]],
-                                         formatter_class=argparse.RawDescriptionHelpFormatter)
-            module.add_arguments(sp)
-            return int(module.run(sp.parse_args(argv[1:])) or 0)
+        return _dispatch(build_parser(), argv)
     except UserError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -233,31 +248,6 @@ def main(argv=None) -> int:
         return 1
     except KeyboardInterrupt:
         print("interrupted (finished results are kept; rerun the same command to resume)", file=sys.stderr)
-        return 130
-    args, extra = parser.parse_known_args(argv)
-    try:
-        if args.command is None:
-            parser.print_help()
-            return 0
-        if extra and args.command != "derive":
-            raise UserError(f"unrecognized arguments: {' '.join(extra)}")
-        if args.command == "list":
-            return cmd_list(args)
-        if args.command == "derive":
-            return cmd_derive(args, extra)
-        if args.command == "classify":
-            return cmd_classify(args)
-        if args.command == "solve":
-            return cmd_solve(args)
-        raise UserError(f"unknown command {args.command!r}")
-    except UserError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    except SolverError as e:
-        print(f"solver error: {e}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0
