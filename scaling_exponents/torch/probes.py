@@ -1,0 +1,416 @@
+"""Measure coordinate sizes, updates, weight norms and kernel movement on seed-batched runs.
+
+What: :func:`coord_run` builds one model per seed with the project's :class:`Parametrization`, stacks the
+seeds' parameters and trains all of them *at once* for ``steps`` steps on a fixed batch with
+``torch.func.vmap`` over ``functional_call`` (one kernel launch per layer for all seeds instead of one
+model per seed as in microsoft/mup's ``get_coord_data``).  Forward hooks on every weight layer record the
+quantities of :mod:`.predict` (``act_init``, ``act_delta``, ``dW_rms``, ``dW_spec``, ``W_spec``,
+``kernel_move``, ``ntk_move``).  :func:`nngp_run` measures the init-time kernel against the arc-cosine
+NNGP.  Why: the verifier fits log-log slopes of these values across widths (:mod:`.fit`).
+
+Optimizers are re-implemented functionally (Adam with PyTorch's default betas and bias correction, SGD) so
+they can run under ``vmap``; each parameter's LR and epsilon come from ``Parametrization.param_groups``.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+from dataclasses import asdict, dataclass, field
+
+import torch
+from torch import nn
+from torch.func import functional_call, grad, vmap
+from torch.nn import functional as F
+
+from ..errors import UserError
+from . import data as _data
+
+#: Adam defaults (torch.optim.Adam).
+BETAS = (0.9, 0.999)
+
+
+@dataclass
+class RunConfig:
+    """Everything that determines one run (one width/depth point, all seeds batched)."""
+
+    param: str
+    model: str = "mlp"  # "mlp" | "gpt"
+    optimizer: str = "adam"
+    alignment: str | None = None
+    width: int = 64
+    depth: int = 2
+    base_width: int = 64
+    base_depth: int | None = None
+    lr: float = 1e-2
+    steps: int = 3
+    seeds: tuple = (0, 1, 2, 3, 4)
+    batch: int = 64
+    dtype: str = "float32"  # float32 | bfloat16 | tf32
+    device: str = "cpu"
+    ntk_points: int = 8
+    block: int = 32  # GPT sequence length
+    head_dim: int = 16  # GPT: n_head = width / head_dim
+    bias: bool = False  # the predictions are for weights; biases add a width-constant term to the logits
+
+    def to_dict(self):
+        d = asdict(self)
+        d["seeds"] = list(self.seeds)
+        return d
+
+
+def check_device(device: str) -> torch.device:
+    """``cpu`` or ``cuda[:i]``; a CUDA request without a GPU is a user error, not a traceback."""
+    if device.startswith("cuda"):
+        if not torch.cuda.is_available():
+            raise UserError(f"--device {device} requested but torch.cuda.is_available() is False; use --device cpu")
+    elif device != "cpu":
+        raise UserError(f"--device must be cpu or cuda[:i], got {device!r}")
+    return torch.device(device)
+
+
+def set_precision(dtype: str, device: torch.device) -> torch.dtype:
+    """Configure TF32 (CUDA only) and return the parameter dtype."""
+    if dtype not in ("float32", "bfloat16", "tf32", "float64"):
+        raise UserError(f"--dtype must be float32, tf32, bfloat16 or float64, got {dtype!r}")
+    if device.type == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = dtype == "tf32"
+        torch.backends.cudnn.allow_tf32 = dtype == "tf32"
+    elif dtype == "tf32":
+        raise UserError("--dtype tf32 needs --device cuda")
+    return {"bfloat16": torch.bfloat16, "float64": torch.float64}.get(dtype, torch.float32)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# model construction through the project's Parametrization
+# ---------------------------------------------------------------------------------------------------------
+
+def make_model(cfg: RunConfig, d_in: int = 64, d_out: int = 10) -> nn.Module:
+    from .models import GPT, MLP
+
+    if cfg.width < 1 or cfg.depth < 1:
+        raise UserError(f"width and depth must be >= 1, got width={cfg.width}, depth={cfg.depth}")
+    if cfg.model == "mlp":
+        return MLP(d_in, cfg.width, d_out, depth=cfg.depth, bias=cfg.bias)
+    if cfg.model == "gpt":
+        if cfg.width % cfg.head_dim:
+            raise UserError(f"GPT width {cfg.width} must be a multiple of head_dim {cfg.head_dim}")
+        return GPT(256, cfg.width, cfg.depth, head_dim=cfg.head_dim, block_size=cfg.block, bias=cfg.bias)
+    raise UserError(f"--model must be mlp or gpt, got {cfg.model!r}")
+
+
+@lru_cache(maxsize=64)
+def table_for(param: str, optimizer: str | None, alignment: str | None):
+    """The derived table, once per (param, optimizer, alignment): deriving solves an LP (~0.1-1 s)."""
+    from ..systems.registry import derive
+
+    return derive(param, optimizer=optimizer, alignment=alignment)
+
+
+def parametrize(model: nn.Module, cfg: RunConfig):
+    """Apply the project's Parametrization (init, multipliers) and return it (its param_groups carry LRs)."""
+    from .parametrize import Parametrization
+
+    kw = dict(param=table_for(cfg.param, cfg.optimizer, cfg.alignment), optimizer=cfg.optimizer, alignment=cfg.alignment, width=cfg.width,
+              base_width=cfg.base_width, lr=cfg.lr)
+    if cfg.base_depth is not None:
+        kw.update(depth=cfg.depth, base_depth=cfg.base_depth)
+    return Parametrization(model, **{k: v for k, v in kw.items() if v is not None})
+
+
+@dataclass
+class SeedBatch:
+    """A template module plus the stacked (seed-major) parameters and per-parameter hyperparameters."""
+
+    module: nn.Module
+    params: dict
+    buffers: dict
+    lr: dict
+    eps: dict
+    wd: dict
+    scale: dict = field(default_factory=dict)  # weight-layer name -> effective weight multiplier
+    bias_scale: dict = field(default_factory=dict)
+
+
+def _group_hparams(model, pz, names):
+    by_id = {id(p): n for n, p in model.named_parameters()}
+    lr, eps, wd = {}, {}, {}
+    groups = pz.param_groups if hasattr(pz, "param_groups") else pz
+    for g in groups:
+        for p in g["params"]:
+            n = by_id.get(id(p))
+            if n is not None:
+                lr[n] = float(g.get("lr", 0.0))
+                eps[n] = float(g.get("eps", 1e-8))
+                wd[n] = float(g.get("weight_decay", 0.0))
+    missing = [n for n in names if n not in lr]
+    if missing:
+        raise RuntimeError(f"Parametrization.param_groups does not cover {missing[:3]}")
+    return lr, eps, wd
+
+
+def weight_layers(module: nn.Module) -> dict:
+    """Weight layers to watch, in forward order: Linear/Embedding modules (name -> module)."""
+    return {n: m for n, m in module.named_modules() if isinstance(m, (nn.Linear, nn.Embedding))}
+
+
+def build_seeds(cfg: RunConfig, device, dtype, d_in=64, d_out=10) -> SeedBatch:
+    """One parametrized model per seed; returns the first as template and all parameters stacked."""
+    from .multiplier import get_multipliers
+
+    per_seed, template, hp = [], None, None
+    for s in cfg.seeds:
+        torch.manual_seed(int(s))
+        m = make_model(cfg, d_in, d_out)
+        pz = parametrize(m, cfg)
+        if template is None:
+            template, names = m, [n for n, _ in m.named_parameters()]
+            hp = _group_hparams(m, pz, names)
+        per_seed.append({n: p.detach() for n, p in m.named_parameters()})
+    template = template.to(device=device, dtype=dtype)
+    params = {n: torch.stack([d[n] for d in per_seed]).to(device=device, dtype=dtype) for n in per_seed[0]}
+    buffers = {n: b for n, b in template.named_buffers()}
+    scale, bias_scale = {}, {}
+    for name, mod in weight_layers(template).items():
+        mult = get_multipliers(mod)
+        scale[name] = mult[0] if mult else 1.0
+        bias_scale[name] = (mult[0] + mult[1]) if mult else 1.0
+    return SeedBatch(template, params, buffers, *hp, scale=scale, bias_scale=bias_scale)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# functional forward with capture, optimizers
+# ---------------------------------------------------------------------------------------------------------
+
+class Capture:
+    """Forward hooks that record each watched layer's input and output, and optionally add a perturbation
+    (zeros) to the output so that ``grad`` w.r.t. it gives the backward signal delta (for the eNTK)."""
+
+    def __init__(self, module: nn.Module, names):
+        self.names = list(names)
+        self.store, self.pert = {}, None
+        mods = dict(module.named_modules())
+        self.handles = [mods[n].register_forward_hook(self._hook(n)) for n in self.names]
+
+    def _hook(self, name):
+        def hook(mod, args, out):
+            if self.pert is not None and name in self.pert:
+                out = out + self.pert[name]
+            self.store[name] = (args[0], out)
+            return out
+        return hook
+
+    def remove(self):
+        for h in self.handles:
+            h.remove()
+
+
+def _loss(out, y):
+    if out.dim() == 3:  # LM logits (B, T, V)
+        return F.cross_entropy(out.reshape(-1, out.shape[-1]).float(), y.reshape(-1))
+    return F.cross_entropy(out.float(), y)
+
+
+def adam_step(params, grads, state, t, sb: SeedBatch, optimizer: str):
+    """One functional update of all seeds' parameters (in place; torch.optim.Adam semantics, decoupled
+    weight decay as AdamW when a group has one).  Returns ``params``."""
+    b1, b2 = BETAS
+    for n, p in params.items():
+        g, lr = grads[n], sb.lr[n]
+        if sb.wd[n]:
+            p.mul_(1 - lr * sb.wd[n])
+        if optimizer == "sgd":
+            p.add_(g, alpha=-lr)
+            continue
+        if n not in state:
+            state[n] = (torch.zeros_like(p), torch.zeros_like(p))
+        m, v = state[n]
+        m.mul_(b1).add_(g, alpha=1 - b1)
+        v.mul_(b2).addcmul_(g, g, value=1 - b2)
+        denom = (v / (1 - b2 ** t)).sqrt_().add_(sb.eps[n])
+        p.addcdiv_(m, denom, value=-lr / (1 - b1 ** t))
+    return params
+
+
+def _rms(x, dims):
+    return x.float().pow(2).mean(dim=dims).sqrt()
+
+
+def spectral_norm(w: torch.Tensor, k: int = 8, q: int = 3) -> torch.Tensor:
+    """Largest singular value of each matrix of a (S, m, n) stack: randomized range finder with ``q`` subspace
+    iterations (Halko, Martinsson & Tropp, arXiv 0909.4061, Alg. 4.4) -- 2q + 2 passes over ``w`` instead
+    of a full SVD; exact for rank <= k (weight updates on a fixed batch) and within a few % otherwise."""
+    w = w.float()
+    g = torch.Generator(device="cpu").manual_seed(0)
+    y = w @ torch.randn(w.shape[0], w.shape[-1], k, generator=g).to(w.device)
+    for _ in range(q):
+        y = torch.linalg.qr(y).Q
+        y = w @ (w.transpose(-1, -2) @ y)
+    qm = torch.linalg.qr(y).Q
+    return torch.linalg.svdvals(qm.transpose(-1, -2) @ w)[:, 0]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# the coordinate-check run
+# ---------------------------------------------------------------------------------------------------------
+
+def _task_data(cfg: RunConfig, device):
+    if cfg.model == "mlp":
+        x, y = _data.probe_batch(cfg.batch)
+        return x.to(device), y.to(device), 64, 10
+    x, y = next(_data.byte_batches(cfg.block, cfg.batch, seed=0))
+    return x.to(device), y.to(device), 256, 256
+
+
+def coord_run(cfg: RunConfig) -> dict:
+    """Train all seeds of one width for ``cfg.steps`` steps on a fixed batch; return measured values.
+
+    Result: ``{"metrics": {"layer|quantity": [value per seed]}, "loss": [[per step] per seed]}`` where
+    ``act_delta`` appears per step as ``layer|act_delta|t{t}`` and at the last step as ``layer|act_delta``.
+    """
+    device = check_device(cfg.device)
+    dtype = set_precision(cfg.dtype, device)
+    x, y, d_in, d_out = _task_data(cfg, device)
+    if dtype != torch.float32 and x.is_floating_point():
+        x = x.to(dtype)
+    sb = build_seeds(cfg, device, dtype, d_in, d_out)
+    layers = weight_layers(sb.module)
+    names = list(layers)
+    cap = Capture(sb.module, names)
+    readout_in = names[-1]
+    try:
+        def f(params, xb, yb):
+            cap.store = {}
+            out = functional_call(sb.module, (params, sb.buffers), (xb,))
+            loss = _loss(out, yb)
+            acts = {n: cap.store[n][1] for n in names}
+            feats = cap.store[readout_in][0]
+            return loss, (acts, feats, loss)
+
+        step_fn = vmap(grad(f, has_aux=True), in_dims=(0, None, None))
+        params = sb.params
+        init = {n: params[n].clone() for n in params}
+        state, metrics, losses = {}, {}, []
+        acts0 = feats0 = None
+        want_ntk = cfg.model == "mlp" and cfg.ntk_points and cfg.optimizer == "sgd"  # SGD's kernel
+        ntk0 = _ntk(sb, cap, params, x, cfg) if want_ntk else None
+        for t in range(cfg.steps + 1):
+            grads, (acts, feats, loss) = step_fn(params, x, y)
+            losses.append(loss.float().tolist())
+            if t == 0:
+                acts0, feats0 = acts, feats
+                for n in names:
+                    metrics[f"{n}|act_init"] = _rms(acts[n], tuple(range(1, acts[n].dim()))).tolist()
+            else:
+                for n in names:
+                    d = _rms(acts[n].float() - acts0[n].float(), tuple(range(1, acts[n].dim()))).tolist()
+                    metrics[f"{n}|act_delta|t{t}"] = d
+            if t < cfg.steps:
+                params = adam_step(params, grads, state, t + 1, sb, cfg.optimizer)
+            del grads
+        for n in names:
+            metrics[f"{n}|act_delta"] = metrics[f"{n}|act_delta|t{cfg.steps}"]
+            w0, wT = init[f"{n}.weight"], params[f"{n}.weight"]
+            s = sb.scale[n]
+            if isinstance(layers[n], nn.Embedding):  # (vocab, width): as a map vocab -> width, W^T
+                w0, wT = w0.transpose(-1, -2), wT.transpose(-1, -2)
+            dw = (wT.float() - w0.float()) * s
+            metrics[f"{n}|dW_rms"] = _rms(dw, (1, 2)).tolist()
+            metrics[f"{n}|dW_spec"] = spectral_norm(dw).tolist()
+            # Bai-Yin: E||W|| ≈ sigma (sqrt(m) + sqrt(k)); normalise to sigma sqrt(max(m, k)) so a fixed fan
+            # (d_in = 64, 10 classes) does not bend the log-log line at small widths
+            m_, k_ = w0.shape[-2:]
+            by = math.sqrt(max(m_, k_)) / (math.sqrt(m_) + math.sqrt(k_))
+            metrics[f"{n}|W_spec"] = (spectral_norm(w0.float() * s) * by).tolist()
+        k0, kT = _kernel(feats0), _kernel(feats)
+        metrics["features|kernel_move"] = ((kT - k0).norm(dim=(1, 2)) / k0.norm(dim=(1, 2))).tolist()
+        if ntk0 is not None:
+            ntkT = _ntk(sb, cap, params, x, cfg)
+            metrics["model|ntk_move"] = ((ntkT - ntk0).norm(dim=(1, 2)) / ntk0.norm(dim=(1, 2))).tolist()
+    finally:
+        cap.remove()
+    bad = [k for k, v in metrics.items() if not all(math.isfinite(z) for z in v)]
+    return {"metrics": metrics, "loss": [list(r) for r in zip(*losses)], "nonfinite": bad}
+
+
+def _kernel(feats):
+    """Feature kernel phi phi^T / n per seed; LM features (S, B, T, n) are flattened over tokens."""
+    f = feats.float().reshape(feats.shape[0], -1, feats.shape[-1])
+    return f @ f.transpose(-1, -2) / f.shape[-1]
+
+
+def _ntk(sb: SeedBatch, cap: Capture, params, x, cfg) -> torch.Tensor:
+    """LR-weighted empirical NTK ``sum_p lr_p J_p J_p^T`` of the first logit on ``ntk_points`` inputs.
+
+    For a Linear layer ``y = m x W^T + m_b b`` the per-sample Jacobian of ``W`` is ``m delta x^T``, so its
+    block is ``m^2 (delta delta^T) * (x x^T)`` (elementwise); delta is obtained as the gradient w.r.t. a
+    zero perturbation added to the layer output (samples of an MLP are independent, so one backward of
+    the summed output gives every sample's delta).
+    """
+    xp = x[: cfg.ntk_points]
+    names = cap.names
+    layers = weight_layers(sb.module)
+
+    def g(params, pert):
+        cap.pert = pert
+        out = functional_call(sb.module, (params, sb.buffers), (xp,))
+        ins = {n: cap.store[n][0] for n in names}
+        return out[:, 0].float().sum(), ins
+
+    zeros = {n: torch.zeros(xp.shape[0], layers[n].out_features, device=xp.device, dtype=xp.dtype) for n in names}
+    try:
+        deltas, ins = vmap(grad(g, argnums=1, has_aux=True), in_dims=(0, None))(params, zeros)
+    finally:
+        cap.pert = None
+    total = 0
+    for n in names:
+        dd = deltas[n].float() @ deltas[n].float().transpose(-1, -2)
+        xx = ins[n].float() @ ins[n].float().transpose(-1, -2)
+        total = total + sb.lr[f"{n}.weight"] * sb.scale[n] ** 2 * dd * xx
+        if f"{n}.bias" in sb.lr:
+            total = total + sb.lr[f"{n}.bias"] * sb.bias_scale[n] ** 2 * dd
+    return total
+
+
+# ---------------------------------------------------------------------------------------------------------
+# NNGP at init
+# ---------------------------------------------------------------------------------------------------------
+
+def arccos_nngp(x: torch.Tensor, depth: int, sigma_w2: float = 2.0, sigma_b2: float = 0.0) -> torch.Tensor:
+    """Analytic NNGP kernel of a ReLU MLP after ``depth`` ReLU layers (Cho & Saul 2009 arc-cosine kernel,
+    the recursion of Lee et al., arXiv 1711.00165, Sec. 2.3): K^{l+1} = s_b + s_w/(2 pi) sqrt(k k')
+    (sin th + (pi - th) cos th); returns the kernel of the last hidden *post-activation* features times s_w."""
+    x = x.double()
+    k = sigma_b2 + sigma_w2 * (x @ x.T) / x.shape[1]
+    for l in range(depth):
+        d = k.diagonal().sqrt()
+        cos = (k / (d[:, None] * d[None, :])).clamp(-1, 1)
+        th = torch.arccos(cos)
+        e = d[:, None] * d[None, :] * (torch.sin(th) + (math.pi - th) * cos) / (2 * math.pi)  # E[relu relu]
+        k = sigma_b2 + sigma_w2 * e if l < depth - 1 else sigma_w2 * e
+    return k
+
+
+def nngp_run(width: int, depth: int = 2, seeds=(0, 1, 2, 3, 4), points: int = 16, device: str = "cpu") -> dict:
+    """Relative Frobenius error of the empirical last-layer kernel of Gaussian-init ReLU MLPs (He init,
+    sigma_w^2 = 2, zero bias; models.MLP) vs :func:`arccos_nngp`, one value per seed."""
+    from .models import MLP
+
+    dev = check_device(device)
+    x, _ = _data.probe_batch(points)
+    x = x.to(dev)
+    target = arccos_nngp(x.cpu(), depth + 1).to(dev)
+    errs = []
+    for s in seeds:
+        torch.manual_seed(int(s))
+        m = MLP(x.shape[1], width, 1, depth=depth).to(dev)
+        with torch.no_grad():
+            for lin in [m.embed, *m.hidden]:
+                nn.init.normal_(lin.weight, std=math.sqrt(2.0 / lin.in_features))
+                nn.init.zeros_(lin.bias)
+            h = m.act(m.embed(x))
+            for lin in m.hidden:
+                h = m.act(lin(h))
+            k = 2.0 * (h.double() @ h.double().T) / width
+        errs.append(float((k - target).norm() / target.norm()))
+    return {"metrics": {"model|nngp_err": errs}}

@@ -1,0 +1,274 @@
+"""``python -m scaling_exponents verify``: measure width exponents on real runs and compare with the derived ones.
+
+What: for each requested parametrization (``--param mup,sp,tp4-ntk:sgd``; ``name:optimizer`` picks the
+optimizer) it derives the table, predicts every (layer, quantity) exponent (:mod:`.predict`), runs the
+seed-batched coordinate check at each width (:mod:`.probes`, results in a resumable JSONL store,
+:mod:`.store`/:mod:`.sweep`), fits log-log slopes with seed-bootstrap CIs (:mod:`.fit`) and gives a verdict
+per row: **pass** iff the predicted exponent lies in the 95% CI widened by ``--tol``.  Writes
+``report.md`` + PNGs (:mod:`.report`), ``results.jsonl`` (every run) and ``results.json`` (summary).
+
+Exit status: 0 when every row passes, 1 when some row fails (the numbers are in the report), 2 on bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import UserError
+
+DEFAULT_WIDTHS = "64,128,256,512,1024"
+DEFAULT_TOL = 0.15
+#: Quantities reported with their prediction but not counted in the verdict, and why.
+INFORMATIONAL = {"ntk_move": "measured slopes of the LR-weighted ReLU eNTK movement lie between the n^-1 "
+                             "(smooth) and n^-1/2 (ReLU-kink) terms at widths <= 1024; not yet a reliable check"}
+DEFAULT_LR = {"adam": 1e-2, "adafactor": 1e-2, "sgd": 0.5}
+
+
+@dataclass
+class Target:
+    param: str
+    optimizer: str | None
+    label: str
+
+
+def parse_ints(text: str, what: str, minimum: int = 1) -> list[int]:
+    try:
+        vals = [int(v) for v in str(text).replace(" ", "").split(",") if v]
+    except ValueError:
+        raise UserError(f"--{what} takes comma-separated integers, e.g. --{what} {DEFAULT_WIDTHS}; got {text!r}") from None
+    if not vals or any(v < minimum for v in vals):
+        raise UserError(f"--{what} needs integers >= {minimum}; got {text!r}")
+    return sorted(set(vals))
+
+
+def parse_targets(text: str, optimizer: str | None) -> list[Target]:
+    """``mup,sp,tp4-ntk:sgd`` -> targets; each name is checked against the registry (UserError if unknown)."""
+    from ..systems.registry import get
+
+    out = []
+    for item in [t.strip() for t in str(text).split(",") if t.strip()]:
+        name, _, opt = item.partition(":")
+        spec = get(name)  # raises UserError with suggestions
+        explicit = bool(opt)
+        opt = opt or optimizer or (spec.optimizers[0] if spec.optimizers and spec.optimizers[0] else "sgd")
+        if spec.optimizers and spec.optimizers != ("",) and opt not in spec.optimizers:
+            raise UserError(f"{spec.name} supports optimizers {', '.join(spec.optimizers)}; got {opt!r}")
+        out.append(Target(name, opt, f"{name}:{opt}" if explicit else name))
+    if not out:
+        raise UserError("--param needs at least one parametrization name (see `python -m scaling_exponents list`)")
+    return out
+
+
+def _table(target: Target, alignment):
+    from .probes import table_for
+    from ..systems.registry import get
+
+    spec = get(target.param)
+    al = alignment if spec.alignments and spec.alignments != ("",) else None
+    opt = target.optimizer if spec.optimizers and spec.optimizers != ("",) else None
+    return table_for(target.param, opt, al), opt, al
+
+
+def predictions_for(table, model: str, depth: int, optimizer: str):
+    from . import predict as P
+
+    if model == "mlp":
+        layers = P.mlp_layers(depth)
+    else:
+        layers = P.gpt_layers(depth)
+    preds = P.predict(table, layers)
+    if preds.optimizer != optimizer:
+        preds.notes.append(f"table optimizer {preds.optimizer} vs run optimizer {optimizer}")
+    return preds
+
+
+def fit_rows(preds, per_width: dict, widths: list[int], tol: float, quantities=None) -> list[dict]:
+    """One row per predicted (layer, quantity) that was measured at every width."""
+    from .fit import fit_slope, verdict
+    from ..theory.exponents import fmt
+
+    rows = []
+    for p in preds.items:
+        key = f"{p.layer}|{p.quantity}"
+        if quantities and p.quantity not in quantities:
+            continue
+        if not all(per_width.get(w) and key in per_width[w] for w in widths):
+            continue
+        vals = [per_width[w][key] for w in widths]
+        fit = fit_slope(widths, vals)
+        pred = float(p.exponent)
+        row = {"layer": p.layer, "quantity": p.quantity, "dimension": "width", "predicted": fmt(p.exponent),
+               "predicted_value": pred, **fit.to_dict(), "tol": tol, "verdict": verdict(pred, fit, tol),
+               "formula": p.formula, "source": p.source,
+               "values": {str(w): v for w, v in zip(widths, vals)}}
+        if p.spectral_condition is not None:
+            row["spectral_condition"] = fmt(p.spectral_condition)
+            row["meets_spectral_condition"] = p.exponent == p.spectral_condition
+        if p.quantity in INFORMATIONAL:
+            row["verdict"] = "info"
+            row["why_info"] = INFORMATIONAL[p.quantity]
+        if p.quantity in ("act_delta", "act_init") and pred > 0:
+            row["theory"] = "blows up"
+        rows.append(row)
+    return rows
+
+
+def verify_target(target: Target, *, model="mlp", widths=(64, 128, 256), depth=2, seeds=5, steps=3, lr=None,
+                  base_width=None, batch=64, device="cpu", dtype="float32", alignment=None, tol=DEFAULT_TOL,
+                  store=None, progress=False, after_run=None, nngp=True) -> dict:
+    """Verify one parametrization; returns the summary dict (rows with verdicts, per-step coord data)."""
+    from .probes import RunConfig, coord_run, nngp_run
+    from .store import ResultStore
+    from .sweep import run_tasks
+
+    store = store if store is not None else ResultStore(None)
+    table, opt, al = _table(target, alignment)
+    preds = predictions_for(table, model, depth, opt or "sgd")
+    lr = lr if lr is not None else DEFAULT_LR.get(opt or "sgd", 1e-2)
+    base_width = base_width or min(widths)
+    tasks = []
+    for w in widths:
+        cfg = RunConfig(param=target.param, model=model, optimizer=opt or "sgd", alignment=al, width=w,
+                        depth=depth, base_width=base_width, lr=lr, steps=steps, seeds=tuple(range(seeds)),
+                        batch=batch, dtype=dtype, device=device)
+        tasks.append(({"kind": "coord", **cfg.to_dict(), "device_kind": device.split(":")[0]},
+                      (lambda c=cfg: coord_run(c))))
+    if nngp and model == "mlp":
+        for w in widths:
+            conf = {"kind": "nngp", "width": w, "depth": depth, "seeds": list(range(seeds)), "points": 16}
+            tasks.append((conf, (lambda w=w: nngp_run(w, depth, tuple(range(seeds)), 16, device))))
+    results = run_tasks(tasks, store, desc=f"verify {target.label}", progress=progress, after_run=after_run)
+    per_width = {w: {} for w in widths}
+    coord = {}
+    for (conf, _), res in zip(tasks, results):
+        per_width[conf["width"]].update(res["metrics"])
+        if conf["kind"] == "coord":
+            coord[conf["width"]] = res
+    rows = fit_rows(preds, per_width, list(widths), tol)
+    n_fail = sum(r["verdict"] == "fail" for r in rows)
+    head = next((r for r in rows if r["layer"] == "head" and r["quantity"] == "act_delta"), None)
+    if head and head["verdict"] == "fail" and head["predicted_value"] == 0 and head["slope"] > 0:
+        preds.notes.append("logit change grows with width although Everett et al.'s alignment (omega_{L+1} = 1/2) "
+                           "predicts n^0: the readout's init weights align with the feature update (omega_{L+1} = 1, "
+                           "TP4's stability condition a+b+r >= 1) whenever (a+b)_out = 1/2, which predicts n^{1/2}")
+    nonfinite = sorted({k for r in coord.values() for k in r.get("nonfinite", [])})
+    return {
+        "param": target.param, "label": target.label, "optimizer": opt, "alignment": al, "model": model,
+        "title": table.title, "source": table.source.cite(), "widths": list(widths), "depth": depth,
+        "seeds": seeds, "steps": steps, "lr": lr, "base_width": base_width, "batch": batch, "device": device,
+        "dtype": dtype, "tol": tol, "status": "pass" if rows and not n_fail else "fail",
+        "passed": sum(r["verdict"] == "pass" for r in rows), "failed": n_fail, "rows": rows, "r": {k: str(v) for k, v in preds.r.items()},
+        "notes": preds.notes + ([f"non-finite values in {nonfinite}"] if nonfinite else []),
+        "seconds": sum(r.get("seconds", 0.0) for r in results if r),
+        "coord": {str(w): {k: v for k, v in res["metrics"].items() if "act_" in k} for w, res in coord.items()},
+    }
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--param", "-p", required=True,
+                   help="comma-separated names from `list`; NAME:OPTIMIZER picks the optimizer (e.g. mup,sp,tp4-ntk:sgd)")
+    p.add_argument("--model", choices=("mlp", "gpt"), default="mlp")
+    p.add_argument("--optimizer", "-o", help="default optimizer for names without :OPTIMIZER (default: the paper's first)")
+    p.add_argument("--alignment", "-a", help="full | no (Everett et al. tables; default full)")
+    p.add_argument("--widths", default=DEFAULT_WIDTHS, help=f"comma-separated widths (default {DEFAULT_WIDTHS})")
+    p.add_argument("--depths", help="depth sweep (needs a table with depth rows); default: width sweep only")
+    p.add_argument("--depth", type=int, default=2, help="hidden layers (MLP) / blocks (GPT) in the width sweep")
+    p.add_argument("--seeds", type=int, default=5, help="seeds per width, trained together (default 5)")
+    p.add_argument("--steps", type=int, default=3, help="optimizer steps on the fixed batch (default 3)")
+    p.add_argument("--lr", type=float, help="base LR at the base width (default: adam 1e-2, sgd 0.5)")
+    p.add_argument("--base-width", type=int, help="width the base LR refers to (default: the smallest width)")
+    p.add_argument("--batch", type=int, default=64, help="probe/training batch size (default 64)")
+    p.add_argument("--tol", type=float, default=DEFAULT_TOL,
+                   help=f"pass iff predicted in [CI_lo - tol, CI_hi + tol] (default {DEFAULT_TOL})")
+    p.add_argument("--device", default="cpu", help="cpu | cuda | cuda:N")
+    p.add_argument("--dtype", default="float32", help="float32 | tf32 (CUDA) | bfloat16 | float64")
+    p.add_argument("--out", default="verification", help="output directory (report.md, PNGs, results.jsonl/json)")
+    p.add_argument("--no-nngp", action="store_true", help="skip the NNGP-at-init check")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    p.add_argument("--no-plots", action="store_true", help="Markdown only, no PNGs")
+
+
+def validate(args) -> None:
+    if args.seeds < 2:
+        raise UserError("--seeds must be >= 2 (the confidence interval bootstraps over seeds)")
+    if args.steps < 1:
+        raise UserError("--steps must be >= 1")
+    if args.tol < 0:
+        raise UserError("--tol must be >= 0")
+    if args.lr is not None and not (args.lr > 0 and math.isfinite(args.lr)):
+        raise UserError(f"--lr must be a positive number, got {args.lr}")
+    if args.batch < 1:
+        raise UserError("--batch must be >= 1")
+    if args.depth < 1:
+        raise UserError("--depth must be >= 1")
+
+
+def run(args) -> int:
+    from .probes import check_device
+    from .store import ResultStore
+
+    validate(args)
+    widths = parse_ints(args.widths, "widths", 2)
+    if len(widths) < 2:
+        raise UserError("--widths needs at least two different widths to fit a slope")
+    if args.model == "gpt":
+        bad = [w for w in widths if w % 16]
+        if bad:
+            raise UserError(f"GPT widths must be multiples of the head dimension 16; got {bad}")
+    check_device(args.device)
+    targets = parse_targets(args.param, args.optimizer)
+    if args.depths:
+        depths = parse_ints(args.depths, "depths")
+        for t in targets:
+            table, _, _ = _table(t, args.alignment)
+            if "depth" not in table.dimensions:
+                raise UserError(f"{t.param} has no depth rows, so a depth sweep has no prediction to check; "
+                                "use a depth parametrization (see `python -m scaling_exponents list`) or drop --depths")
+        raise UserError(f"depth sweeps ({depths}) are not implemented in this version of the verifier")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    store = ResultStore(out / "results.jsonl")
+    summaries = {}
+    for t in targets:
+        summaries[t.label] = verify_target(
+            t, model=args.model, widths=widths, depth=args.depth, seeds=args.seeds, steps=args.steps, lr=args.lr,
+            base_width=args.base_width, batch=args.batch, device=args.device, dtype=args.dtype,
+            alignment=args.alignment, tol=args.tol, store=store, progress=not args.no_progress,
+            nngp=not args.no_nngp)
+        s = summaries[t.label]
+        print(f"{t.label}: {s['status']} ({s['passed']}/{s['passed'] + s['failed']} rows)", file=sys.stderr)
+    from .report import write_verify_report
+
+    write_verify_report(summaries, out, plots=not args.no_plots)
+    print(short_table(summaries))
+    print(f"\nreport: {out / 'report.md'}")
+    return 0 if all(s["status"] == "pass" for s in summaries.values()) else 1
+
+
+def summary_json(summaries: dict) -> dict:
+    """The small ``results.json``: {label: {status, device, passed, failed, ...}} (read by the catalog)."""
+    return {k: {"status": s["status"], "device": s["device"].split(":")[0], "param": s["param"],
+                "optimizer": s["optimizer"], "model": s["model"], "widths": s["widths"], "seeds": s["seeds"],
+                "steps": s["steps"], "tol": s["tol"], "passed": s["passed"], "failed": s["failed"],
+                "failed_rows": [f"{r['layer']}|{r['quantity']}" for r in s["rows"] if r["verdict"] == "fail"]}
+            for k, s in summaries.items()}
+
+
+def short_table(summaries: dict) -> str:
+    lines = []
+    for label, s in summaries.items():
+        lines.append(f"== {label} ({s['title']}; {s['source']}): {s['status']}")
+        lines.append(f"{'layer':<20} {'quantity':<12} {'pred':>6} {'slope':>7} {'95% CI':>17}  verdict")
+        for r in s["rows"]:
+            ci = f"[{r['ci'][0]:+.2f}, {r['ci'][1]:+.2f}]"
+            lines.append(f"{r['layer']:<20} {r['quantity']:<12} {r['predicted']:>6} {r['slope']:+7.2f} {ci:>17}  {r['verdict']}")
+    return "\n".join(lines)
+
+
+def load_summaries(path) -> dict:
+    return json.loads(Path(path).read_text())
