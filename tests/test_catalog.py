@@ -212,17 +212,19 @@ def test_a_failing_spec_is_reported_not_raised():
 def test_verification_results_are_read_when_present(tmp_path):
     v = tmp_path / "verification"
     v.mkdir()
-    (v / "results.json").write_text(json.dumps({"results": [
-        {"parametrization": "mup", "optimizer": "adam", "passed": True},
-        {"parametrization": "mup", "optimizer": "sgd", "passed": True},
-        {"parametrization": "sp", "status": "fail"}]}), encoding="utf-8")
+    run = {"device": "cpu", "model": "mlp", "optimizer": "adam", "passed": 22, "failed": 0, "failed_rows": []}
+    (v / "results.json").write_text(json.dumps({
+        "mup": {**run, "param": "mup", "status": "pass"},
+        "tp4-mup:sgd": {**run, "param": "tp4-mup", "optimizer": "sgd", "status": "pass"},
+        "sp": {**run, "param": "sp", "status": "fail", "passed": 21, "failed": 1, "failed_rows": ["head|act_delta"]},
+    }), encoding="utf-8")
     got = catalog.load_verification(tmp_path)
-    assert got["mup"] == "empirically verified"
-    assert got["sp"].startswith("empirical check FAILED")
+    assert got["mup"] == "pass on cpu (mlp, adam: 22/22 exponents)"
+    assert got["tp4-mup"] == "pass on cpu (mlp, sgd: 22/22 exponents)"
+    assert got["sp"] == "FAIL on cpu (mlp, adam: 21/22 exponents; failed: head|act_delta)"
     assert catalog.load_verification(tmp_path / "nothing") is None
-    (v / "results.json").write_text(json.dumps({"mup": {"ok": True}, "ntk": False}), encoding="utf-8")
-    got = catalog.load_verification(tmp_path)
-    assert got["mup"] == "empirically verified" and got["ntk"].startswith("empirical check FAILED")
+    (v / "results.json").write_text("[1, 2]", encoding="utf-8")
+    assert catalog.load_verification(tmp_path)["*"].startswith("verification/results.json unreadable")
 
 
 def test_user_error_for_a_file_as_out(tmp_path, capsys):

@@ -13,7 +13,7 @@ What it writes (all deterministic: sorted, no timestamps, no absolute paths):
 
 The verification status is computed here, not copied: a parametrization is "derived + oracle-checked" when
 an oracle CSV of its paper (``papers/oracles/<prefix_>KEY.csv``) has rows for it and every comparable numeric
-row equals the derived table; a differing row makes it "MISMATCH: ...".  GPU results are read from
+row equals the derived table; a differing row makes it "MISMATCH: ...".  Empirical results are read from
 ``<out>/verification/results.json`` when another tool has written it (any schema with a parametrization
 name and a pass/fail per record); that folder is never written or compared here.
 
@@ -64,7 +64,7 @@ OWNED_DIRS = ("params", "papers")
 
 STATUS_ORACLE = "derived + oracle-checked"
 STATUS_DERIVED = "derived"
-NO_GPU = "not yet run on GPU"
+NO_GPU = "not yet run"
 
 
 # ------------------------------------------------------------------------------------------------
@@ -365,52 +365,16 @@ def collect(specs=None) -> list[SpecResult]:
 
 
 # ------------------------------------------------------------------------------------------------
-# GPU verification results (written by another tool; any reasonable schema)
+# Empirical verification results (written by `python -m scaling_exponents verify`)
 # ------------------------------------------------------------------------------------------------
 
-_PASS_WORDS = {"pass", "passed", "ok", "verified", "true", "success", "match", "matched", "agree", "agrees"}
-_FAIL_WORDS = {"fail", "failed", "false", "mismatch", "error", "disagree", "disagrees"}
-_NAME_KEYS = ("parametrization", "param", "name", "spec")
-_OK_KEYS = ("passed", "pass", "ok", "verified", "status", "result", "match", "agree")
-
-
-def _verdict_of(value):
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str):
-        w = value.strip().lower()
-        if w in _PASS_WORDS:
-            return True
-        if w in _FAIL_WORDS:
-            return False
-    if isinstance(value, dict):
-        for k in _OK_KEYS:
-            if k in value:
-                return _verdict_of(value[k])
-    return None
-
-
-def _records(data, name=None):
-    """(name, verdict) pairs from whatever shape results.json has."""
-    if isinstance(data, list):
-        for item in data:
-            yield from _records(item, name)
-    elif isinstance(data, dict):
-        own = next((data[k] for k in _NAME_KEYS if isinstance(data.get(k), str)), None)
-        if own is not None or (name is not None and _verdict_of(data) is not None):
-            yield own or name, _verdict_of(data)
-            return
-        for k, v in data.items():
-            if isinstance(v, (dict, list, bool, str)) and k not in ("meta", "metadata", "device", "config"):
-                if isinstance(v, (bool, str)):
-                    if _verdict_of(v) is not None:
-                        yield k, _verdict_of(v)
-                else:
-                    yield from _records(v, k)
-
-
 def load_verification(out_dir: Path) -> dict[str, str] | None:
-    """``{parametrization: "empirically verified" | "empirical check FAILED" | ...}``, None when not run."""
+    """``{parametrization: "pass on cpu (mlp, adam: 22/22 exponents)" | "FAIL ..."}``; None when never run.
+
+    Reads ``verification/results.json`` as written by ``python -m scaling_exponents verify``
+    (:func:`scaling_exponents.torch.verify.summary_json`): ``{label: {"param", "optimizer", "model",
+    "device", "status": "pass"|"fail", "passed", "failed", "failed_rows"}}``.
+    """
     from ..systems.registry import normalize
 
     path = Path(out_dir) / "verification" / "results.json"
@@ -418,21 +382,20 @@ def load_verification(out_dir: Path) -> dict[str, str] | None:
         return None
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as e:
+        runs = sorted(data.values(), key=lambda r: (r["param"], r.get("optimizer") or "", r.get("model") or ""))
+        seen: dict[str, list[str]] = {}
+        for r in runs:
+            n = int(r.get("passed", 0)) + int(r.get("failed", 0))
+            what = f"{r.get('model', '?')}, {r.get('optimizer') or 'default'}: {r.get('passed', 0)}/{n} exponents"
+            if r["status"] == "pass":
+                text = f"pass on {r.get('device', '?')} ({what})"
+            else:
+                failed = ", ".join(r.get("failed_rows", [])[:3])
+                text = f"FAIL on {r.get('device', '?')} ({what}; failed: {failed})"
+            seen.setdefault(normalize(r["param"]), []).append(text)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
         return {"*": f"verification/results.json unreadable: {_clean(str(e))}"}
-    seen: dict[str, list] = {}
-    for name, ok in _records(data):
-        if name:
-            seen.setdefault(normalize(name), []).append(ok)
-    out = {}
-    for name, oks in seen.items():
-        if any(ok is False for ok in oks):
-            out[name] = f"empirical check FAILED ({oks.count(False)} of {len(oks)} runs)"
-        elif all(ok is True for ok in oks):
-            out[name] = "empirically verified"
-        else:
-            out[name] = "empirically run (no pass/fail recorded)"
-    return out
+    return {name: "; ".join(texts) for name, texts in seen.items()}
 
 
 # ------------------------------------------------------------------------------------------------
@@ -557,7 +520,7 @@ def _readme(results, bib, verification) -> str:
            "each cell is the factor the quantity scales by (n = width, L = depth, E = experts, ...; 1 = constant). "
            "The page of each parametrization has every table and the constraint system.", ""]
     header = ["parametrization", "paper", "optimizers x alignments", "default", "hidden LR", "readout multiplier",
-              "other dimensions", "regime", "status", "GPU check"]
+              "other dimensions", "regime", "status", "empirical check"]
     rows = []
     for r in results:
         entry = bib.get(r.key)
@@ -585,8 +548,10 @@ def _readme(results, bib, verification) -> str:
             "derived one (see the paper page); **disputed** published values are contradicted by the paper's own "
             "derivation or by running the reference code, and differ as documented in papers/oracles/README.md.  "
             "Rows are \"not comparable\" when the derived table has no such "
-            "entry or covers another variant.  GPU check: `verification/results.json` "
-            + ("(present)." if verification is not None else "(absent: not yet run on GPU)."), ""]
+            "entry or covers another variant.  Empirical check: measured exponents vs derived ones, from "
+            "[`verification/report.md`](verification/report.md) (`python -m scaling_exponents verify`; each "
+            "cell names the device it ran on)."
+            if verification is not None else "entry or covers another variant.  Empirical check: not yet run.", ""]
 
     failed = [(r, c) for r in results for c in r.combos if c.error]
     if failed:
@@ -690,7 +655,7 @@ def _param_page(r: SpecResult, bib, verification) -> str:
            + (f", {md.escape(spec.source.where)}" if spec.source.where else ""), ""]
     if spec.summary:
         out += [md.escape(spec.summary), ""]
-    facts = [f"- **status:** {md.escape(r.status)}", f"- **GPU check:** {md.escape(_empirical(r.name, verification))}"]
+    facts = [f"- **status:** {md.escape(r.status)}", f"- **empirical check:** {md.escape(_empirical(r.name, verification))}"]
     if spec.family:
         facts.append(f"- **family:** {md.escape(spec.family)}")
     if spec.aliases:
