@@ -17,7 +17,9 @@ fan that grows with width for its role (TP5 App. J.2.1, Everett et al. arXiv 240
 for ``embedding`` (and for vectors: biases, norm gains), ``fan_in`` for ``hidden``, ``readout`` and other
 matrices -- so ``d_ffn = 4 d_model`` stays consistent.  Base sizes come from a global ``width/base_width``
 ratio or, per parameter, from a smaller ``base_model`` (like mup's ``set_base_shapes``).  Depth rows use
-``depth/base_depth`` (CompleteP arXiv 2505.01618; depth-muP arXiv 2310.02244).
+``depth/base_depth`` (CompleteP arXiv 2505.01618; depth-muP arXiv 2310.02244).  Rows along ``fan_in`` /
+``fan_out`` (u-muP, arXiv 2407.17465, whose tables are absolute) use each parameter's own fan over its base
+fan, so a factor here is u-muP's absolute factor at this shape divided by the one at the base shape.
 
 **Weight decay.**  ``weight_decay_mode`` says how the optimizer uses ``group["weight_decay"]``:
 ``"decoupled"`` (torch ``AdamW``: ``p -= lr * wd * p``; group wd = wd * wd_scale, so the per-step decay
@@ -25,7 +27,15 @@ also follows the group's LR factor), ``"coupled"`` (L2 added to the gradient, to
 group wd = wd * wd_scale) and ``"independent"`` (Wortsman et al., arXiv 2309.14322: per-step decay
 ``wd * wd_scale * schedule(t)``, independent of the LR's value and width factor; with ``AdamW`` this is
 group wd = wd * wd_scale / group_lr).  microsoft/mup's ``MuAdamW`` (its default, non-decoupled) equals
-``"independent"`` with ``weight_decay = lr * wd_mup``.
+``"independent"`` with ``weight_decay = lr * wd_mup``.  The registry's ``weight_decay`` rows are the coupled torch
+value and its ``lr_wd_product`` rows the per-step (independent) decay ``eta lambda``: ``"independent"`` mode
+uses the ``lr_wd_product`` factor where the table has such rows for a role (the ``weight_decay`` factor where
+it has none, for hand-made tables), and the other modes check that ``lr_wd_product = lr x weight_decay``.
+``no_weight_decay=("norm", ...)`` sets the decay of whole roles to 0 (nanoGPT-mup does not decay norms and
+biases; a power law cannot say "zero").
+
+Every table row with a non-zero power is either applied or listed by :meth:`Parametrization.explain` under
+"table rows NOT applied", with the reason (no parameter has that role, ``init=None``, ...).
 """
 
 from __future__ import annotations
@@ -69,6 +79,8 @@ class ParamInfo:
     lr_scale: float = 1.0
     wd_scale: float = 1.0
     eps_scale: float = 1.0
+    lr_wd_scale: float = 1.0            # per-step decay factor lr x weight_decay (table's lr_wd_product rows)
+    fans: dict | None = None            # {"fan_in": (size, base), "fan_out": (size, base)} for fan rows (u-muP)
     aliases: list = field(default_factory=list)  # tied uses: (name, role, multiplier)
     note: str = ""
 
@@ -88,6 +100,14 @@ def _fans(module: nn.Module, attr: str, p: torch.Tensor) -> tuple[int, int]:
     return 1, p.numel()
 
 
+def _dim_fans(module: nn.Module, attr: str, p: torch.Tensor) -> tuple[int, int]:
+    """``(fan_in, fan_out)`` as *dimensions* of a table row (u-muP, unit_scaling.optim._get_fan_in): matrices as
+    :func:`_fans` (an embedding's fan_out is its hidden size), vectors their length for both."""
+    if p.dim() < 2:
+        return p.numel(), p.numel()
+    return _fans(module, attr, p)
+
+
 def _width_fan(role: str, module, attr, p) -> int:
     fan_in, fan_out = _fans(module, attr, p)
     if role == "embedding" or p.dim() < 2:
@@ -102,7 +122,8 @@ class Parametrization:
         model: the model (DDP/``torch.compile`` wrappers are unwrapped for matching).
         param: a parametrization name for :func:`scaling_exponents.derive` (``"mup"``, ``"mup-table8"``,
             ``"sp"``, ...) or an already-derived :class:`ExponentTable`.
-        optimizer, alignment, options: passed to ``derive`` (``alignment=None``: the paper's default).
+        optimizer, alignment, options: passed to ``derive`` (``alignment=None``: the paper's default;
+            ``"adam"`` and ``"adamw"`` stand in for each other when a table covers only one, e.g. CompleteP).
         layers: ``{glob pattern: role or (roles...)}`` on module or parameter names; ``None`` auto-detects
             (:func:`.roles.auto`).  Parameters not matched keep PyTorch's defaults (role ``default``).
         width, base_width: global width ratio (``width`` defaults to ``model.width``).
@@ -120,21 +141,29 @@ class Parametrization:
             biases; a user-given base std such as 0.02), or ``None`` (leave weights; use when re-applying
             to a model whose checkpoint you will load).
         multipliers: install forward multipliers (default ``True``).
+        no_weight_decay: roles whose groups get ``weight_decay`` 0 (e.g. ``("norm", "final_norm",
+            "hidden_bias")`` as nanoGPT-mup); default none.
     """
 
     def __init__(self, model: nn.Module, param="mup", optimizer: str | None = "adam", alignment: str | None = None,
                  *, layers: dict | None = None, width=None, base_width=None, base_model: nn.Module | None = None,
                  depth=None, base_depth=None, base_head_dim=None, sizes: dict | None = None,
                  lr: float = 1e-3, weight_decay: float = 0.0, weight_decay_mode: str = "decoupled",
-                 eps: float | None = None, init="rescale", multipliers: bool = True, options: dict | None = None):
+                 eps: float | None = None, init="rescale", multipliers: bool = True, options: dict | None = None,
+                 no_weight_decay=()):
         self.table = _table(param, optimizer, alignment, options or {})
         self.model = model
         net = _roles.unwrap(model)
         self._check_scalars(lr, weight_decay, weight_decay_mode, eps, init)
         self.lr, self.weight_decay, self.weight_decay_mode, self.eps = float(lr), float(weight_decay), weight_decay_mode, eps
         self.init_mode = init
+        self.multipliers = bool(multipliers)
+        if isinstance(no_weight_decay, str):
+            no_weight_decay = (no_weight_decay,)
+        self.no_weight_decay = tuple(no_weight_decay or ())
         self.layers = layers
         self.notes: list[str] = []
+        self._inconsistent: set[str] = set()
 
         if layers is None:
             assigned, mod_assigned, self.unmatched = _roles.auto(net)
@@ -150,6 +179,10 @@ class Parametrization:
             raise UserError(f"no weight layer found in {type(net).__name__} to parametrize; give layers= "
                             f"patterns. Module names: {_roles.module_names(net)}")
         self._validate_roles(assigned, mod_assigned)
+        known = set(_roles.PARAM_ROLES) | set(self.table.roles)
+        for r in self.no_weight_decay:
+            if r not in known:
+                raise UserError(f"no_weight_decay names unknown role {r!r}; roles: {', '.join(sorted(known))}")
 
         self._base = _Base(self, net, width, base_width, base_model, depth, base_depth, base_head_dim, sizes or {})
         self.records: dict[str, ParamInfo] = self._build_records(net, assigned)
@@ -161,6 +194,7 @@ class Parametrization:
         if multipliers:
             self._install_multipliers(net)
         self._set_attention(net)
+        self.unapplied = self._unapplied_rows()
 
     # -- setup -----------------------------------------------------------------------------------------
     @staticmethod
@@ -188,10 +222,20 @@ class Parametrization:
                                 f"{', '.join(sorted(known))}; module roles: {', '.join(_roles.MODULE_ROLES)}.")
 
     def _role_of(self, a: _roles.Assignment) -> str:
-        # a hidden layer's bias is its own role in depth tables (CompleteP) when the table has it
-        if a.role == "bias" and a.layer_role == "hidden" and "hidden_bias" in self.table.roles:
+        # refined roles of depth tables (CompleteP Table 1): a hidden layer's bias is ``hidden_bias`` and the norm
+        # before the readout ``final_norm`` when the table has them; otherwise they fall back to bias / norm
+        roles = self.table.roles
+        if a.role == "bias" and a.layer_role == "hidden" and "hidden_bias" in roles:
             return "hidden_bias"
+        if a.role == "hidden_bias" and "hidden_bias" not in roles:
+            return "bias"
+        if a.role == "final_norm" and "final_norm" not in roles:
+            return "norm"
         return a.role
+
+    def _has_role_rows(self, role, quantity) -> bool:
+        """Whether the table states ``quantity`` for ``role`` at all (zero powers included)."""
+        return any((r.role, r.quantity) == (role, quantity) for r in self.table.rows)
 
     def _build_records(self, net, assigned) -> dict[str, ParamInfo]:
         canonical = {id(p): n for n, p in net.named_parameters()}
@@ -206,14 +250,20 @@ class Parametrization:
                 aliases.append((name, a))
                 continue
             role = self._role_of(a)
-            info = ParamInfo(a.name, role, a.rule, a.module_name, a.attr, tuple(p.shape))
+            rule = a.rule
+            if role != a.role:
+                rule += ("; a hidden layer's bias: hidden_bias" if role == "hidden_bias"
+                         else f"; table has no {a.role} rows: {role}")
+            info = ParamInfo(a.name, role, rule, a.module_name, a.attr, tuple(p.shape))
             if role != "default":
                 info.width = self._base.width(a, module, p, role)
+                info.fans = self._base.fans(a, module, p)
                 info.fan_in_ratio = self._base.fan_in_ratio(a, module, p)
                 info.multiplier = self.factor(role, "multiplier", info)
                 info.lr_scale = self.factor(role, "lr", info)
                 info.wd_scale = self.factor(role, "weight_decay", info)
                 info.eps_scale = self.factor(role, "adam_eps", info)
+                self._decay_factors(info)
                 if role not in self.table.roles:
                     info.note = f"table has no rows for role {role!r}: defaults kept"
             records[a.name] = info
@@ -223,8 +273,11 @@ class Parametrization:
             main = records[name]
             role = self._role_of(a)
             probe = ParamInfo(a.name, role, a.rule, a.module_name, a.attr, main.shape)
-            probe.width = self._base.width(a, modules[a.module_name], getattr(modules[a.module_name], a.attr), role)
-            for q, attr in (("init_std", None), ("lr", "lr_scale"), ("weight_decay", "wd_scale"), ("adam_eps", "eps_scale")):
+            tied_p = getattr(modules[a.module_name], a.attr)
+            probe.width = self._base.width(a, modules[a.module_name], tied_p, role)
+            probe.fans = self._base.fans(a, modules[a.module_name], tied_p)
+            for q, attr in (("init_std", None), ("lr", "lr_scale"), ("weight_decay", "wd_scale"), ("adam_eps", "eps_scale"),
+                            ("lr_wd_product", None)):
                 mine = self.factor(role, q, probe)
                 theirs = self.factor(main.role, q, main)
                 if not math.isclose(mine, theirs, rel_tol=1e-12):
@@ -239,6 +292,19 @@ class Parametrization:
                                        tuple(p.shape))
         order = {n: i for i, n in enumerate(canonical.values())}
         return dict(sorted(records.items(), key=lambda kv: order.get(kv[0], 1 << 30)))
+
+    def _decay_factors(self, info: ParamInfo) -> None:
+        """``lr_wd_scale`` (per-step decay factor) from the table's ``lr_wd_product`` rows, or lr x weight_decay;
+        a role with ``lr_wd_product`` rows but no ``weight_decay`` rows gets ``wd_scale = lr_wd / lr``."""
+        role = info.role
+        if not self._has_role_rows(role, "lr_wd_product"):
+            info.lr_wd_scale = info.lr_scale * info.wd_scale
+            return
+        info.lr_wd_scale = self.factor(role, "lr_wd_product", info)
+        if not self._has_role_rows(role, "weight_decay"):
+            info.wd_scale = info.lr_wd_scale / info.lr_scale
+        elif not math.isclose(info.lr_wd_scale, info.lr_scale * info.wd_scale, rel_tol=1e-9):
+            self._inconsistent.add(role)
 
     def terms(self, role: str, quantity: str, info: ParamInfo) -> list[tuple[float, sympy.Rational]]:
         """``[(size/base, power), ...]`` over the table rows ``(role, quantity, dim)`` of one parameter."""
@@ -257,7 +323,7 @@ class Parametrization:
         modules = dict(net.named_modules())
         with torch.no_grad():
             for info in self.records.values():
-                if info.role in ("default", "norm"):
+                if info.role == "default" or info.role in _roles.NORM_ROLES:
                     continue
                 module = modules.get(info.module_name, net)
                 p = getattr(module, info.attr)
@@ -280,7 +346,7 @@ class Parametrization:
                 info.init_std = float(p.float().std()) if p.numel() > 1 else float(p.abs())
             if self.init_mode == "rescale":
                 for info in self.records.values():
-                    if info.role not in ("default", "norm"):
+                    if info.role != "default" and info.role not in _roles.NORM_ROLES:
                         modules.get(info.module_name, net)._se_rescaled = True
 
     def _install_multipliers(self, net):
@@ -336,6 +402,47 @@ class Parametrization:
             module.logit_scale.fill_(value)
             self.logit_scales[ma.module_name] = (value, f"base {rule(d0):.6g} at head_dim {d0:g} x (d/d0)^{fmt(power)}")
 
+    #: quantities applied to parameter roles, and to each module role
+    PARAM_QUANTITIES = ("multiplier", "init_std", "lr", "weight_decay", "adam_eps", "lr_wd_product")
+    MODULE_QUANTITIES = {"residual_branch": ("multiplier",), "attention": ("logit_scale",)}
+
+    def _unapplied_rows(self) -> list[tuple]:
+        """``[(row, reason)]`` for every table row with a non-zero power that this model does not realise."""
+        param_roles = {i.role for i in self.records.values()} | {
+            r for i in self.records.values() for _, r, *_ in i.aliases}
+        module_roles = {ma.role for ma in self.module_roles}
+        out = []
+        for r in self.table.rows:
+            if r.power == 0:
+                continue
+            reason = None
+            if r.role in self.MODULE_QUANTITIES:
+                if r.quantity not in self.MODULE_QUANTITIES[r.role]:
+                    reason = (f"quantity {r.quantity!r} is not applied to module role {r.role!r} (only "
+                              f"{', '.join(self.MODULE_QUANTITIES[r.role])})")
+                elif r.role not in module_roles:
+                    reason = f"no module has role {r.role!r} (give layers={{pattern: {r.role!r}}})"
+                elif r.role == "residual_branch" and not self.multipliers:
+                    reason = "multipliers=False"
+            elif r.quantity not in self.PARAM_QUANTITIES:
+                reason = (f"quantity {r.quantity!r} is not applied to parameters (applied: "
+                          f"{', '.join(self.PARAM_QUANTITIES)})")
+            elif r.role not in param_roles:
+                reason = f"no parameter has role {r.role!r}"
+            elif r.quantity == "multiplier" and not self.multipliers:
+                reason = "multipliers=False"
+            elif r.quantity == "init_std" and self.init_mode is None:
+                reason = "init=None: weights left as they are"
+            elif r.quantity == "init_std" and r.role in _roles.NORM_ROLES:
+                reason = "norm gains and biases are not re-initialised (gain 1, bias 0)"
+            elif r.quantity == "lr_wd_product" and r.role in self._inconsistent:
+                reason = "inconsistent with the lr x weight_decay rows; the weight_decay rows were used"
+            elif r.quantity in ("weight_decay", "lr_wd_product") and r.role in self.no_weight_decay:
+                reason = "role is in no_weight_decay (decay 0)"
+            if reason:
+                out.append((r, reason))
+        return out
+
     def _has_rows(self, role, quantity) -> bool:
         return any((r.role, r.quantity) == (role, quantity) and r.power != 0 for r in self.table.rows)
 
@@ -366,7 +473,11 @@ class Parametrization:
                 lr = self.lr * info.lr_scale
                 wd = self.weight_decay * info.wd_scale
                 if self.weight_decay_mode == "independent" and wd:
-                    wd = wd / lr
+                    # per-step decay: the table's lr_wd_product factor where it has one (registry tables)
+                    per_step = info.lr_wd_scale if self._has_role_rows(info.role, "lr_wd_product") else info.wd_scale
+                    wd = self.weight_decay * per_step / lr
+                if info.role in self.no_weight_decay:
+                    wd = 0.0
                 g = {"params": [], "param_names": [], "lr": lr, "weight_decay": wd, "role": info.role,
                      "lr_scale": info.lr_scale, "wd_scale": info.wd_scale, "eps_scale": info.eps_scale}
                 if use_eps:
@@ -387,13 +498,15 @@ class Parametrization:
     def explain(self) -> str:
         """Every parameter: role, why, init std, multiplier, LR (and wd/eps); unmatched patterns; defaults."""
         t = self.table
+        nwd = f"; 0 for roles {', '.join(self.no_weight_decay)}" if self.no_weight_decay else ""
         out = [f"Parametrization: {t.heading()}", f"source: {t.source.cite()}",
                "factors are relative to the base shape: prod over dimensions of (size/base)^power "
                "(all 1 at the base shape)", self._base.describe(),
-               f"base lr {self.lr:g}, weight_decay {self.weight_decay:g} ({self.weight_decay_mode}), "
+               f"base lr {self.lr:g}, weight_decay {self.weight_decay:g} ({self.weight_decay_mode}{nwd}), "
                f"eps {self.eps if self.eps is not None else ('1e-08' if self._has_rows_any('adam_eps') else 'optimizer default')}, "
                f"init {self.init_mode!r}", ""]
-        header = ["parameter", "shape", "role", "width", "init std", "init x", "mult", "lr", "lr x", "wd x", "eps x", "why"]
+        header = ["parameter", "shape", "role", "width", "init std", "init x", "mult", "lr", "lr x", "wd x", "lr*wd x",
+                  "eps x", "why"]
         rows = []
         for info in self.records.values():
             w = "-" if info.width is None else f"{info.width[0]:g}/{info.width[1]:g}"
@@ -401,8 +514,10 @@ class Parametrization:
             ix = "-" if info.init_scale is None else f"{info.init_scale:.4g}"
             mult = f"{info.multiplier:.4g}" + "".join(f"; {n}: {m:.4g}" for n, _, m, _, _ in info.aliases)
             why = info.rule + (f"; tied: {', '.join(f'{n} as {r}' for n, r, *_ in info.aliases)}" if info.aliases else "")
+            no_wd = info.role in self.no_weight_decay
             rows.append([info.name, "x".join(map(str, info.shape)), info.role, w, std, ix, mult,
-                         f"{self.lr * info.lr_scale:.4g}", f"{info.lr_scale:.4g}", f"{info.wd_scale:.4g}",
+                         f"{self.lr * info.lr_scale:.4g}", f"{info.lr_scale:.4g}",
+                         "0" if no_wd else f"{info.wd_scale:.4g}", "0" if no_wd else f"{info.lr_wd_scale:.4g}",
                          f"{info.eps_scale:.4g}", why])
         widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
         line = lambda cells: "  ".join(str(c).ljust(w) for c, w in zip(cells, widths)).rstrip()
@@ -413,7 +528,12 @@ class Parametrization:
                 if ma.role == "residual_branch":
                     m = self.output_multipliers.get(ma.module_name, 1.0)
                     why = "" if self._has_rows("residual_branch", "multiplier") else "; table has no residual_branch rows"
-                    out.append(f"  {ma.module_name}: residual_branch, output x{m:.4g} ({ma.rule}{why})")
+                    probe = ParamInfo(ma.module_name, "residual_branch", ma.rule, ma.module_name, "", ())
+                    terms = " x ".join(f"({r.dimension} {self._base.size(r.dimension, probe)[0]:g}/{self._base.size(r.dimension, probe)[1]:g})"
+                                       f"^{fmt(r.power)}" for r in self.table.rows
+                                       if (r.role, r.quantity) == ("residual_branch", "multiplier") and r.power != 0)
+                    formula = f" = {terms}" if terms and ma.module_name in self.output_multipliers else ""
+                    out.append(f"  {ma.module_name}: residual_branch, output x{m:.4g}{formula} ({ma.rule}{why})")
                 else:
                     v, why = self.logit_scales.get(ma.module_name, (float("nan"), ""))
                     out.append(f"  {ma.module_name}: attention, logit scale {v:.6g} = {why} ({ma.rule})")
@@ -424,6 +544,11 @@ class Parametrization:
         if empty:
             out.append("roles the table has no rows for (factors 1): " + ", ".join(empty))
         out.append("unmatched patterns: " + (", ".join(map(repr, self.unmatched)) if self.unmatched else "none"))
+        if self.unapplied:
+            out.append("table rows NOT applied to this model:")
+            out += [f"  {r.role} {r.quantity} {r.dimension}^{fmt(r.power)}: {why}" for r, why in self.unapplied]
+        else:
+            out.append("table rows NOT applied to this model: none")
         out += [f"note: {n}" for n in self.notes]
         return "\n".join(out)
 
@@ -461,6 +586,10 @@ def _derive_cached(param, optimizer, alignment, options) -> ExponentTable:
         alignment = None  # e.g. TP5 tables: no alignment choice
     if not spec.optimizers or spec.optimizers == ("",):
         optimizer = None
+    elif optimizer in ("adam", "adamw") and optimizer not in spec.optimizers:
+        # the same LR/eps rules; a table for one serves the other (CompleteP is stated for AdamW only)
+        other = {"adam": "adamw", "adamw": "adam"}[optimizer]
+        optimizer = other if other in spec.optimizers else optimizer
     return derive(param, optimizer, alignment, **dict(options))
 
 
@@ -474,6 +603,7 @@ class _Base:
         self.base_modules = dict(self.base_net.named_modules()) if self.base_net is not None else {}
         self.ratio = None
         dims = {r.dimension for r in table.rows if r.power != 0}
+        width_dims = dims & {"width", "fan_in", "fan_out"}
         if self.base_net is None:
             if base_width is not None:
                 width = width if width is not None else getattr(net, "width", None)
@@ -485,8 +615,8 @@ class _Base:
                 self.width_desc = f"width {width:g} / base {base_width:g} = {self.ratio:g}"
             elif width is not None:
                 raise UserError(f"width={width} needs base_width= (or base_model=) to say what the base shape is")
-            elif "width" in dims:
-                raise UserError(f"{table.parametrization} scales with width: give base_width= (and width=, default "
+            elif width_dims:
+                raise UserError(f"{table.parametrization} scales with {'/'.join(sorted(width_dims))}: give base_width= (and width=, default "
                                 "model.width) or base_model= (a smaller instance of the same model)")
             else:
                 self.ratio = 1.0
@@ -502,7 +632,7 @@ class _Base:
                             "base_depth= (or a base_model with a `depth` attribute)")
         self.base_head_dim = base_head_dim
         self.sizes = dict(sizes)
-        for d in dims - {"width", "depth", "head_dim"}:
+        for d in dims - {"width", "depth", "head_dim", "fan_in", "fan_out"}:
             if d not in self.sizes:
                 raise UserError(f"{table.parametrization} has rows along {d!r}: give sizes={{{d!r}: (size, base)}}")
 
@@ -524,6 +654,22 @@ class _Base:
             return (fan, fan)  # the readout's bias has the output (finite) dimension
         return (fan, fan / self.ratio)
 
+    def fans(self, a, module, p):
+        """``{"fan_in": (size, base), "fan_out": (size, base)}`` of one parameter (u-muP's fan rows).
+
+        With a global ratio, every fan grows with width except the input layer's fan_in (data / vocabulary)
+        and the readout's fan_out (and its bias)."""
+        fi, fo = _dim_fans(module, a.attr, p)
+        if self.base_net is not None:
+            bm, bp = self._base_param(a, tuple(p.shape))
+            bfi, bfo = _dim_fans(bm, a.attr, bp)
+        elif p.dim() < 2:
+            bfi = bfo = fi if a.layer_role == "readout" else fi / self.ratio
+        else:
+            bfi = fi if a.layer_role == "embedding" else fi / self.ratio
+            bfo = fo if a.layer_role == "readout" else fo / self.ratio
+        return {"fan_in": (fi, bfi), "fan_out": (fo, bfo)}
+
     def fan_in_ratio(self, a, module, p):
         """fan_in / base fan_in of the layer (for PyTorch's default init std ∝ fan_in^-1/2)."""
         fan_in = _fans(module, a.attr, p)[0]
@@ -538,6 +684,10 @@ class _Base:
             return info.width
         if dim == "depth":
             return (self.depth, self.base_depth)
+        if dim in ("fan_in", "fan_out"):
+            if info.fans is None:
+                raise UserError(f"the table has {info.role!r} rows along {dim!r}, which only parameters have")
+            return info.fans[dim]
         if dim in self.sizes:
             return self.sizes[dim]
         raise UserError(f"no size for dimension {dim!r} of role {info.role!r}; give sizes={{{dim!r}: (size, base)}}")

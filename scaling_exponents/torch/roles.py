@@ -4,11 +4,12 @@ Roles are the columns of the papers' tables.  TP5 (Yang et al., arXiv 2203.03466
 splits parameters into *input weights & all biases*, *hidden weights* and *output weights*; layer-norm
 gains and biases follow the input column; Everett et al. (arXiv 2407.05872) call these embedding, hidden,
 readout.  Depth parametrizations (depth-muP arXiv 2310.02244, CompleteP arXiv 2505.01618) add
-``hidden_bias``, ``norm`` and the module-level ``residual_branch`` (the branch output is multiplied).
+``hidden_bias``, ``norm``, ``final_norm`` (the norm before the readout, outside the residual blocks) and the
+module-level ``residual_branch`` (the branch output is multiplied).
 
 Two kinds of role:
 
-* **parameter roles** (``embedding``, ``hidden``, ``readout``, ``bias``, ``hidden_bias``, ``norm``, and any
+* **parameter roles** (``embedding``, ``hidden``, ``readout``, ``bias``, ``hidden_bias``, ``norm``, ``final_norm``, and any
   other role a table has, e.g. ``router``) decide a parameter's init, multiplier, LR, weight decay, eps;
 * **module roles** (``residual_branch``, ``attention``) act on a module's output or its attention logits.
 
@@ -26,7 +27,9 @@ from torch import nn
 from ..errors import UserError
 
 MODULE_ROLES = ("residual_branch", "attention")
-PARAM_ROLES = ("embedding", "hidden", "readout", "bias", "hidden_bias", "norm")
+PARAM_ROLES = ("embedding", "hidden", "readout", "bias", "hidden_bias", "norm", "final_norm")
+#: Roles of normalisation gains and biases (not re-initialised: gain 1, bias 0).
+NORM_ROLES = ("norm", "final_norm")
 #: Layers counted by auto-detection, in definition order.
 WEIGHT_LAYERS = (nn.Linear, nn.Embedding, nn.EmbeddingBag, nn.Bilinear, nn.modules.conv._ConvNd)
 #: Normalisation layers: their gains and biases get role ``norm``.
@@ -81,11 +84,13 @@ def _direct_params(module: nn.Module):
 
 def _layer_params(module_name, module, role, rule, out):
     """Assign a layer's parameters: ``weight`` (and any other matrix) gets ``role``, vectors named
-    ``bias`` get ``bias`` (TP5: "input weights & all biases"); a norm layer's gain and bias get ``norm``."""
+    ``bias`` get ``bias`` (TP5: "input weights & all biases"); a norm layer's gain and bias get ``norm``
+    (or ``final_norm`` when that is the role asked for)."""
     for attr, p in _direct_params(module):
         full = f"{module_name}.{attr}" if module_name else attr
-        if isinstance(module, NORM_LAYERS) or role == "norm":
-            out.append(Assignment(full, module_name, attr, "norm", rule, layer_role="norm"))
+        if isinstance(module, NORM_LAYERS) or role in NORM_ROLES:
+            nrole = role if role in NORM_ROLES else "norm"
+            out.append(Assignment(full, module_name, attr, nrole, rule, layer_role=nrole))
         elif attr == "bias" or attr.endswith("_bias"):
             out.append(Assignment(full, module_name, attr, "bias", rule + " (its bias)", layer_role=role))
         else:
@@ -155,7 +160,11 @@ def auto(model: nn.Module):
        reference models mark residual branches, attention and positional embeddings this way).
     2. Weight layers (Linear, Embedding, Conv, Bilinear) in definition order that no hint covered: the
        first is ``embedding``, the last ``readout``, the others ``hidden``; their biases get ``bias``.
-    3. Normalisation layers (LayerNorm, RMSNorm, GroupNorm, BatchNorm): gains and biases get ``norm``.
+    3. Normalisation layers (LayerNorm, RMSNorm, GroupNorm, BatchNorm): gains and biases get ``norm``,
+       except a *final norm* -- defined after the last hidden weight layer and not inside a module that
+       holds a hidden layer (GPT's ``ln_f``, nanoGPT's ``transformer.ln_f``) -- which gets ``final_norm``
+       (CompleteP Table 1 treats it apart from the in-block norms; ``Parametrization`` maps it back to
+       ``norm`` when the table has no ``final_norm`` rows).
 
     Returns ``(assignments, module_assignments, unmatched_hint_patterns)``.
     """
@@ -184,10 +193,21 @@ def auto(model: nn.Module):
         for a in new:
             found.setdefault(a.name, a)
         seen_params.update(id(p) for p in module.parameters(recurse=False))
+    order = {n: i for i, (n, _) in enumerate(model.named_modules())}
+    hidden = {a.module_name for a in found.values() if a.role == "hidden"}
+    last_hidden = max((order.get(n, -1) for n in hidden), default=None)
     for mname, module in model.named_modules():
         if isinstance(module, NORM_LAYERS):
             new = []
-            _layer_params(mname, module, "norm", f"auto: {type(module).__name__} gain/bias (TP5 App. B: like input weights)", new)
+            parent = mname.rpartition(".")[0]
+            final = (last_hidden is not None and order[mname] > last_hidden
+                     and not (parent and any(h.startswith(parent + ".") for h in hidden)))
+            if final:
+                role, rule = "final_norm", (f"auto: {type(module).__name__} after the last hidden layer, outside the "
+                                            "blocks (final norm)")
+            else:
+                role, rule = "norm", f"auto: {type(module).__name__} gain/bias (TP5 App. B: like input weights)"
+            _layer_params(mname, module, role, rule, new)
             for a in new:
                 found.setdefault(a.name, a)
     return list(found.values()), mods, unmatched
