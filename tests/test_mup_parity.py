@@ -142,12 +142,7 @@ def compare(kind, width):
     return out, p
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.mark.parametrize("kind, width", [("mlp", w) for w in WIDTHS] + [("gpt", w) for w in GPT_WIDTHS])

@@ -31,12 +31,7 @@ LR, WD, EPS, INIT_STD = 1e-2, 0.1, 1e-12, 0.02
 NO_DECAY = ("norm", "final_norm", "hidden_bias")
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def nanogpt(width, depth, alpha):

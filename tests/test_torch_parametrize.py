@@ -15,13 +15,7 @@ from scaling_exponents.theory.table import ExponentTable, Row, Source
 from scaling_exponents.torch import GPT, MLP, Parametrization
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny models run faster on one thread, and much faster on a busy 2-core box."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _mlp(width, depth=2, seed=0, **kw):

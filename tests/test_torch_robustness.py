@@ -18,12 +18,7 @@ from scaling_exponents.errors import UserError
 from scaling_exponents.torch import GPT, Parametrization, get_multipliers
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _setup(seed=0, **kw):
