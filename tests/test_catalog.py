@@ -219,9 +219,14 @@ def test_verification_results_are_read_when_present(tmp_path):
         "sp": {**run, "param": "sp", "status": "fail", "passed": 21, "failed": 1, "failed_rows": ["head|act_delta"]},
     }), encoding="utf-8")
     got = catalog.load_verification(tmp_path)
-    assert got["mup"] == "pass on cpu (mlp, adam: 22/22 exponents)"
-    assert got["tp4-mup"] == "pass on cpu (mlp, sgd: 22/22 exponents)"
-    assert got["sp"] == "FAIL on cpu (mlp, adam: 21/22 exponents; failed: head|act_delta)"
+    assert got["mup"] == "pass on cpu (width sweep, mlp, adam: 22/22 exponents)"
+    assert got["tp4-mup"] == "pass on cpu (width sweep, mlp, sgd: 22/22 exponents)"
+    assert got["sp"] == "FAIL on cpu (width sweep, mlp, adam: 21/22 exponents; failed: head|act_delta)"
+    (v / "depth").mkdir()
+    (v / "depth" / "results.json").write_text(json.dumps({"completep@depth": {
+        **run, "param": "completep", "optimizer": "adamw", "model": "resmlp", "dimension": "depth", "status": "pass",
+        "passed": 11}}), encoding="utf-8")
+    assert catalog.load_verification(tmp_path)["completep"] == "pass on cpu (depth sweep, resmlp, adamw: 11/11 exponents)"
     assert catalog.load_verification(tmp_path / "nothing") is None
     (v / "results.json").write_text("[1, 2]", encoding="utf-8")
     assert catalog.load_verification(tmp_path)["*"].startswith("verification/results.json unreadable")

@@ -55,7 +55,7 @@ def test_sharding_splits_tasks(tmp_path):
     (["verify", "--param", "mup", "--widths", "64"], "at least two"),
     (["verify", "--param", "mup", "--seeds", "1"], "--seeds"),
     (["verify", "--param", "mup", "--device", "tpu"], "--device"),
-    (["verify", "--param", "mup", "--depths", "2,4"], "no depth rows"),
+    (["verify", "--param", "mup", "--model", "mlp", "--depths", "2,4"], "residual network"),
     (["verify", "--param", "mup:lbfgs"], "supports optimizers"),
     (["transfer", "--param", "mup", "--lrs", "x"], "--lrs"),
 ])

@@ -371,22 +371,26 @@ def collect(specs=None) -> list[SpecResult]:
 def load_verification(out_dir: Path) -> dict[str, str] | None:
     """``{parametrization: "pass on cpu (mlp, adam: 22/22 exponents)" | "FAIL ..."}``; None when never run.
 
-    Reads ``verification/results.json`` as written by ``python -m scaling_exponents verify``
+    Reads ``verification/results.json`` (width sweeps) and ``verification/*/results.json`` (e.g. depth sweeps)
+    as written by ``python -m scaling_exponents verify``
     (:func:`scaling_exponents.torch.verify.summary_json`): ``{label: {"param", "optimizer", "model",
     "device", "status": "pass"|"fail", "passed", "failed", "failed_rows"}}``.
     """
     from ..systems.registry import normalize
 
-    path = Path(out_dir) / "verification" / "results.json"
-    if not path.is_file():
+    root = Path(out_dir) / "verification"
+    paths = sorted(p for p in [root / "results.json", *root.glob("*/results.json")] if p.is_file())
+    if not paths:
         return None
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        runs = sorted(data.values(), key=lambda r: (r["param"], r.get("optimizer") or "", r.get("model") or ""))
+        runs = [r for p in paths for r in json.loads(p.read_text(encoding="utf-8")).values()]
+        runs.sort(key=lambda r: (r["param"], r.get("dimension") or "width", r.get("optimizer") or "",
+                                 r.get("model") or ""))
         seen: dict[str, list[str]] = {}
         for r in runs:
             n = int(r.get("passed", 0)) + int(r.get("failed", 0))
-            what = f"{r.get('model', '?')}, {r.get('optimizer') or 'default'}: {r.get('passed', 0)}/{n} exponents"
+            what = (f"{r.get('dimension') or 'width'} sweep, {r.get('model', '?')}, {r.get('optimizer') or 'default'}: "
+                    f"{r.get('passed', 0)}/{n} exponents")
             if r["status"] == "pass":
                 text = f"pass on {r.get('device', '?')} ({what})"
             else:

@@ -34,7 +34,7 @@ def train_run(cfg, steps: int, batch: int, data_seed: int = 0) -> dict:
 
     device = check_device(cfg.device)
     dtype = set_precision(cfg.dtype, device)
-    if cfg.model == "mlp":
+    if cfg.model in ("mlp", "resmlp"):
         x_all, y_all = D.digits("train")
         x_all, y_all = x_all.to(device, dtype if dtype != torch.float32 else torch.float32), y_all.to(device)
         rng = np.random.default_rng(data_seed)
@@ -108,11 +108,16 @@ def drift(sizes, lrs, losses, n_boot: int = 500, seed: int = 0) -> dict:
 
 def add_arguments(p) -> None:
     p.add_argument("--param", "-p", required=True, help="comma-separated names, NAME:OPTIMIZER allowed (e.g. mup,sp-table3)")
-    p.add_argument("--model", choices=("mlp", "gpt"), default="mlp")
+    p.add_argument("--model", choices=("mlp", "gpt", "resmlp"),
+                   help="mlp (default for width transfer), resmlp (default for depth transfer) or gpt")
     p.add_argument("--optimizer", "-o", help="default optimizer (default: the paper's first)")
     p.add_argument("--alignment", "-a")
-    p.add_argument("--widths", default="64,128,256,512", help="comma-separated widths (default 64,128,256,512)")
-    p.add_argument("--depths", help="depth transfer (needs a depth parametrization in the registry)")
+    p.add_argument("--widths", help="comma-separated widths (default 64,128,256,512; with --depths no width transfer "
+                                    "unless --widths is given)")
+    p.add_argument("--depths", help="comma-separated depths (residual blocks) for LR transfer over depth at --width; "
+                                    "a table without depth rows is the unscaled ResNet baseline (e.g. sp-table3:adam)")
+    p.add_argument("--width", type=int, default=64, help="fixed width of a depth transfer (default 64)")
+    p.add_argument("--base-depth", type=int, help="depth the base LR refers to (default: the smallest depth)")
     p.add_argument("--depth", type=int, default=2, help="hidden layers / blocks (default 2)")
     p.add_argument("--lrs", help="comma-separated base LRs (default: powers of 2, adam 2^-12..2^-2, sgd 2^-6..2^3)")
     p.add_argument("--steps", type=int, default=200, help="training steps per run (default 200)")
@@ -137,64 +142,100 @@ def _lrs(text, optimizer):
     return vals
 
 
+def _sweep(t, sizes, lrs, args, dimension, model, store, opt, al):
+    """Train every (size, LR) of one target; returns its summary entry (drift over ``dimension``)."""
+    from .probes import RunConfig
+    from .sweep import run_tasks
+
+    tasks = []
+    for size in sizes:
+        for lr in lrs:
+            if dimension == "width":
+                cfg = RunConfig(param=t.param, model=model, optimizer=opt, alignment=al, width=size,
+                                depth=args.depth, base_width=args.base_width or sizes[0], lr=lr,
+                                seeds=tuple(range(args.seeds)), batch=args.batch, device=args.device, dtype=args.dtype)
+            else:
+                cfg = RunConfig(param=t.param, model=model, optimizer=opt, alignment=al, width=args.width,
+                                depth=size, base_width=args.width, base_depth=args.base_depth or sizes[0], lr=lr,
+                                seeds=tuple(range(args.seeds)), batch=args.batch, device=args.device, dtype=args.dtype)
+            conf = {"kind": "transfer", **cfg.to_dict(), "train_steps": args.steps}
+            tasks.append((conf, (lambda c=cfg: train_run(c, args.steps, args.batch))))
+    what = "" if dimension == "width" else " over depth"
+    res = run_tasks(tasks, store, desc=f"transfer {t.label}{what}", progress=not args.no_progress)
+    losses = {w: [res[i * len(lrs) + j]["final"] for j in range(len(lrs))] for i, w in enumerate(sizes)}
+    d = drift(sizes, lrs, losses)
+    curves = {str(w): {"lr": lrs, "loss": [float(np.mean(v)) if all(map(math.isfinite, v)) else None
+                                           for v in losses[w]]} for w in sizes}
+    optima = {str(w): {"lr_opt": 2 ** o if o is not None else None} for w, o in zip(sizes, d["log2_lr_opt"])}
+    best_at = {str(lr): min(sizes, key=lambda w, j=j: np.mean(losses[w][j])) for j, lr in enumerate(lrs)}
+    entry = {"param": t.param, "optimizer": opt, "dimension": dimension, "drift": d, "curves": curves,
+             "optima": optima, ("widest" if dimension == "width" else "deepest") + "_best_at_lr": best_at}
+    if dimension == "depth":
+        entry.update(width=args.width, base_depth=args.base_depth or sizes[0], depths=list(sizes))
+    unit = "width" if dimension == "width" else "depth"
+    print(f"{t.label}: optimal-LR drift {d['slope']:+.3f} log2 per doubling of {unit}, 95% CI "
+          f"[{d['ci'][0]:+.3f}, {d['ci'][1]:+.3f}]; LR* per {unit}: "
+          + ", ".join(f"{w}: {o['lr_opt']:.3g}" for w, o in optima.items() if o["lr_opt"]), file=sys.stderr)
+    return entry
+
+
 def run(args) -> int:
     import json
 
-    from .probes import RunConfig, check_device
+    from .probes import check_device
     from .report import transfer_figure
     from .store import ResultStore
-    from .sweep import run_tasks
     from .verify import _table
 
     if args.steps < 1 or args.seeds < 1 or args.batch < 1:
         raise UserError("--steps, --seeds and --batch must be >= 1")
     _lrs(args.lrs, "adam")  # validate early
-    widths = parse_ints(args.widths, "widths", 2)
-    if len(widths) < 2:
+    depths = parse_ints(args.depths, "depths") if args.depths else None
+    do_width = args.widths is not None or depths is None
+    widths = parse_ints(args.widths or "64,128,256,512", "widths", 2) if do_width else []
+    if do_width and len(widths) < 2:
         raise UserError("--widths needs at least two widths to measure a drift")
+    width_model, depth_model = args.model or "mlp", args.model or "resmlp"
+    if depths is not None:
+        if len(depths) < 2:
+            raise UserError("--depths needs at least two depths to measure a drift")
+        if depth_model not in ("resmlp", "gpt"):
+            raise UserError("depth transfer needs a residual network: --model resmlp or gpt")
+        if args.width < 1 or (depth_model == "gpt" and args.width % 16):
+            raise UserError(f"--width must be >= 1 (a multiple of 16 for the GPT); got {args.width}")
     check_device(args.device)
     targets = parse_targets(args.param, args.optimizer)
-    if args.depths:
-        raise UserError("depth transfer needs a depth parametrization with depth rows; none of "
-                        f"{', '.join(t.param for t in targets)} has them in this version")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     store = ResultStore(out / "results.jsonl")
-    summary = {"model": args.model, "steps": args.steps, "seeds": args.seeds, "metric": "final train loss",
-               "device": args.device, "params": {}}
-    for t in targets:
+    summary = {"model": width_model if do_width else depth_model, "steps": args.steps, "seeds": args.seeds,
+               "metric": "final train loss", "device": args.device, "params": {}}
+    jobs = [(t, widths, "width", width_model) for t in targets if do_width]
+    jobs += [(t, depths, "depth", depth_model) for t in targets if depths]
+    for t, sizes, dimension, model in jobs:
         _, opt, al = _table(t, args.alignment)
         opt = opt or "sgd"
-        lrs = _lrs(args.lrs, opt)
-        tasks = []
-        for w in widths:
-            for lr in lrs:
-                cfg = RunConfig(param=t.param, model=args.model, optimizer=opt, alignment=al, width=w,
-                                depth=args.depth, base_width=args.base_width or widths[0], lr=lr,
-                                seeds=tuple(range(args.seeds)), batch=args.batch, device=args.device, dtype=args.dtype)
-                conf = {"kind": "transfer", **cfg.to_dict(), "train_steps": args.steps}
-                tasks.append((conf, (lambda c=cfg: train_run(c, args.steps, args.batch))))
-        res = run_tasks(tasks, store, desc=f"transfer {t.label}", progress=not args.no_progress)
-        losses = {w: [res[i * len(lrs) + j]["final"] for j in range(len(lrs))] for i, w in enumerate(widths)}
-        d = drift(widths, lrs, losses)
-        curves = {str(w): {"lr": lrs, "loss": [float(np.mean(v)) if all(map(math.isfinite, v)) else None
-                                               for v in losses[w]]} for w in widths}
-        optima = {str(w): {"lr_opt": 2 ** o if o is not None else None} for w, o in zip(widths, d["log2_lr_opt"])}
-        best_at = {str(lr): min(widths, key=lambda w, j=j: np.mean(losses[w][j])) for j, lr in enumerate(lrs)}
-        summary["params"][t.label] = {"param": t.param, "optimizer": opt, "dimension": "width", "drift": d,
-                                      "curves": curves, "optima": optima, "widest_best_at_lr": best_at}
-        print(f"{t.label}: optimal-LR drift {d['slope']:+.3f} log2/doubling, 95% CI "
-              f"[{d['ci'][0]:+.3f}, {d['ci'][1]:+.3f}]; LR* per width: "
-              + ", ".join(f"{w}: {o['lr_opt']:.3g}" for w, o in optima.items() if o["lr_opt"]), file=sys.stderr)
+        lrs = _lrs(args.lrs, opt.replace("adamw", "adam"))
+        label = t.label if dimension == "width" else f"{t.label}@depth"
+        summary["params"][label] = _sweep(t, sizes, lrs, args, dimension, model, store, opt, al)
     transfer_figure(summary, out / "transfer.png")
     (out / "transfer.json").write_text(json.dumps(summary, indent=1) + "\n")
-    lines = [f"# LR transfer ({args.model}, {args.steps} steps, {args.seeds} seeds, final train loss)", "",
-             "| parametrization | drift of log2 LR* per width doubling | 95% CI | LR* per width |", "|---|---|---|---|"]
+    dims = {s["dimension"] for s in summary["params"].values()}
+    at = f", width {args.width}" if dims == {"depth"} else ""
+    lines = [f"# LR transfer ({summary['model']}{at}, {args.steps} steps, {args.seeds} seeds, final train loss)", "",
+             "Drift = slope of log2(LR*) against log2(size): 0 means the optimal base LR transfers; the 95% CI "
+             "bootstraps seeds.", "",
+             "| parametrization | dimension | drift of log2 LR* per doubling | 95% CI | LR* per size |", "|---|---|---|---|---|"]
     for label, s in summary["params"].items():
         d = s["drift"]
-        lines.append(f"| {label} | {d['slope']:+.3f} | [{d['ci'][0]:+.3f}, {d['ci'][1]:+.3f}] | "
+        lines.append(f"| {label} | {s['dimension']} | {d['slope']:+.3f} | [{d['ci'][0]:+.3f}, {d['ci'][1]:+.3f}] | "
                      + ", ".join(f"{w}: {o['lr_opt']:.3g}" for w, o in s["optima"].items() if o["lr_opt"]) + " |")
-    lines += ["", "![loss vs LR per width](transfer.png)", ""]
+    cmd = (f"python -m scaling_exponents transfer --param {args.param} --model {summary['model']} "
+           + (f"--widths {','.join(map(str, widths))} " if do_width else "")
+           + (f"--depths {','.join(map(str, depths))} --width {args.width} " if depths else "")
+           + (f"--lrs {args.lrs} " if args.lrs else "")
+           + f"--steps {args.steps} --seeds {args.seeds} --batch {args.batch} --device {args.device}")
+    lines += ["", "Regenerate:", "", f"```\n{cmd}\n```", "", "![loss vs LR per size](transfer.png)", ""]
     (out / "transfer.md").write_text("\n".join(lines))
-    print("\n".join(lines[2:-2]))
+    print("\n".join(lines[4:-7]))
     return 0

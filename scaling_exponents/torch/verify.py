@@ -7,6 +7,13 @@ seed-batched coordinate check at each width (:mod:`.probes`, results in a resuma
 per row: **pass** iff the predicted exponent lies in the 95% CI widened by ``--tol``.  Writes
 ``report.md`` + PNGs (:mod:`.report`), ``results.jsonl`` (every run) and ``results.json`` (summary).
 
+Depth sweeps (``--depths 2,4,8,16 --width 64``, ``--model resmlp`` (default) or ``gpt``): the same for the depth
+exponents of a pre-LN residual network (:func:`.predict.predict_depth`: residual stream, branches' sum, per-branch
+own-weight and input-driven change, in-block updates), measured by :func:`.probes.depth_run` at a fixed width with
+the base LR at the smallest depth; entries are labelled ``NAME@depth``.  A table without depth rows (``mup``,
+``sp-table3``) is the unscaled-ResNet baseline (alpha = gamma = 0), whose positive exponents say what blows up.
+With ``--depths`` no width sweep runs unless ``--widths`` is also given.
+
 Exit status: 0 when every row passes, 1 when some row fails (the numbers are in the report), 2 on bad input.
 """
 
@@ -26,7 +33,7 @@ DEFAULT_TOL = 0.15
 #: Quantities reported with their prediction but not counted in the verdict, and why.
 INFORMATIONAL = {"ntk_move": "measured slopes of the LR-weighted ReLU eNTK movement lie between the n^-1 "
                              "(smooth) and n^-1/2 (ReLU-kink) terms at widths <= 1024; not yet a reliable check"}
-DEFAULT_LR = {"adam": 1e-2, "adafactor": 1e-2, "sgd": 0.5}
+DEFAULT_LR = {"adam": 1e-2, "adamw": 1e-2, "adafactor": 1e-2, "sgd": 0.5}
 
 
 @dataclass
@@ -87,8 +94,8 @@ def predictions_for(table, model: str, depth: int, optimizer: str):
     return preds
 
 
-def fit_rows(preds, per_width: dict, widths: list[int], tol: float, quantities=None) -> list[dict]:
-    """One row per predicted (layer, quantity) that was measured at every width."""
+def fit_rows(preds, per_width: dict, widths: list[int], tol: float, quantities=None, dimension: str = "width") -> list[dict]:
+    """One row per predicted (layer, quantity) that was measured at every size (width, or depth for depth sweeps)."""
     from .fit import fit_slope, verdict
     from ..theory.exponents import fmt
 
@@ -102,7 +109,7 @@ def fit_rows(preds, per_width: dict, widths: list[int], tol: float, quantities=N
         vals = [per_width[w][key] for w in widths]
         fit = fit_slope(widths, vals)
         pred = float(p.exponent)
-        row = {"layer": p.layer, "quantity": p.quantity, "dimension": "width", "predicted": fmt(p.exponent),
+        row = {"layer": p.layer, "quantity": p.quantity, "dimension": dimension, "predicted": fmt(p.exponent),
                "predicted_value": pred, **fit.to_dict(), "tol": tol, "verdict": verdict(pred, fit, tol),
                "formula": p.formula, "source": p.source,
                "values": {str(w): v for w, v in zip(widths, vals)}}
@@ -112,7 +119,10 @@ def fit_rows(preds, per_width: dict, widths: list[int], tol: float, quantities=N
         if p.quantity in INFORMATIONAL:
             row["verdict"] = "info"
             row["why_info"] = INFORMATIONAL[p.quantity]
-        if p.quantity in ("act_delta", "act_init") and pred > 0:
+        if getattr(p, "informational", None):
+            row["verdict"] = "info"
+            row["why_info"] = p.informational
+        if p.quantity in ("act_delta", "act_init", "own_delta") and pred > 0:
             row["theory"] = "blows up"
         rows.append(row)
     return rows
@@ -169,14 +179,73 @@ def verify_target(target: Target, *, model="mlp", widths=(64, 128, 256), depth=2
     }
 
 
+DEFAULT_DEPTH_WIDTH = 64
+
+
+def depth_label(label: str) -> str:
+    """Label of a depth-sweep entry in reports and ``results.json`` (``completep@depth``), apart from width entries."""
+    return f"{label}@depth"
+
+
+def verify_depth_target(target: Target, *, model="resmlp", depths=(2, 4, 8, 16), width=DEFAULT_DEPTH_WIDTH, seeds=5,
+                        steps=3, lr=None, base_depth=None, batch=64, device="cpu", dtype="float32", alignment=None,
+                        tol=DEFAULT_TOL, store=None, progress=False, after_run=None) -> dict:
+    """Depth sweep of one parametrization at a fixed width: predicted depth exponents (:func:`.predict.predict_depth`)
+    vs log-log slopes over ``depths`` (seed-bootstrap CIs); returns the summary dict (``dimension: "depth"``).
+
+    The base LR refers to ``base_depth`` (default: the smallest depth) and the width is its own base (all width
+    factors 1), so only the table's depth rows act.  A table without depth rows is the unscaled ResNet baseline.
+    """
+    from . import predict as P
+    from .probes import RunConfig, depth_run
+    from .store import ResultStore
+    from .sweep import run_tasks
+
+    store = store if store is not None else ResultStore(None)
+    table, opt, al = _table(target, alignment)
+    preds = P.predict_depth(table, model)
+    lr = lr if lr is not None else DEFAULT_LR.get(opt or "sgd", 1e-2)
+    depths = sorted(depths)
+    base_depth = base_depth or depths[0]
+    tasks = []
+    for d in depths:
+        cfg = RunConfig(param=target.param, model=model, optimizer=opt or "sgd", alignment=al, width=width, depth=d,
+                        base_width=width, base_depth=base_depth, lr=lr, steps=steps, seeds=tuple(range(seeds)),
+                        batch=batch, dtype=dtype, device=device)
+        tasks.append(({"kind": "depth_coord", **cfg.to_dict(), "device_kind": device.split(":")[0]},
+                      (lambda c=cfg: depth_run(c))))
+    results = run_tasks(tasks, store, desc=f"verify {target.label} over depth", progress=progress, after_run=after_run)
+    per_depth = {d: res["metrics"] for d, res in zip(depths, results)}
+    rows = fit_rows(preds, per_depth, depths, tol, dimension="depth")
+    n_fail = sum(r["verdict"] == "fail" for r in rows)
+    nonfinite = sorted({k for r in results for k in r.get("nonfinite", [])})
+    return {
+        "param": target.param, "label": depth_label(target.label), "optimizer": opt, "alignment": al, "model": model,
+        "dimension": "depth", "title": table.title, "source": table.source.cite(), "depths": depths, "width": width,
+        "base_depth": base_depth, "widths": [width], "depth": None, "seeds": seeds, "steps": steps, "lr": lr,
+        "base_width": width, "batch": batch, "device": device, "dtype": dtype, "tol": tol,
+        "status": "pass" if rows and not n_fail else "fail", "passed": sum(r["verdict"] == "pass" for r in rows),
+        "failed": n_fail, "rows": rows, "r": {k: str(v) for k, v in preds.r.items()},
+        "notes": preds.notes + ([f"non-finite values in {nonfinite}"] if nonfinite else []),
+        "seconds": sum(r.get("seconds", 0.0) for r in results if r),
+        "coord": {str(d): res["metrics"] for d, res in zip(depths, results)},
+    }
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--param", "-p", required=True,
                    help="comma-separated names from `list`; NAME:OPTIMIZER picks the optimizer (e.g. mup,sp,tp4-ntk:sgd)")
-    p.add_argument("--model", choices=("mlp", "gpt"), default="mlp")
+    p.add_argument("--model", choices=("mlp", "gpt", "resmlp"),
+                   help="mlp (default for width sweeps), resmlp (pre-LN residual MLP; default for depth sweeps) or gpt")
     p.add_argument("--optimizer", "-o", help="default optimizer for names without :OPTIMIZER (default: the paper's first)")
     p.add_argument("--alignment", "-a", help="full | no (Everett et al. tables; default full)")
-    p.add_argument("--widths", default=DEFAULT_WIDTHS, help=f"comma-separated widths (default {DEFAULT_WIDTHS})")
-    p.add_argument("--depths", help="depth sweep (needs a table with depth rows); default: width sweep only")
+    p.add_argument("--widths", help=f"comma-separated widths of a width sweep (default {DEFAULT_WIDTHS}; with --depths "
+                                    "no width sweep unless --widths is given)")
+    p.add_argument("--depths", help="comma-separated depths (residual blocks) of a depth sweep at --width, e.g. 2,4,8,16; "
+                                    "entries are labelled NAME@depth; a table without depth rows is the unscaled ResNet")
+    p.add_argument("--width", type=int, default=DEFAULT_DEPTH_WIDTH,
+                   help=f"fixed width of a depth sweep (default {DEFAULT_DEPTH_WIDTH})")
+    p.add_argument("--base-depth", type=int, help="depth the base LR refers to in a depth sweep (default: the smallest)")
     p.add_argument("--depth", type=int, default=2, help="hidden layers (MLP) / blocks (GPT) in the width sweep")
     p.add_argument("--seeds", type=int, default=5, help="seeds per width, trained together (default 5)")
     p.add_argument("--steps", type=int, default=3, help="optimizer steps on the fixed batch (default 3)")
@@ -213,35 +282,54 @@ def run(args) -> int:
     from .store import ResultStore
 
     validate(args)
-    widths = parse_ints(args.widths, "widths", 2)
-    if len(widths) < 2:
+    depths = parse_ints(args.depths, "depths") if args.depths else None
+    do_width = args.widths is not None or depths is None
+    widths = parse_ints(args.widths or DEFAULT_WIDTHS, "widths", 2) if do_width else []
+    if do_width and len(widths) < 2:
         raise UserError("--widths needs at least two different widths to fit a slope")
-    if args.model == "gpt":
-        bad = [w for w in widths if w % 16]
-        if bad:
-            raise UserError(f"GPT widths must be multiples of the head dimension 16; got {bad}")
+    width_model = args.model or "mlp"
+    depth_model = args.model or "resmlp"
+    if do_width and width_model == "resmlp":
+        raise UserError("width sweeps cover --model mlp and gpt; resmlp is the depth-sweep model (use --depths)")
+    if depths is not None:
+        if len(depths) < 2:
+            raise UserError("--depths needs at least two different depths to fit a slope")
+        if depth_model not in ("resmlp", "gpt"):
+            raise UserError("a depth sweep needs a residual network: --model resmlp or gpt (the plain MLP has no "
+                            "residual stream for the depth tables to scale)")
+        if args.width < 1 or (args.base_depth is not None and args.base_depth < 1):
+            raise UserError("--width and --base-depth must be >= 1")
+    gpt_widths = (widths if width_model == "gpt" else []) + ([args.width] if depths and depth_model == "gpt" else [])
+    bad = [w for w in gpt_widths if w % 16]
+    if bad:
+        raise UserError(f"GPT widths must be multiples of the head dimension 16; got {bad}")
     check_device(args.device)
     targets = parse_targets(args.param, args.optimizer)
-    if args.depths:
-        depths = parse_ints(args.depths, "depths")
-        for t in targets:
+    if depths is not None:
+        from .predict import depth_exponents
+
+        for t in targets:  # fail early, before any run, on tables the depth predictions do not cover
             table, _, _ = _table(t, args.alignment)
-            if "depth" not in table.dimensions:
-                raise UserError(f"{t.param} has no depth rows, so a depth sweep has no prediction to check; "
-                                "use a depth parametrization (see `python -m scaling_exponents list`) or drop --depths")
-        raise UserError(f"depth sweeps ({depths}) are not implemented in this version of the verifier")
+            depth_exponents(table)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     store = ResultStore(out / "results.jsonl")
     summaries = {}
-    for t in targets:
+    for t in targets if do_width else []:
         summaries[t.label] = verify_target(
-            t, model=args.model, widths=widths, depth=args.depth, seeds=args.seeds, steps=args.steps, lr=args.lr,
+            t, model=width_model, widths=widths, depth=args.depth, seeds=args.seeds, steps=args.steps, lr=args.lr,
             base_width=args.base_width, batch=args.batch, device=args.device, dtype=args.dtype,
             alignment=args.alignment, tol=args.tol, store=store, progress=not args.no_progress,
             nngp=not args.no_nngp)
         s = summaries[t.label]
         print(f"{t.label}: {s['status']} ({s['passed']}/{s['passed'] + s['failed']} rows)", file=sys.stderr)
+    for t in targets if depths else []:
+        s = verify_depth_target(
+            t, model=depth_model, depths=depths, width=args.width, seeds=args.seeds, steps=args.steps, lr=args.lr,
+            base_depth=args.base_depth, batch=args.batch, device=args.device, dtype=args.dtype,
+            alignment=args.alignment, tol=args.tol, store=store, progress=not args.no_progress)
+        summaries[s["label"]] = s
+        print(f"{s['label']}: {s['status']} ({s['passed']}/{s['passed'] + s['failed']} rows)", file=sys.stderr)
     from .report import write_verify_report
 
     write_verify_report(summaries, out, plots=not args.no_plots)
@@ -251,19 +339,32 @@ def run(args) -> int:
 
 
 def summary_json(summaries: dict) -> dict:
-    """The small ``results.json``: {label: {status, device, passed, failed, ...}} (read by the catalog)."""
-    return {k: {"status": s["status"], "device": s["device"].split(":")[0], "param": s["param"],
-                "optimizer": s["optimizer"], "model": s["model"], "widths": s["widths"], "seeds": s["seeds"],
-                "steps": s["steps"], "tol": s["tol"], "passed": s["passed"], "failed": s["failed"],
-                "failed_rows": [f"{r['layer']}|{r['quantity']}" for r in s["rows"] if r["verdict"] == "fail"]}
-            for k, s in summaries.items()}
+    """The small ``results.json``: {label: {status, device, passed, failed, ...}} (read by the catalog).
+
+    Depth entries (labels ``NAME@depth``) add ``dimension: "depth"``, ``depths``, ``width``, ``base_depth`` and the
+    measured ``slopes`` ({layer|quantity: [slope, ci_lo, ci_hi, predicted]})."""
+    out = {}
+    for k, s in summaries.items():
+        e = {"status": s["status"], "device": s["device"].split(":")[0], "param": s["param"],
+             "optimizer": s["optimizer"], "model": s["model"], "widths": s["widths"], "seeds": s["seeds"],
+             "steps": s["steps"], "tol": s["tol"], "passed": s["passed"], "failed": s["failed"],
+             "failed_rows": [f"{r['layer']}|{r['quantity']}" for r in s["rows"] if r["verdict"] == "fail"]}
+        if s.get("dimension") == "depth":
+            e.update(dimension="depth", depths=s["depths"], width=s["width"], base_depth=s["base_depth"], lr=s["lr"],
+                     alpha=s["r"].get("alpha"), gamma=s["r"].get("gamma"),
+                     slopes={f"{r['layer']}|{r['quantity']}": [round(r["slope"], 4), round(r["ci"][0], 4),
+                                                              round(r["ci"][1], 4), r["predicted"], r["verdict"]]
+                             for r in s["rows"]})
+        out[k] = e
+    return out
 
 
 def short_table(summaries: dict) -> str:
     lines = []
     for label, s in summaries.items():
         lines.append(f"== {label} ({s['title']}; {s['source']}): {s['status']}")
-        lines.append(f"{'layer':<20} {'quantity':<12} {'pred':>6} {'slope':>7} {'95% CI':>17}  verdict")
+        lines.append(f"{'layer':<20} {'quantity':<12} {'pred':>6} {'slope':>7} {'95% CI':>17}  verdict"
+                     + ("  (exponents of depth)" if s.get("dimension") == "depth" else ""))
         for r in s["rows"]:
             ci = f"[{r['ci'][0]:+.2f}, {r['ci'][1]:+.2f}]"
             lines.append(f"{r['layer']:<20} {r['quantity']:<12} {r['predicted']:>6} {r['slope']:+7.2f} {ci:>17}  {r['verdict']}")
