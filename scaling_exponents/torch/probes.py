@@ -5,7 +5,9 @@ seeds' parameters and trains all of them *at once* for ``steps`` steps on a fixe
 ``torch.func.vmap`` over ``functional_call`` (one kernel launch per layer for all seeds instead of one
 model per seed as in microsoft/mup's ``get_coord_data``).  Forward hooks on every weight layer record the
 quantities of :mod:`.predict` (``act_init``, ``act_delta``, ``dW_rms``, ``dW_spec``, ``W_spec``,
-``kernel_move``, ``ntk_move``).  :func:`nngp_run` measures the init-time kernel against the arc-cosine
+``kernel_move``, ``ntk_move``).  For the reference MLP (no bias, float32/64) the same run goes through a
+hand-written path instead (stacked weights, batched matmuls, written-out backward, fused Adam; equal up to
+float rounding, tests/test_verify_fast.py).  :func:`nngp_run` measures the init-time kernel against the arc-cosine
 NNGP.  Why: the verifier fits log-log slopes of these values across widths (:mod:`.fit`).
 
 Optimizers are re-implemented functionally (Adam with PyTorch's default betas and bias correction, SGD) so
@@ -52,10 +54,15 @@ class RunConfig:
     block: int = 32  # GPT sequence length
     head_dim: int = 16  # GPT: n_head = width / head_dim
     bias: bool = False  # the predictions are for weights; biases add a width-constant term to the logits
+    #: "full": every quantity of :mod:`.predict` (what the verifier fits); "l1": only what microsoft/mup's
+    #: ``get_coord_data`` records by default -- the mean |output| of every weight layer and activation per step
+    stats: str = "full"
 
     def to_dict(self):
         d = asdict(self)
         d["seeds"] = list(self.seeds)
+        if d["stats"] == "full":  # the default stays out of the store key (results.jsonl keys predate the field)
+            del d["stats"]
         return d
 
 
@@ -225,11 +232,13 @@ def adam_step(params, grads, state, t, sb: SeedBatch, optimizer: str):
         if optimizer == "sgd":
             p.add_(g, alpha=-lr)
             continue
-        if n not in state:
-            state[n] = (torch.zeros_like(p), torch.zeros_like(p))
-        m, v = state[n]
-        m.mul_(b1).add_(g, alpha=1 - b1)
-        v.mul_(b2).addcmul_(g, g, value=1 - b2)
+        if n not in state:  # first step from zero moments: the same values without the zeros and two passes
+            m, v = g * (1 - b1), (g * (1 - b2)).mul_(g)
+            state[n] = (m, v)
+        else:
+            m, v = state[n]
+            m.mul_(b1).add_(g, alpha=1 - b1)
+            v.mul_(b2).addcmul_(g, g, value=1 - b2)
         denom = (v / (1 - b2 ** t)).sqrt_().add_(sb.eps[n])
         p.addcdiv_(m, denom, value=-lr / (1 - b1 ** t))
     return params
@@ -245,12 +254,15 @@ def spectral_norm(w: torch.Tensor, k: int = 8, q: int = 3) -> torch.Tensor:
     of a full SVD; exact for rank <= k (weight updates on a fixed batch) and within a few % otherwise."""
     w = w.float()
     g = torch.Generator(device="cpu").manual_seed(0)
-    y = w @ torch.randn(w.shape[0], w.shape[-1], k, generator=g).to(w.device)
+    omega = torch.randn(w.shape[0], w.shape[-1], k, generator=g).to(w.device)
+    # the k-column blocks are kept transposed, (S, k, m): products then read ``w`` row by row (``y^T w`` is ~3x
+    # faster on CPU than ``w^T y``, a strided read); the same iteration as y <- w w^T Q(y)
+    yt = omega.transpose(-1, -2) @ w.transpose(-1, -2)                  # (w omega)^T
     for _ in range(q):
-        y = torch.linalg.qr(y).Q
-        y = w @ (w.transpose(-1, -2) @ y)
-    qm = torch.linalg.qr(y).Q
-    return torch.linalg.svdvals(qm.transpose(-1, -2) @ w)[:, 0]
+        qt = torch.linalg.qr(yt.transpose(-1, -2)).Q.transpose(-1, -2)
+        yt = (qt @ w) @ w.transpose(-1, -2)                             # (w w^T Q)^T
+    qt = torch.linalg.qr(yt.transpose(-1, -2)).Q.transpose(-1, -2)
+    return torch.linalg.svdvals(qt @ w)[:, 0]
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -265,12 +277,51 @@ def _task_data(cfg: RunConfig, device):
     return x.to(device), y.to(device), 256, 256
 
 
-def coord_run(cfg: RunConfig) -> dict:
+#: Activation modules whose outputs ``stats="l1"`` records (microsoft/mup records every module's output).
+_ACT_TYPES = (nn.ReLU, nn.GELU, nn.Tanh, nn.SiLU)
+
+
+def _l1_key(name: str, k: int, calls: int, t: int) -> str:
+    """Metric key of the mean |output| of module ``name`` (its ``k``-th call of ``calls`` in a forward) at step t."""
+    return f"{name}[{k}]|l1|t{t}" if calls > 1 else f"{name}|l1|t{t}"
+
+
+def _l1(z):
+    return z.float().abs().mean(dim=tuple(range(1, z.dim()))).tolist()
+
+
+def coord_run(cfg: RunConfig, impl: str = "auto") -> dict:
     """Train all seeds of one width for ``cfg.steps`` steps on a fixed batch; return measured values.
 
     Result: ``{"metrics": {"layer|quantity": [value per seed]}, "loss": [[per step] per seed]}`` where
     ``act_delta`` appears per step as ``layer|act_delta|t{t}`` and at the last step as ``layer|act_delta``.
+    With ``cfg.stats == "l1"`` the metrics are only ``module|l1|t{t}`` (mean |output| of each weight layer and
+    each activation call, ``t = 0..steps``; microsoft/mup's default ``get_coord_data`` record).
+
+    ``impl``: ``"auto"`` uses the hand-written seed-batched MLP path (:func:`_coord_run_mlp`: batched matmuls,
+    manual backward, no ``vmap``) where it applies (``model="mlp"`` without biases, float32/64, Adam/SGD,
+    ``init="rescale"``) and the generic ``vmap(grad(functional_call))`` path otherwise; ``"reference"`` forces
+    the generic path, ``"fast"`` the MLP path (an error where it does not apply).  Both give the same values
+    up to float rounding (tests/test_verify_fast.py).
     """
+    if cfg.stats not in ("full", "l1"):
+        raise UserError(f"stats must be 'full' or 'l1', got {cfg.stats!r}")
+    if impl not in ("auto", "fast", "reference"):
+        raise ValueError(f"impl must be auto, fast or reference, got {impl!r}")
+    if impl != "reference":
+        why = _fast_unsupported(cfg)
+        if why is None:
+            res = _coord_run_mlp(cfg)
+            if res is not None:
+                return res
+            why = "the Parametrization does not rescale plain Linear weights"
+        if impl == "fast":
+            raise UserError(f"the fast MLP coord_run does not apply: {why}")
+    return _coord_run_reference(cfg)
+
+
+def _coord_run_reference(cfg: RunConfig) -> dict:
+    """The generic path: any model, seeds batched with ``vmap(grad(functional_call))`` and forward hooks."""
     device = check_device(cfg.device)
     dtype = set_precision(cfg.dtype, device)
     x, y, d_in, d_out = _task_data(cfg, device)
@@ -281,14 +332,42 @@ def coord_run(cfg: RunConfig) -> dict:
     names = list(layers)
     cap = Capture(sb.module, names)
     readout_in = names[-1]
+    l1_only = cfg.stats == "l1"
+    act_calls: dict = {}
+    act_handles = []
+    if l1_only:  # every activation module's output too (a module used twice, like MLP.act, per call)
+        def act_hook(name):
+            def hook(mod, args, out):
+                act_calls.setdefault(name, []).append(out)
+            return hook
+        act_handles = [m.register_forward_hook(act_hook(n)) for n, m in sb.module.named_modules()
+                       if isinstance(m, _ACT_TYPES)]
     try:
         def f(params, xb, yb):
             cap.store = {}
+            act_calls.clear()
             out = functional_call(sb.module, (params, sb.buffers), (xb,))
             loss = _loss(out, yb)
             acts = {n: cap.store[n][1] for n in names}
+            if l1_only:
+                acts.update({(n, k, len(v)): o for n, v in act_calls.items() for k, o in enumerate(v)})
+                return loss, (acts, loss, loss)
             feats = cap.store[readout_in][0]
             return loss, (acts, feats, loss)
+
+        if l1_only:
+            step_fn = vmap(grad(f, has_aux=True), in_dims=(0, None, None))
+            params, state, metrics, losses = sb.params, {}, {}, []
+            for t in range(cfg.steps + 1):
+                grads, (acts, _, loss) = step_fn(params, x, y)
+                losses.append(loss.float().tolist())
+                for n, a in acts.items():
+                    metrics[_l1_key(*n, t) if isinstance(n, tuple) else _l1_key(n, 0, 1, t)] = _l1(a)
+                if t < cfg.steps:
+                    params = adam_step(params, grads, state, t + 1, sb, cfg.optimizer)
+                del grads
+            bad = [k for k, v in metrics.items() if not all(math.isfinite(z) for z in v)]
+            return {"metrics": metrics, "loss": [list(r) for r in zip(*losses)], "nonfinite": bad}
 
         step_fn = vmap(grad(f, has_aux=True), in_dims=(0, None, None))
         params = sb.params
@@ -313,18 +392,8 @@ def coord_run(cfg: RunConfig) -> dict:
             del grads
         for n in names:
             metrics[f"{n}|act_delta"] = metrics[f"{n}|act_delta|t{cfg.steps}"]
-            w0, wT = init[f"{n}.weight"], params[f"{n}.weight"]
-            s = sb.scale[n]
-            if isinstance(layers[n], nn.Embedding):  # (vocab, width): as a map vocab -> width, W^T
-                w0, wT = w0.transpose(-1, -2), wT.transpose(-1, -2)
-            dw = (wT.float() - w0.float()) * s
-            metrics[f"{n}|dW_rms"] = _rms(dw, (1, 2)).tolist()
-            metrics[f"{n}|dW_spec"] = spectral_norm(dw).tolist()
-            # Bai-Yin: E||W|| ≈ sigma (sqrt(m) + sqrt(k)); normalise to sigma sqrt(max(m, k)) so a fixed fan
-            # (d_in = 64, 10 classes) does not bend the log-log line at small widths
-            m_, k_ = w0.shape[-2:]
-            by = math.sqrt(max(m_, k_)) / (math.sqrt(m_) + math.sqrt(k_))
-            metrics[f"{n}|W_spec"] = (spectral_norm(w0.float() * s) * by).tolist()
+            _weight_metrics(metrics, n, init[f"{n}.weight"], params[f"{n}.weight"], sb.scale[n],
+                            isinstance(layers[n], nn.Embedding))
         k0, kT = _kernel(feats0), _kernel(feats)
         metrics["features|kernel_move"] = ((kT - k0).norm(dim=(1, 2)) / k0.norm(dim=(1, 2))).tolist()
         if ntk0 is not None:
@@ -332,8 +401,212 @@ def coord_run(cfg: RunConfig) -> dict:
             metrics["model|ntk_move"] = ((ntkT - ntk0).norm(dim=(1, 2)) / ntk0.norm(dim=(1, 2))).tolist()
     finally:
         cap.remove()
+        for h in act_handles:
+            h.remove()
     bad = [k for k, v in metrics.items() if not all(math.isfinite(z) for z in v)]
     return {"metrics": metrics, "loss": [list(r) for r in zip(*losses)], "nonfinite": bad}
+
+
+def _weight_metrics(metrics: dict, n: str, w0, wT, s: float, embedding: bool = False) -> None:
+    """``dW_rms``, ``dW_spec`` and ``W_spec`` of weight layer ``n`` from its (S, out, in) init and final stacks."""
+    if embedding:  # (vocab, width): as a map vocab -> width, W^T
+        w0, wT = w0.transpose(-1, -2), wT.transpose(-1, -2)
+    dw = (wT.float() - w0.float()) * s
+    metrics[f"{n}|dW_rms"] = _rms(dw, (1, 2)).tolist()
+    metrics[f"{n}|dW_spec"] = spectral_norm(dw).tolist()
+    # Bai-Yin: E||W|| ≈ sigma (sqrt(m) + sqrt(k)); normalise to sigma sqrt(max(m, k)) so a fixed fan
+    # (d_in = 64, 10 classes) does not bend the log-log line at small widths
+    m_, k_ = w0.shape[-2:]
+    by = math.sqrt(max(m_, k_)) / (math.sqrt(m_) + math.sqrt(k_))
+    metrics[f"{n}|W_spec"] = (spectral_norm(w0.float() * s) * by).tolist()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# fast path for the reference MLP: stacked weights, batched matmuls, hand-written backward
+# ---------------------------------------------------------------------------------------------------------
+
+def _fast_unsupported(cfg: RunConfig) -> str | None:
+    """Why :func:`_coord_run_mlp` does not apply to ``cfg`` (``None``: it does)."""
+    if cfg.model != "mlp":
+        return f"model {cfg.model!r} (only the reference MLP)"
+    if cfg.bias:
+        return "bias=True"
+    if cfg.optimizer not in ("adam", "sgd"):
+        return f"optimizer {cfg.optimizer!r}"
+    if cfg.dtype not in ("float32", "float64", "tf32"):
+        return f"dtype {cfg.dtype!r}"
+    return None
+
+
+def _build_mlp_seeds(cfg: RunConfig, device, dtype, d_in: int, d_out: int):
+    """Stacked (S, out, in) weights of the MLP for every seed, bitwise equal to :func:`build_seeds`'s, from ONE
+    Parametrization: the first seed's model is built and parametrized as usual (it gives the per-parameter
+    LR/eps/weight decay, the multipliers and the ``init="rescale"`` factors); every other seed replays that
+    model's RNG stream (``manual_seed(seed)``, then PyTorch's default Linear init in definition order) into the
+    stacked tensor and multiplies by the same factors -- no per-seed module, Parametrization or ``torch.stack``.
+    Returns ``(names, weights, scales, hp)`` or ``None`` where the Parametrization does something else."""
+    from .multiplier import get_multipliers
+
+    seeds = [int(s) for s in cfg.seeds]
+    torch.manual_seed(seeds[0])
+    m = make_model(cfg, d_in, d_out)
+    pz = parametrize(m, cfg)
+    layers = [m.embed, *m.hidden, m.head]
+    names = ["embed", *[f"hidden.{i}" for i in range(len(m.hidden))], "head"]
+    pnames = [n for n, _ in m.named_parameters()]
+    records = getattr(pz, "records", {})
+    if (getattr(pz, "init_mode", None) != "rescale" or pnames != [f"{n}.weight" for n in names]
+            or any(type(l) is not nn.Linear for l in layers)
+            or any(records.get(f"{n}.weight") is None or records[f"{n}.weight"].init_scale is None for n in names)
+            or any(_mult_param(l) for l in layers)):
+        return None
+    hp = _group_hparams(m, pz, pnames)
+    init_scale = [records[f"{n}.weight"].init_scale for n in names]
+    scales = []
+    for l in layers:
+        mult = get_multipliers(l)
+        scales.append(mult[0] if mult else 1.0)
+    weights = [torch.empty(len(seeds), *l.weight.shape) for l in layers]
+    for w, l in zip(weights, layers):
+        w[0] = l.weight.detach()
+    for i, s in enumerate(seeds[1:], 1):
+        torch.manual_seed(s)
+        for w, f in zip(weights, init_scale):  # nn.Linear.reset_parameters, then Parametrization._initialise
+            nn.init.kaiming_uniform_(w[i], a=math.sqrt(5)).mul_(f)
+    weights = [w.to(device=device, dtype=dtype) for w in weights]
+    return names, weights, scales, hp
+
+
+def _mult_param(module) -> bool:
+    """Whether a weight multiplier was installed with torch.nn.utils.parametrize (not an output hook)."""
+    from torch.nn.utils import parametrize as _p
+
+    return _p.is_parametrized(module)
+
+
+def _mlp_forward(ws, scales, x):
+    """Layer inputs ``hs`` and (multiplied) outputs ``zs`` of the ReLU MLP for all seeds: ``z = m (h W^T)``."""
+    hs, zs, h = [], [], x
+    for i, (w, s) in enumerate(zip(ws, scales)):
+        hs.append(h)
+        z = torch.matmul(h, w.transpose(-1, -2))  # x (B, in) broadcasts over the seed axis
+        if s != 1.0:
+            z = z * s
+        zs.append(z)
+        if i < len(ws) - 1:
+            h = torch.relu(z)
+    return hs, zs
+
+
+def _mlp_backward(ws, scales, hs, zs, g):
+    """Gradients of every (S, out, in) weight given ``g`` = d loss / d (last layer output), and the backward
+    signal ``delta`` = d loss / d z at every layer output (what :func:`_ntk` obtains through a perturbation)."""
+    grads, deltas = [None] * len(ws), [None] * len(ws)
+    for i in reversed(range(len(ws))):
+        deltas[i] = g
+        gs = g * scales[i] if scales[i] != 1.0 else g
+        grads[i] = torch.matmul(gs.transpose(-1, -2), hs[i])
+        if i:
+            g = torch.bmm(gs, ws[i]).mul_(zs[i - 1] > 0)  # ReLU'(z) = [z > 0], as autograd's threshold_backward
+    return grads, deltas
+
+
+def _xent(logits, y):
+    """Per-seed mean cross-entropy of (S, B, C) logits and its gradient w.r.t. the logits."""
+    logp = torch.log_softmax(logits.float(), dim=-1)
+    idx = y.view(1, -1, 1).expand(logp.shape[0], -1, 1)
+    loss = -logp.gather(-1, idx).squeeze(-1).mean(-1)
+    g = logp.exp_()
+    g.scatter_add_(-1, idx, torch.full(idx.shape, -1.0, dtype=g.dtype, device=g.device))
+    return loss, g.div_(logits.shape[1]).to(logits.dtype)
+
+
+def _coord_run_mlp(cfg: RunConfig) -> dict | None:
+    """:func:`coord_run` for the reference MLP without ``vmap``: weights of all seeds stacked (S, out, in), one
+    batched matmul per layer and pass, the backward written out (``dW = m delta^T h``), the same functional
+    Adam/SGD (:func:`adam_step`) on the stacks.  Same metrics as the generic path; ``None`` if not applicable."""
+    device = check_device(cfg.device)
+    dtype = set_precision(cfg.dtype, device)
+    x, y, d_in, d_out = _task_data(cfg, device)
+    x = x.to(dtype)
+    built = _build_mlp_seeds(cfg, device, dtype, d_in, d_out)
+    if built is None:
+        return None
+    names, ws, scales, (lr, eps, wd) = built
+    pn = [f"{n}.weight" for n in names]
+    sb = SeedBatch(None, dict(zip(pn, ws)), {}, lr, eps, wd, scale=dict(zip(names, scales)))
+    l1_only = cfg.stats == "l1"
+    params = sb.params
+    init = None if l1_only else [w.clone() for w in ws]
+    want_ntk = not l1_only and cfg.ntk_points and cfg.optimizer == "sgd"
+    ntk0 = _ntk_mlp(sb, names, x[: cfg.ntk_points]) if want_ntk else None
+    state, metrics, losses = {}, {}, []
+    zs0 = feats0 = None
+    L = len(names)
+    for t in range(cfg.steps + 1):
+        ws = [params[p] for p in pn]
+        hs, zs = _mlp_forward(ws, scales, x)
+        loss, g = _xent(zs[-1], y)
+        losses.append(loss.tolist())
+        if l1_only:
+            for i, n in enumerate(names):
+                metrics[_l1_key(n, 0, 1, t)] = _l1(zs[i])
+                if i < L - 1:
+                    metrics[_l1_key("act", i, L - 1, t)] = _l1(hs[i + 1])
+        elif t == 0:
+            zs0, feats0 = zs, hs[-1]
+            for n, z in zip(names, zs):
+                metrics[f"{n}|act_init"] = _rms(z, (1, 2)).tolist()
+        else:
+            for n, z, z0 in zip(names, zs, zs0):
+                metrics[f"{n}|act_delta|t{t}"] = _rms(z.float() - z0.float(), (1, 2)).tolist()
+        if t < cfg.steps:
+            grads, _ = _mlp_backward(ws, scales, hs, zs, g)
+            if cfg.optimizer == "adam" and hasattr(torch, "_fused_adamw_"):
+                _fused_adam_step(params, dict(zip(pn, grads)), state, sb)
+            else:
+                params = adam_step(params, dict(zip(pn, grads)), state, t + 1, sb, cfg.optimizer)
+            del grads
+    if not l1_only:
+        for i, n in enumerate(names):
+            metrics[f"{n}|act_delta"] = metrics[f"{n}|act_delta|t{cfg.steps}"]
+            _weight_metrics(metrics, n, init[i], params[pn[i]], scales[i])
+        k0, kT = _kernel(feats0), _kernel(hs[-1])
+        metrics["features|kernel_move"] = ((kT - k0).norm(dim=(1, 2)) / k0.norm(dim=(1, 2))).tolist()
+        if ntk0 is not None:
+            ntkT = _ntk_mlp(sb, names, x[: cfg.ntk_points])
+            metrics["model|ntk_move"] = ((ntkT - ntk0).norm(dim=(1, 2)) / ntk0.norm(dim=(1, 2))).tolist()
+    bad = [k for k, v in metrics.items() if not all(math.isfinite(z) for z in v)]
+    return {"metrics": metrics, "loss": [list(r) for r in zip(*losses)], "nonfinite": bad}
+
+
+def _fused_adam_step(params, grads, state, sb: SeedBatch) -> None:
+    """:func:`adam_step` for Adam through PyTorch's fused AdamW kernel (``torch.optim.AdamW(fused=True)``'s: one
+    pass over parameter, gradient and moments instead of ~8; decoupled weight decay ``p *= 1 - lr wd`` as
+    ``adam_step``), in place; equal to :func:`adam_step` up to float rounding."""
+    for n, p in params.items():
+        if n not in state:
+            state[n] = (torch.zeros_like(p), torch.zeros_like(p), torch.zeros((), dtype=torch.float32, device=p.device))
+        m, v, step = state[n]
+        step += 1
+        torch._fused_adamw_([p], [grads[n]], [m], [v], [], [step], amsgrad=False, lr=sb.lr[n], beta1=BETAS[0],
+                            beta2=BETAS[1], weight_decay=sb.wd[n], eps=sb.eps[n], maximize=False)
+
+
+def _ntk_mlp(sb: SeedBatch, names, xp) -> torch.Tensor:
+    """:func:`_ntk` for the stacked MLP: deltas of the first logit from the hand-written backward."""
+    ws = [sb.params[f"{n}.weight"] for n in names]
+    scales = [sb.scale[n] for n in names]
+    hs, zs = _mlp_forward(ws, scales, xp)
+    g = torch.zeros_like(zs[-1])
+    g[..., 0] = 1.0
+    _, deltas = _mlp_backward(ws, scales, hs, zs, g)
+    total = 0
+    for n, h, d in zip(names, hs, deltas):
+        dd = d.float() @ d.float().transpose(-1, -2)
+        xx = h.float() @ h.float().transpose(-1, -2)
+        total = total + sb.lr[f"{n}.weight"] * sb.scale[n] ** 2 * dd * xx
+    return total
 
 
 def _kernel(feats):
