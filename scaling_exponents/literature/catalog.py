@@ -624,7 +624,7 @@ def _readme(results, bib, verification) -> str:
             line += f" {links} · {md.code_span(key)}" if links else f" {md.code_span(key)}"
             specs = by_key.get(key, [])
             if specs:
-                line += (f" · **encodes:** " + ", ".join(md.link(md.code_span(x.name), f"params/{x.name}.md")
+                line += (" · **encodes:** " + ", ".join(md.link(md.code_span(x.name), f"params/{x.name}.md")
                                                         for x in specs)
                          + f" ({md.link('paper page', f'papers/{key}.md')})")
             out.append(line)

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import sympy
 
-from ..errors import UserError
 from ..theory.exponents import Q
 from ..theory.symmetry import shift
 from ..theory.table import ExponentTable, Row, Source

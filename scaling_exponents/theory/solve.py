@@ -29,7 +29,7 @@ from fractions import Fraction
 import sympy
 
 from ..errors import SolverError
-from .exponents import Q, fmt
+from .exponents import fmt
 from .system import Constraint, ConstraintSystem, Definition, LinExpr
 
 _MAX_DEN = 10_000

@@ -320,14 +320,19 @@ def coord_run(cfg: RunConfig, impl: str = "auto") -> dict:
     return _coord_run_reference(cfg)
 
 
-def _coord_run_reference(cfg: RunConfig) -> dict:
-    """The generic path: any model, seeds batched with ``vmap(grad(functional_call))`` and forward hooks."""
+def _setup_seeds(cfg: RunConfig):
+    """Device, dtype, the probe batch (cast to the run's dtype) and the seed-stacked model of a run."""
     device = check_device(cfg.device)
     dtype = set_precision(cfg.dtype, device)
     x, y, d_in, d_out = _task_data(cfg, device)
     if dtype != torch.float32 and x.is_floating_point():
         x = x.to(dtype)
-    sb = build_seeds(cfg, device, dtype, d_in, d_out)
+    return device, dtype, x, y, build_seeds(cfg, device, dtype, d_in, d_out)
+
+
+def _coord_run_reference(cfg: RunConfig) -> dict:
+    """The generic path: any model, seeds batched with ``vmap(grad(functional_call))`` and forward hooks."""
+    device, dtype, x, y, sb = _setup_seeds(cfg)
     layers = weight_layers(sb.module)
     names = list(layers)
     cap = Capture(sb.module, names)
@@ -724,12 +729,7 @@ def depth_run(cfg: RunConfig) -> dict:
     """
     if cfg.model not in ("resmlp", "gpt"):
         raise UserError(f"depth runs need a residual model (resmlp or gpt), got {cfg.model!r}")
-    device = check_device(cfg.device)
-    dtype = set_precision(cfg.dtype, device)
-    x, y, d_in, d_out = _task_data(cfg, device)
-    if dtype != torch.float32 and x.is_floating_point():
-        x = x.to(dtype)
-    sb = build_seeds(cfg, device, dtype, d_in, d_out)
+    device, dtype, x, y, sb = _setup_seeds(cfg)
     mods = dict(sb.module.named_modules())
     branches = residual_branches(sb.module)
     if not branches or "ln_f" not in mods or "head" not in mods:
