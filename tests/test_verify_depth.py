@@ -15,12 +15,7 @@ from scaling_exponents.torch.verify import Target, verify_depth_target  # noqa: 
 DEPTHS = [2, 4, 8, 16]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _threads():
-    old = torch.get_num_threads()
-    torch.set_num_threads(2)
-    yield
-    torch.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("two_torch_threads")
 
 
 def exps(preds):

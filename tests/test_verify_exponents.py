@@ -19,12 +19,7 @@ def rows_of(summary):
     return {(r["layer"], r["quantity"]): r for r in summary["rows"]}
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _threads():
-    old = torch.get_num_threads()
-    torch.set_num_threads(2)
-    yield
-    torch.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("two_torch_threads")
 
 
 def test_predictions_are_derived_from_the_table():

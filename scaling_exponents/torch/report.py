@@ -90,28 +90,24 @@ def coord_figure(summary: dict, path: Path) -> None:
     plt.close(fig)
 
 
+def _verdict(r: dict) -> str:
+    text = {"pass": "**pass**", "info": "info (not counted)"}.get(r["verdict"], "**FAIL**")
+    return text + (f" (theory: {r['theory']})" if r.get("theory") else "")
+
+
 def _md_rows(summary: dict) -> list[str]:
-    if _is_depth(summary):
-        out = ["| layer | quantity | predicted depth exponent | measured slope | 95% CI | verdict | formula (source) |",
-               "|---|---|---|---|---|---|---|"]
-        for r in summary["rows"]:
-            verdict = {"pass": "**pass**", "info": "info (not counted)"}.get(r["verdict"], "**FAIL**")
-            if r.get("theory"):
-                verdict += f" (theory: {r['theory']})"
-            out.append(f"| {r['layer']} | {r['quantity']} | {r['predicted']} | {r['slope']:+.3f} | "
-                       f"[{r['ci'][0]:+.3f}, {r['ci'][1]:+.3f}] | {verdict} | {r['formula']} ({r['source']}) |")
-        return out
-    out = ["| layer | quantity | predicted | measured slope | 95% CI | verdict | spectral cond. | formula (source) |",
-           "|---|---|---|---|---|---|---|---|"]
+    depth = _is_depth(summary)
+    head = ["layer", "quantity", "predicted depth exponent" if depth else "predicted", "measured slope", "95% CI",
+            "verdict"] + ([] if depth else ["spectral cond."]) + ["formula (source)"]
+    out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in summary["rows"]:
-        sc = r.get("spectral_condition", "")
-        if sc:
-            sc = f"n^({sc})" + (" ✓" if r.get("meets_spectral_condition") else " ✗")
-        verdict = {"pass": "**pass**", "info": "info (not counted)"}.get(r["verdict"], "**FAIL**")
-        if r.get("theory"):
-            verdict += f" (theory: {r['theory']})"
-        out.append(f"| {r['layer']} | {r['quantity']} | {r['predicted']} | {r['slope']:+.3f} | "
-                   f"[{r['ci'][0]:+.3f}, {r['ci'][1]:+.3f}] | {verdict} | {sc} | {r['formula']} ({r['source']}) |")
+        cells = [r["layer"], r["quantity"], r["predicted"], f"{r['slope']:+.3f}",
+                 f"[{r['ci'][0]:+.3f}, {r['ci'][1]:+.3f}]", _verdict(r)]
+        if not depth:
+            sc = r.get("spectral_condition", "")
+            cells.append(f"n^({sc})" + (" ✓" if r.get("meets_spectral_condition") else " ✗") if sc else "")
+        cells.append(f"{r['formula']} ({r['source']})")
+        out.append("| " + " | ".join(str(c) for c in cells) + " |")
     return out
 
 
