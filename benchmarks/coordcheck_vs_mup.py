@@ -66,7 +66,7 @@ def mup_side(widths, seeds, steps, lr, x, y, device):
 
 
 def our_side(widths, seeds, steps, lr, device, dtype, stats="full"):
-    from scaling_exponents.torch.probes import RunConfig, coord_run, table_for
+    from scaling_exponents.verifier.probes import RunConfig, coord_run, table_for
 
     table_for("mup-table8", "adam", None)  # derive once (an LP), outside the timed loop, as mup needs no derive
     t = time.perf_counter()
@@ -99,7 +99,7 @@ def main(argv=None) -> int:
         return 0
     top = 4096 if device.type == "cuda" else 1024
     widths = [int(v) for v in a.widths.split(",")] if a.widths else [2 ** k for k in range(6, top.bit_length())]
-    from scaling_exponents.torch.data import probe_batch
+    from scaling_exponents.verifier.data import probe_batch
 
     x, y = probe_batch(64)
     x, y = x.to(device), y.to(device)

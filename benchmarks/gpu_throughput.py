@@ -29,7 +29,7 @@ def main(argv=None) -> int:
     if not torch.cuda.is_available():
         print("skipped: no CUDA device (this benchmark measures GPU throughput)")
         return 0
-    from scaling_exponents.torch.probes import RunConfig, coord_run, table_for
+    from scaling_exponents.verifier.probes import RunConfig, coord_run, table_for
 
     table_for("mup", "adam", "full")
     print(f"{torch.cuda.get_device_name()}, dtype {a.dtype}")

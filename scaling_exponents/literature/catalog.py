@@ -373,7 +373,7 @@ def load_verification(out_dir: Path) -> dict[str, str] | None:
 
     Reads ``verification/results.json`` (width sweeps) and ``verification/*/results.json`` (e.g. depth sweeps)
     as written by ``python -m scaling_exponents verify``
-    (:func:`scaling_exponents.torch.verify.summary_json`): ``{label: {"param", "optimizer", "model",
+    (:func:`scaling_exponents.evidence.summary.summary_json`): ``{label: {"param", "optimizer", "model",
     "device", "status": "pass"|"fail", "passed", "failed", "failed_rows"}}``.
     """
     from ..systems.registry import normalize

@@ -55,6 +55,7 @@ import sympy
 
 from ..errors import UserError
 from ..theory.exponents import Q, fmt
+from ..theory.solve import solve
 from ..theory.system import ConstraintSystem, LinExpr
 from ..theory.table import ExponentTable, Row, Source
 from .base import Option, ParamSpec
@@ -138,7 +139,7 @@ def solve_depth(optimizer: str = "adamw", selection: str | None = "complete", al
     """Solve the depth system; returns (system, solution).  An alpha outside [1/2, 1] is a UserError naming
     the desiderata it violates."""
     s = build_system(optimizer, selection, alpha)
-    sol = s.solve(report=["alpha", "gamma"])
+    sol = solve(s, report=["alpha", "gamma"])
     if sol.status == "infeasible":
         raise UserError(f"alpha = {fmt(Q(alpha)) if alpha is not None else '?'} is outside the stable, nontrivial, "
                         "faithful depth family (alpha in [1/2, 1]); it violates: " + "; ".join(sol.conflict))

@@ -42,6 +42,7 @@ import sympy
 
 from ..errors import UserError
 from ..theory.exponents import Q, fmt
+from ..theory.solve import solve
 from ..theory.system import ConstraintSystem, LinExpr
 from ..theory.table import ExponentTable, Row, Source
 from .base import Option, ParamSpec
@@ -148,7 +149,7 @@ def derive_custom(a, b, optimizer, alignment, roles=None, readout_omega=None, na
     """Solve the LP for arbitrary (a, b) and alignment; returns an ExponentTable (per-layer rows)."""
     sys_ = build_system(a, b, optimizer, alignment, readout_omega)
     names = [f"c_{l + 1}" for l in range(len(a))]
-    sol = sys_.solve(report=names).raise_for_status()
+    sol = solve(sys_, report=names).raise_for_status()
     roles = roles or [f"layer_{l + 1}" for l in range(len(a))]
     c = [sol.values[n] for n in names]
     rows, notes, seen = [], [], {}

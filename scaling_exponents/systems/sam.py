@@ -43,6 +43,7 @@ import sympy
 
 from ..errors import UserError
 from ..theory.exponents import Q
+from ..theory.solve import solve
 from ..theory.system import LinExpr
 from ..theory.table import Source
 from .base import Option, ParamSpec
@@ -148,7 +149,7 @@ def solve_cases(variant: str, optimizer: str = "sgd", base: str = "mup", **kw):
         if not _feasible(cs.system, _items(cs.system)):
             continue
         # every row is affine in (d, d_l) with the base exponents pinned: their uniqueness is the table's
-        sol = cs.system.solve(report=["d"] + [f"d_l[{r}]" for r in ROLES])
+        sol = solve(cs.system, report=["d"] + [f"d_l[{r}]" for r in ROLES])
         if sol.status == "optimal":
             cs.solution = sol
             feasible.append((tight, cs))

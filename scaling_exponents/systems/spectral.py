@@ -34,6 +34,7 @@ import sympy
 
 from ..errors import UserError
 from ..theory.exponents import Q, fmt
+from ..theory.solve import solve
 from ..theory.system import ConstraintSystem, LinExpr
 from ..theory.table import ExponentTable, Row, Source
 from .base import Option, ParamSpec
@@ -86,7 +87,7 @@ class CellSystem:
         self.system.le(lhs, rhs, label=label, source=source)
 
     def solve(self, extra_report=()):
-        self.solution = self.system.solve(report=list(self.cells) + list(extra_report)).raise_for_status()
+        self.solution = solve(self.system, report=list(self.cells) + list(extra_report)).raise_for_status()
         return self.solution
 
     def value(self, name_or_expr):

@@ -24,6 +24,7 @@ from ..errors import UserError
 from ..theory.classify import (TP4_DICHOTOMY, TP4_NONTRIVIAL, TP4_R_DEF, TP4_R_L, TP4_THM_STABLE,
                                Classification, classify)
 from ..theory.exponents import Q
+from ..theory.solve import solve
 from ..theory.system import ConstraintSystem, LinExpr
 from ..theory.table import ExponentTable, Row, Source
 from .base import Option, ParamSpec
@@ -116,7 +117,7 @@ def classify_lp(points) -> list[Classification]:
             objective = objective + sk
         objective = objective - ex["r"]
     big.minimize(objective)
-    sol = big.solve(report=[], certify=False).raise_for_status()
+    sol = solve(big, report=[], certify=False).raise_for_status()
     out = []
     for (a, b, c), ex in zip(points, blocks):
         a, b, c = [Q(x) for x in a], [Q(x) for x in b], Q(c)
@@ -164,7 +165,7 @@ def _max_lr(name, title):
         a, b = NAMED_AB[name](L)
         s = build_system(L, a=a, b=b)
         s.minimize(s.extra["C"])
-        sol = s.solve(report=["c"]).raise_for_status()
+        sol = solve(s, report=["c"]).raise_for_status()
         c = sol.values["c"]
         return _table(f"tp4-{name}", title, L, a, b, c, sol, s,
                       notes=[f"(a, b) fixed as in TP4 Table 1; c = {c} is the smallest stable c (largest stable LR), "
@@ -181,7 +182,7 @@ def _mup(optimizer, alignment, layers=2):
     s.eq(2 * ex["A"][L] + ex["C"], 1, label=f"W^{L + 1} updated maximally", source="arXiv 2011.14522 Prop. 5.5")
     s.eq(ex["A"][L] + ex["B"][L] + ex["r"], 1, label=f"W^{L + 1} initialized maximally", source="arXiv 2011.14522 Prop. 5.5")
     names = [f"a_{l}" for l in range(1, L + 2)] + [f"b_{l}" for l in range(1, L + 2)]
-    sol = s.solve(report=names).raise_for_status()
+    sol = solve(s, report=names).raise_for_status()
     if not sol.unique:
         raise UserError(f"TP4 muP system is not unique: {sol.free}")  # pragma: no cover - guarded by tests
     a = [sol.values[f"a_{l}"] for l in range(1, L + 2)]

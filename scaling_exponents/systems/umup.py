@@ -44,6 +44,7 @@ from __future__ import annotations
 import sympy
 
 from ..theory.exponents import Q
+from ..theory.solve import solve
 from ..theory.system import ConstraintSystem
 from ..theory.symmetry import lr_shift
 from ..theory.table import ExponentTable, Row, Source
@@ -88,7 +89,7 @@ def _build(optimizer, alignment):
     mup = derive("mup-table8", "adam")
     mup_abc = {r: (-mup.power(r, "multiplier"), -mup.power(r, "init_std"), -mup.power(r, "lr")) for r in DIM}
     system = build_system(mup_abc)
-    sol = system.solve(report=[f"t_{r}" for r in DIM]).raise_for_status()
+    sol = solve(system, report=[f"t_{r}" for r in DIM]).raise_for_status()
     v = sol.values
     _, dsol = solve_depth("adam", "diversity")  # unit-scaled gradients: SGD uses the Adam map too (see docstring)
     d = dsol.values

@@ -136,7 +136,7 @@ class ConstraintSystem:
     """Named exponent variables, linear constraints, min/max definitions and an objective.
 
     Build it with :meth:`var`, :meth:`eq`, :meth:`ge`, :meth:`le`, :meth:`min_of`, :meth:`max_of`,
-    :meth:`minimize` / :meth:`maximize`; solve it with :meth:`solve`.
+    :meth:`minimize` / :meth:`maximize`; solve it with :func:`scaling_exponents.theory.solve.solve`.
     """
 
     name: str
@@ -239,12 +239,6 @@ class ConstraintSystem:
 
     def check(self, values: Mapping[str, object]) -> bool:
         return not self.violations(values)
-
-    def solve(self, report: Iterable[str] | None = None, **kwargs):
-        """Solve with cvxpy and re-check exactly; see :func:`scaling_exponents.theory.solve.solve`."""
-        from .solve import solve
-
-        return solve(self, report=report, **kwargs)
 
     def describe(self) -> str:
         """The system in readable math, one constraint per line with its label and source."""

@@ -3,16 +3,17 @@
 * :class:`Parametrization` -- roles, re-initialisation, forward multipliers, optimizer param groups.
 * :mod:`.roles` -- glob patterns and auto-detection of parameter roles.
 * :mod:`.multiplier` -- picklable, compile-friendly forward multipliers for any module.
-* :mod:`.models` -- reference :class:`MLP` and :class:`GPT` with stable module names.
+
+Reference models (MLP, GPT, ResMLP) live in :mod:`scaling_exponents.verifier.models`; the experiments that
+measure whether a table holds live in :mod:`scaling_exponents.verifier`.
 
 See ``docs/pytorch.md`` for a walk-through.
 """
 
-from .models import GPT, MLP
 from .multiplier import get_multipliers, set_multipliers
 from .parametrize import ParamInfo, Parametrization
 from .roles import auto as auto_roles
 from .roles import match as match_roles
 
-__all__ = ["Parametrization", "ParamInfo", "MLP", "GPT", "auto_roles", "match_roles", "set_multipliers",
+__all__ = ["Parametrization", "ParamInfo", "auto_roles", "match_roles", "set_multipliers",
            "get_multipliers"]

@@ -391,7 +391,7 @@ class Parametrization:
             module = modules[ma.module_name]
             if not (hasattr(module, "logit_scale") and hasattr(module, "head_dim")):
                 raise UserError(f"module {ma.module_name!r} has role 'attention' but no `logit_scale` buffer and "
-                                "`head_dim` attribute (see scaling_exponents.torch.models.Attention)")
+                                "`head_dim` attribute (see scaling_exponents.verifier.models.gpt.Attention)")
             if not has_row:
                 self.logit_scales[ma.module_name] = (float(module.logit_scale), "model's own (table has no attention row)")
                 continue

@@ -1,0 +1,98 @@
+"""Evidence from measured runs, without torch: predicted exponents per (layer, quantity) from a table, one
+fitted row per prediction with its verdict, and the small ``results.json`` summary the catalog reads.
+
+Rows: log-log slope with seed-bootstrap CI (:mod:`.fit`) vs the exponent predicted from the derived table
+(:mod:`.predict`); **pass** iff the prediction lies in the 95% CI widened by ``tol``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+#: Quantities reported with their prediction but not counted in the verdict, and why.
+INFORMATIONAL = {"ntk_move": "measured slopes of the LR-weighted ReLU eNTK movement lie between the n^-1 "
+                             "(smooth) and n^-1/2 (ReLU-kink) terms at widths <= 1024; not yet a reliable check"}
+
+def predictions_for(table, model: str, depth: int, optimizer: str):
+    from . import predict as P
+
+    if model == "mlp":
+        layers = P.mlp_layers(depth)
+    else:
+        layers = P.gpt_layers(depth)
+    preds = P.predict(table, layers)
+    if preds.optimizer != optimizer:
+        preds.notes.append(f"table optimizer {preds.optimizer} vs run optimizer {optimizer}")
+    return preds
+
+
+def fit_rows(preds, per_width: dict, widths: list[int], tol: float, quantities=None, dimension: str = "width") -> list[dict]:
+    """One row per predicted (layer, quantity) that was measured at every size (width, or depth for depth sweeps)."""
+    from .fit import fit_slope, verdict
+    from ..theory.exponents import fmt
+
+    rows = []
+    for p in preds.items:
+        key = f"{p.layer}|{p.quantity}"
+        if quantities and p.quantity not in quantities:
+            continue
+        if not all(per_width.get(w) and key in per_width[w] for w in widths):
+            continue
+        vals = [per_width[w][key] for w in widths]
+        fit = fit_slope(widths, vals)
+        pred = float(p.exponent)
+        row = {"layer": p.layer, "quantity": p.quantity, "dimension": dimension, "predicted": fmt(p.exponent),
+               "predicted_value": pred, **fit.to_dict(), "tol": tol, "verdict": verdict(pred, fit, tol),
+               "formula": p.formula, "source": p.source,
+               "values": {str(w): v for w, v in zip(widths, vals)}}
+        if p.spectral_condition is not None:
+            row["spectral_condition"] = fmt(p.spectral_condition)
+            row["meets_spectral_condition"] = p.exponent == p.spectral_condition
+        if p.quantity in INFORMATIONAL:
+            row["verdict"] = "info"
+            row["why_info"] = INFORMATIONAL[p.quantity]
+        if getattr(p, "informational", None):
+            row["verdict"] = "info"
+            row["why_info"] = p.informational
+        if p.quantity in ("act_delta", "act_init", "own_delta") and pred > 0:
+            row["theory"] = "blows up"
+        rows.append(row)
+    return rows
+
+
+def summary_json(summaries: dict) -> dict:
+    """The small ``results.json``: {label: {status, device, passed, failed, ...}} (read by the catalog).
+
+    Depth entries (labels ``NAME@depth``) add ``dimension: "depth"``, ``depths``, ``width``, ``base_depth`` and the
+    measured ``slopes`` ({layer|quantity: [slope, ci_lo, ci_hi, predicted]})."""
+    out = {}
+    for k, s in summaries.items():
+        e = {"status": s["status"], "device": s["device"].split(":")[0], "param": s["param"],
+             "optimizer": s["optimizer"], "model": s["model"], "widths": s["widths"], "seeds": s["seeds"],
+             "steps": s["steps"], "tol": s["tol"], "passed": s["passed"], "failed": s["failed"],
+             "failed_rows": [f"{r['layer']}|{r['quantity']}" for r in s["rows"] if r["verdict"] == "fail"]}
+        if s.get("dimension") == "depth":
+            e.update(dimension="depth", depths=s["depths"], width=s["width"], base_depth=s["base_depth"], lr=s["lr"],
+                     alpha=s["r"].get("alpha"), gamma=s["r"].get("gamma"),
+                     slopes={f"{r['layer']}|{r['quantity']}": [round(r["slope"], 4), round(r["ci"][0], 4),
+                                                              round(r["ci"][1], 4), r["predicted"], r["verdict"]]
+                             for r in s["rows"]})
+        out[k] = e
+    return out
+
+
+def short_table(summaries: dict) -> str:
+    lines = []
+    for label, s in summaries.items():
+        lines.append(f"== {label} ({s['title']}; {s['source']}): {s['status']}")
+        lines.append(f"{'layer':<20} {'quantity':<12} {'pred':>6} {'slope':>7} {'95% CI':>17}  verdict"
+                     + ("  (exponents of depth)" if s.get("dimension") == "depth" else ""))
+        for r in s["rows"]:
+            ci = f"[{r['ci'][0]:+.2f}, {r['ci'][1]:+.2f}]"
+            lines.append(f"{r['layer']:<20} {r['quantity']:<12} {r['predicted']:>6} {r['slope']:+7.2f} {ci:>17}  {r['verdict']}")
+    return "\n".join(lines)
+
+
+def load_summaries(path) -> dict:
+    return json.loads(Path(path).read_text())

@@ -1,0 +1,11 @@
+"""Reference models with stable module names for the verifier (one module each) -- also handy examples of
+models :class:`~scaling_exponents.torch.Parametrization` applies to.
+
+* :class:`MLP` (:mod:`.mlp`), :class:`GPT` (:mod:`.gpt`), :class:`ResMLP` (:mod:`.resmlp`).
+"""
+
+from .gpt import GPT
+from .mlp import MLP
+from .resmlp import ResMLP
+
+__all__ = ["MLP", "GPT", "ResMLP"]

@@ -1,0 +1,135 @@
+"""Reference GPT with stable module names, for tests, coordinate checks and LR-transfer sweeps.
+
+Pre-norm causal transformer: ``embed``, ``pos``, ``blocks.{i}.ln1``, ``blocks.{i}.attn.qkv``,
+``blocks.{i}.attn.proj``, ``blocks.{i}.ln2``, ``blocks.{i}.mlp.up``, ``blocks.{i}.mlp.down``, ``ln_f``,
+``head``.  Attention logits use ``logit_scale`` (a buffer): ``1/sqrt(d)`` (Vaswani et al.) or ``1/d``
+(muP, TP5 Def. 4.1, arXiv 2203.03466).  PyTorch's default initialisation (see :mod:`.mlp`); forward passes
+are cheap and deterministic (no dropout, explicit attention instead of a fused kernel).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from ...errors import UserError
+from .mlp import _activation
+
+#: Attention logit scale rules: the multiplier of q.k as a function of the head dimension d.
+ATTN_SCALES = {"1/sqrt(d)": lambda d: 1.0 / math.sqrt(d), "1/d": lambda d: 1.0 / d}
+
+
+class Attention(nn.Module):
+    """Causal multi-head self-attention with an explicit ``logit_scale`` buffer.
+
+    Exposes the protocol :class:`Parametrization` uses for the ``attention`` role: ``head_dim`` and
+    ``logit_scale_for(head_dim)`` (this module's rule), and the buffer ``logit_scale``.
+    """
+
+    def __init__(self, width: int, n_head: int, head_dim: int, attn_scale: str, bias: bool):
+        super().__init__()
+        if attn_scale not in ATTN_SCALES:
+            raise UserError(f"attn_scale must be one of {', '.join(ATTN_SCALES)}, got {attn_scale!r}")
+        self.n_head, self.head_dim, self.attn_scale = n_head, head_dim, attn_scale
+        self.qkv = nn.Linear(width, 3 * n_head * head_dim, bias=bias)
+        self.proj = nn.Linear(n_head * head_dim, width, bias=bias)
+        self.register_buffer("logit_scale", torch.tensor(self.logit_scale_for(head_dim)), persistent=False)
+
+    def logit_scale_for(self, head_dim: float) -> float:
+        return ATTN_SCALES[self.attn_scale](head_dim)
+
+    def forward(self, x):
+        b, t, _ = x.shape
+        q, k, v = self.qkv(x).view(b, t, 3, self.n_head, self.head_dim).permute(2, 0, 3, 1, 4)
+        att = (q @ k.transpose(-2, -1)) * self.logit_scale
+        mask = torch.ones(t, t, dtype=torch.bool, device=x.device).tril()
+        att = att.masked_fill(~mask, float("-inf")).softmax(dim=-1)
+        return self.proj((att @ v).transpose(1, 2).reshape(b, t, self.n_head * self.head_dim))
+
+
+class FeedForward(nn.Module):
+    def __init__(self, width: int, hidden: int, bias: bool, activation: str):
+        super().__init__()
+        self.up = nn.Linear(width, hidden, bias=bias)
+        self.down = nn.Linear(hidden, width, bias=bias)
+        self.act = _activation(activation)
+
+    def forward(self, x):
+        return self.down(self.act(self.up(x)))
+
+
+class Block(nn.Module):
+    """Pre-norm block ``x + r * attn(ln1(x))``, ``x + r * mlp(ln2(x))`` with ``r = residual_multiplier``.
+
+    ``attn`` and ``mlp`` are the residual branches: a ``residual_branch`` output multiplier (CompleteP /
+    depth-muP ``L^-alpha``) is applied to them by :class:`Parametrization` on top of ``r``.
+    """
+
+    def __init__(self, width, n_head, head_dim, mlp_ratio, attn_scale, bias, activation, residual_multiplier):
+        super().__init__()
+        self.residual_multiplier = float(residual_multiplier)
+        self.ln1 = nn.LayerNorm(width, bias=bias)
+        self.attn = Attention(width, n_head, head_dim, attn_scale, bias)
+        self.ln2 = nn.LayerNorm(width, bias=bias)
+        self.mlp = FeedForward(width, mlp_ratio * width, bias, activation)
+
+    def forward(self, x):
+        x = x + self.residual_multiplier * self.attn(self.ln1(x))
+        return x + self.residual_multiplier * self.mlp(self.ln2(x))
+
+
+class GPT(nn.Module):
+    """Small GPT-style decoder (pre-norm, causal, learned positions) returning logits ``(B, T, vocab)``.
+
+    Give ``n_head`` (head_dim = width / n_head, so head_dim grows with width) or ``head_dim`` (n_head =
+    width / head_dim, head_dim fixed).  ``tied_embeddings=True`` shares ``embed.weight`` with
+    ``head.weight`` (TP5 Table 8 allows it).  ``roles()`` is the hint dict auto-detection reads.
+    """
+
+    def __init__(self, vocab: int, width: int, depth: int, n_head: int | None = None, head_dim: int | None = None,
+                 mlp_ratio: int = 4, block_size: int = 64, attn_scale: str = "1/sqrt(d)",
+                 tied_embeddings: bool = False, residual_multiplier: float = 1.0, bias: bool = True,
+                 activation: str = "gelu"):
+        super().__init__()
+        if (n_head is None) == (head_dim is None):
+            raise UserError("give exactly one of n_head= (head_dim = width/n_head) or head_dim= (n_head = width/head_dim)")
+        if n_head is not None and width % n_head:
+            raise UserError(f"width {width} is not divisible by n_head={n_head}")
+        if head_dim is not None and width % head_dim:
+            raise UserError(f"width {width} is not divisible by head_dim={head_dim}")
+        #: whether head_dim grows with width (n_head given) -- Parametrization's default base head_dim uses it
+        self.head_dim_scales_with_width = head_dim is None
+        n_head = n_head or width // head_dim
+        head_dim = head_dim or width // n_head
+        self.vocab, self.width, self.depth, self.n_head, self.head_dim = vocab, width, depth, n_head, head_dim
+        self.block_size = block_size
+        self.embed = nn.Embedding(vocab, width)
+        self.pos = nn.Embedding(block_size, width)
+        self.blocks = nn.ModuleList(
+            Block(width, n_head, head_dim, mlp_ratio, attn_scale, bias, activation, residual_multiplier)
+            for _ in range(depth))
+        self.ln_f = nn.LayerNorm(width, bias=bias)
+        self.head = nn.Linear(width, vocab, bias=False)
+        if tied_embeddings:
+            self.head.weight = self.embed.weight
+
+    def roles(self) -> dict:
+        """Hints for auto-detection: positions are input weights; attention and MLP are residual branches."""
+        return {"pos": "embedding", "blocks.*.attn": ("residual_branch", "attention"), "blocks.*.mlp": "residual_branch"}
+
+    def forward(self, idx):
+        t = idx.shape[1]
+        if t > self.block_size:
+            raise UserError(f"sequence length {t} exceeds block_size={self.block_size}")
+        x = self.embed(idx) + self.pos(torch.arange(t, device=idx.device))
+        for block in self.blocks:
+            x = block(x)
+        return self.head(self.ln_f(x))
+
+    def loss(self, idx, targets):
+        """Mean next-token cross-entropy."""
+        logits = self(idx)
+        return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1))

@@ -1,0 +1,105 @@
+"""What one run is (:class:`RunConfig`, whose ``to_dict()`` is the result store's key), the device and precision
+checks, and building a reference model with the project's :class:`~scaling_exponents.torch.Parametrization`.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from dataclasses import asdict, dataclass
+
+import torch
+from torch import nn
+
+from ...errors import UserError
+
+
+@dataclass
+class RunConfig:
+    """Everything that determines one run (one width/depth point, all seeds batched)."""
+
+    param: str
+    model: str = "mlp"  # "mlp" | "gpt"
+    optimizer: str = "adam"
+    alignment: str | None = None
+    width: int = 64
+    depth: int = 2
+    base_width: int = 64
+    base_depth: int | None = None
+    lr: float = 1e-2
+    steps: int = 3
+    seeds: tuple = (0, 1, 2, 3, 4)
+    batch: int = 64
+    dtype: str = "float32"  # float32 | bfloat16 | tf32
+    device: str = "cpu"
+    ntk_points: int = 8
+    block: int = 32  # GPT sequence length
+    head_dim: int = 16  # GPT: n_head = width / head_dim
+    bias: bool = False  # the predictions are for weights; biases add a width-constant term to the logits
+    #: "full": every quantity of :mod:`.predict` (what the verifier fits); "l1": only what microsoft/mup's
+    #: ``get_coord_data`` records by default -- the mean |output| of every weight layer and activation per step
+    stats: str = "full"
+
+    def to_dict(self):
+        d = asdict(self)
+        d["seeds"] = list(self.seeds)
+        if d["stats"] == "full":  # the default stays out of the store key (results.jsonl keys predate the field)
+            del d["stats"]
+        return d
+
+
+def check_device(device: str) -> torch.device:
+    """``cpu`` or ``cuda[:i]``; a CUDA request without a GPU is a user error, not a traceback."""
+    if device.startswith("cuda"):
+        if not torch.cuda.is_available():
+            raise UserError(f"--device {device} requested but torch.cuda.is_available() is False; use --device cpu")
+    elif device != "cpu":
+        raise UserError(f"--device must be cpu or cuda[:i], got {device!r}")
+    return torch.device(device)
+
+
+def set_precision(dtype: str, device: torch.device) -> torch.dtype:
+    """Configure TF32 (CUDA only) and return the parameter dtype."""
+    if dtype not in ("float32", "bfloat16", "tf32", "float64"):
+        raise UserError(f"--dtype must be float32, tf32, bfloat16 or float64, got {dtype!r}")
+    if device.type == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = dtype == "tf32"
+        torch.backends.cudnn.allow_tf32 = dtype == "tf32"
+    elif dtype == "tf32":
+        raise UserError("--dtype tf32 needs --device cuda")
+    return {"bfloat16": torch.bfloat16, "float64": torch.float64}.get(dtype, torch.float32)
+
+
+def make_model(cfg: RunConfig, d_in: int = 64, d_out: int = 10) -> nn.Module:
+    from ..models import GPT, MLP
+    from ..models import ResMLP
+
+    if cfg.width < 1 or cfg.depth < 1:
+        raise UserError(f"width and depth must be >= 1, got width={cfg.width}, depth={cfg.depth}")
+    if cfg.model == "mlp":
+        return MLP(d_in, cfg.width, d_out, depth=cfg.depth, bias=cfg.bias)
+    if cfg.model == "resmlp":
+        return ResMLP(d_in, cfg.width, d_out, depth=cfg.depth, bias=cfg.bias)
+    if cfg.model == "gpt":
+        if cfg.width % cfg.head_dim:
+            raise UserError(f"GPT width {cfg.width} must be a multiple of head_dim {cfg.head_dim}")
+        return GPT(256, cfg.width, cfg.depth, head_dim=cfg.head_dim, block_size=cfg.block, bias=cfg.bias)
+    raise UserError(f"--model must be mlp, resmlp or gpt, got {cfg.model!r}")
+
+
+@lru_cache(maxsize=64)
+def table_for(param: str, optimizer: str | None, alignment: str | None):
+    """The derived table, once per (param, optimizer, alignment): deriving solves an LP (~0.1-1 s)."""
+    from ...systems.registry import derive
+
+    return derive(param, optimizer=optimizer, alignment=alignment)
+
+
+def parametrize(model: nn.Module, cfg: RunConfig):
+    """Apply the project's Parametrization (init, multipliers) and return it (its param_groups carry LRs)."""
+    from ...torch.parametrize import Parametrization
+
+    kw = dict(param=table_for(cfg.param, cfg.optimizer, cfg.alignment), optimizer=cfg.optimizer, alignment=cfg.alignment, width=cfg.width,
+              base_width=cfg.base_width, lr=cfg.lr)
+    if cfg.base_depth is not None:
+        kw.update(depth=cfg.depth, base_depth=cfg.base_depth)
+    return Parametrization(model, **{k: v for k, v in kw.items() if v is not None})

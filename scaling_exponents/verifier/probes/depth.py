@@ -1,0 +1,105 @@
+"""Depth probes: residual stream, branches and in-block updates of a residual network across depths (the
+quantities of :func:`scaling_exponents.evidence.predict.predict_depth`), all seeds batched.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+from torch.func import functional_call, grad, vmap
+
+from ...errors import UserError
+from .config import RunConfig
+from .seeds import _loss, _rms, _setup_seeds, adam_step, Capture
+
+
+def residual_branches(module: nn.Module) -> list[str]:
+    """Names of the modules auto-detection marks ``residual_branch`` (the model's ``roles()`` hints), in order."""
+    from ...torch.roles import auto
+
+    _, mods, _ = auto(module)
+    order = {n: i for i, (n, _) in enumerate(module.named_modules())}
+    return sorted({m.module_name for m in mods if m.role == "residual_branch"}, key=order.get)
+
+
+def _gmean(rows: list[torch.Tensor]) -> list:
+    """Geometric mean over a list of per-seed (S,) tensors -> per-seed list (a diverged value stays non-finite)."""
+    st = torch.stack([r.float() for r in rows])
+    return st.clamp_min(1e-30).log().mean(0).exp().where(torch.isfinite(st).all(0), st.sum(0)).tolist()
+
+
+def depth_run(cfg: RunConfig) -> dict:
+    """One depth point of a residual network (``resmlp`` or ``gpt``), all seeds batched; ``cfg.steps`` Adam/SGD steps
+    on a fixed batch.  Returns ``{"metrics": {"layer|quantity": [per seed]}, "loss": ...}`` with the keys of
+    :data:`~scaling_exponents.evidence.predict.DEPTH_QUANTITIES`:
+
+    * ``stream`` = input of ``ln_f`` (h^L), ``blocks_sum`` = h^L - h^0 (h^0 = input of the first block);
+    * ``branch`` = output of each ``residual_branch`` module *after* its multiplier (the Parametrization's hook runs
+      before ours), geometric mean over branches; ``own_delta`` re-runs each trained branch on its own init input
+      (``F(x_0; W_t) - F(x_0; W_0)``), ``input_delta`` is the rest of its change (``F(x_t; W_t) - F(x_0; W_t)``);
+    * ``hidden|dW_rms`` = RMS of ``m (W_t - W_0)`` of every Linear inside a branch, geometric mean.
+    """
+    if cfg.model not in ("resmlp", "gpt"):
+        raise UserError(f"depth runs need a residual model (resmlp or gpt), got {cfg.model!r}")
+    device, dtype, x, y, sb = _setup_seeds(cfg)
+    mods = dict(sb.module.named_modules())
+    branches = residual_branches(sb.module)
+    if not branches or "ln_f" not in mods or "head" not in mods:
+        raise UserError(f"{type(sb.module).__name__} needs residual_branch hints, ln_f and head for a depth run")
+    first = ".".join(branches[0].split(".")[:2])  # blocks.0 (GPT's Block or ResMLP's branch): its input is h^0
+    names = list(dict.fromkeys(branches + [first, "ln_f", "head"]))
+    hidden = [m for m, mod in mods.items() if isinstance(mod, nn.Linear) and any(m.startswith(b + ".") for b in branches)]
+    cap = Capture(sb.module, names)
+    try:
+        def f(params, xb, yb):
+            cap.store = {}
+            out = functional_call(sb.module, (params, sb.buffers), (xb,))
+            loss = _loss(out, yb)
+            st = cap.store
+            aux = {"h0": st[first][0], "hL": st["ln_f"][0], "feat": st["ln_f"][1], "logits": out,
+                   "b_in": {b: st[b][0] for b in branches}, "b_out": {b: st[b][1] for b in branches}}
+            return loss, (aux, loss)
+
+        step_fn = vmap(grad(f, has_aux=True), in_dims=(0, None, None))
+        params = sb.params
+        init = {n: params[n].clone() for n in params}
+        state, losses, a0 = {}, [], None
+        for t in range(cfg.steps + 1):
+            grads, (aux, loss) = step_fn(params, x, y)
+            losses.append(loss.float().tolist())
+            if t == 0:
+                a0 = aux
+            if t < cfg.steps:
+                params = adam_step(params, grads, state, t + 1, sb, cfg.optimizer)
+            del grads
+        aT = aux
+        dims = lambda z: tuple(range(1, z.dim()))
+        rms = lambda z: _rms(z, dims(z))
+        m = {"stream|act_init": rms(a0["hL"]).tolist(),
+             "blocks_sum|act_init": rms(a0["hL"].float() - a0["h0"].float()).tolist(),
+             "branch|act_init": _gmean([rms(a0["b_out"][b]) for b in branches]),
+             "stream|act_delta": rms(aT["hL"].float() - a0["hL"].float()).tolist(),
+             "blocks_sum|act_delta": rms((aT["hL"].float() - aT["h0"].float()) - (a0["hL"].float() - a0["h0"].float())).tolist(),
+             "branch|act_delta": _gmean([rms(aT["b_out"][b].float() - a0["b_out"][b].float()) for b in branches]),
+             "features|act_delta": rms(aT["feat"].float() - a0["feat"].float()).tolist(),
+             "head|act_delta": rms(aT["logits"].float() - a0["logits"].float()).tolist()}
+        own, inp = [], []
+        for b in branches:
+            sub = {k[len(b) + 1:]: v for k, v in params.items() if k.startswith(b + ".")}
+            sub0 = {k[len(b) + 1:]: v for k, v in init.items() if k.startswith(b + ".")}
+            run_b = vmap(lambda p, xin, mod=mods[b]: functional_call(mod, p, (xin,)))
+            with torch.no_grad():
+                trained_at_init_input = run_b(sub, a0["b_in"][b]).float()
+                own.append(rms(trained_at_init_input - run_b(sub0, a0["b_in"][b]).float()))
+                inp.append(rms(run_b(sub, aT["b_in"][b]).float() - trained_at_init_input))
+        m["branch|own_delta"] = _gmean(own)
+        m["branch|input_delta"] = _gmean(inp)
+        m["hidden|dW_rms"] = _gmean([_rms((params[f"{h}.weight"].float() - init[f"{h}.weight"].float()) * sb.scale[h], (1, 2))
+                                     for h in hidden])
+    finally:
+        cap.remove()
+    bad = [k for k, v in m.items() if not all(math.isfinite(z) for z in v)]
+    return {"metrics": m, "loss": [list(r) for r in zip(*losses)], "nonfinite": bad,
+            "branches": len(branches)}

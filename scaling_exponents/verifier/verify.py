@@ -1,0 +1,290 @@
+"""``python -m scaling_exponents verify``: measure width exponents on real runs and compare with the derived ones.
+
+What: for each requested parametrization (``--param mup,sp,tp4-ntk:sgd``; ``name:optimizer`` picks the
+optimizer) it derives the table, predicts every (layer, quantity) exponent (:mod:`.predict`), runs the
+seed-batched coordinate check at each width (:mod:`.probes`, results in a resumable JSONL store,
+:mod:`.store`/:mod:`.sweep`), fits log-log slopes with seed-bootstrap CIs (:mod:`.fit`) and gives a verdict
+per row: **pass** iff the predicted exponent lies in the 95% CI widened by ``--tol``.  Writes
+``report.md`` + PNGs (:mod:`.report`), ``results.jsonl`` (every run) and ``results.json`` (summary).
+
+Depth sweeps (``--depths 2,4,8,16 --width 64``, ``--model resmlp`` (default) or ``gpt``): the same for the depth
+exponents of a pre-LN residual network (:func:`.predict.predict_depth`: residual stream, branches' sum, per-branch
+own-weight and input-driven change, in-block updates), measured by :func:`.probes.depth_run` at a fixed width with
+the base LR at the smallest depth; entries are labelled ``NAME@depth``.  A table without depth rows (``mup``,
+``sp-table3``) is the unscaled-ResNet baseline (alpha = gamma = 0), whose positive exponents say what blows up.
+With ``--depths`` no width sweep runs unless ``--widths`` is also given.
+
+Exit status: 0 when every row passes, 1 when some row fails (the numbers are in the report), 2 on bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import UserError
+from ..evidence.summary import fit_rows, predictions_for, short_table, summary_json  # noqa: F401  (re-exported)
+
+DEFAULT_WIDTHS = "64,128,256,512,1024"
+DEFAULT_TOL = 0.15
+DEFAULT_LR = {"adam": 1e-2, "adamw": 1e-2, "adafactor": 1e-2, "sgd": 0.5}
+
+
+@dataclass
+class Target:
+    param: str
+    optimizer: str | None
+    label: str
+
+
+def parse_ints(text: str, what: str, minimum: int = 1) -> list[int]:
+    try:
+        vals = [int(v) for v in str(text).replace(" ", "").split(",") if v]
+    except ValueError:
+        raise UserError(f"--{what} takes comma-separated integers, e.g. --{what} {DEFAULT_WIDTHS}; got {text!r}") from None
+    if not vals or any(v < minimum for v in vals):
+        raise UserError(f"--{what} needs integers >= {minimum}; got {text!r}")
+    return sorted(set(vals))
+
+
+def parse_targets(text: str, optimizer: str | None) -> list[Target]:
+    """``mup,sp,tp4-ntk:sgd`` -> targets; each name is checked against the registry (UserError if unknown)."""
+    from ..systems.registry import get
+
+    out = []
+    for item in [t.strip() for t in str(text).split(",") if t.strip()]:
+        name, _, opt = item.partition(":")
+        spec = get(name)  # raises UserError with suggestions
+        explicit = bool(opt)
+        opt = opt or optimizer or (spec.optimizers[0] if spec.optimizers and spec.optimizers[0] else "sgd")
+        if spec.optimizers and spec.optimizers != ("",) and opt not in spec.optimizers:
+            raise UserError(f"{spec.name} supports optimizers {', '.join(spec.optimizers)}; got {opt!r}")
+        out.append(Target(name, opt, f"{name}:{opt}" if explicit else name))
+    if not out:
+        raise UserError("--param needs at least one parametrization name (see `python -m scaling_exponents list`)")
+    return out
+
+
+def _table(target: Target, alignment):
+    from .probes import table_for
+    from ..systems.registry import get
+
+    spec = get(target.param)
+    al = alignment if spec.alignments and spec.alignments != ("",) else None
+    opt = target.optimizer if spec.optimizers and spec.optimizers != ("",) else None
+    return table_for(target.param, opt, al), opt, al
+
+
+def verify_target(target: Target, *, model="mlp", widths=(64, 128, 256), depth=2, seeds=5, steps=3, lr=None,
+                  base_width=None, batch=64, device="cpu", dtype="float32", alignment=None, tol=DEFAULT_TOL,
+                  store=None, progress=False, after_run=None, nngp=True) -> dict:
+    """Verify one parametrization; returns the summary dict (rows with verdicts, per-step coord data)."""
+    from .probes import RunConfig, coord_run, nngp_run
+    from ..evidence.store import ResultStore
+    from .sweep import run_tasks
+
+    store = store if store is not None else ResultStore(None)
+    table, opt, al = _table(target, alignment)
+    preds = predictions_for(table, model, depth, opt or "sgd")
+    lr = lr if lr is not None else DEFAULT_LR.get(opt or "sgd", 1e-2)
+    base_width = base_width or min(widths)
+    tasks = []
+    for w in widths:
+        cfg = RunConfig(param=target.param, model=model, optimizer=opt or "sgd", alignment=al, width=w,
+                        depth=depth, base_width=base_width, lr=lr, steps=steps, seeds=tuple(range(seeds)),
+                        batch=batch, dtype=dtype, device=device)
+        tasks.append(({"kind": "coord", **cfg.to_dict(), "device_kind": device.split(":")[0]},
+                      (lambda c=cfg: coord_run(c))))
+    if nngp and model == "mlp":
+        for w in widths:
+            conf = {"kind": "nngp", "width": w, "depth": depth, "seeds": list(range(seeds)), "points": 16}
+            tasks.append((conf, (lambda w=w: nngp_run(w, depth, tuple(range(seeds)), 16, device))))
+    results = run_tasks(tasks, store, desc=f"verify {target.label}", progress=progress, after_run=after_run)
+    per_width = {w: {} for w in widths}
+    coord = {}
+    for (conf, _), res in zip(tasks, results):
+        per_width[conf["width"]].update(res["metrics"])
+        if conf["kind"] == "coord":
+            coord[conf["width"]] = res
+    rows = fit_rows(preds, per_width, list(widths), tol)
+    n_fail = sum(r["verdict"] == "fail" for r in rows)
+    head = next((r for r in rows if r["layer"] == "head" and r["quantity"] == "act_delta"), None)
+    if head and head["verdict"] == "fail" and head["predicted_value"] == 0 and head["slope"] > 0:
+        preds.notes.append("logit change grows with width although Everett et al.'s alignment (omega_{L+1} = 1/2) "
+                           "predicts n^0: the readout's init weights align with the feature update (omega_{L+1} = 1, "
+                           "TP4's stability condition a+b+r >= 1) whenever (a+b)_out = 1/2, which predicts n^{1/2}")
+    nonfinite = sorted({k for r in coord.values() for k in r.get("nonfinite", [])})
+    return {
+        "param": target.param, "label": target.label, "optimizer": opt, "alignment": al, "model": model,
+        "title": table.title, "source": table.source.cite(), "widths": list(widths), "depth": depth,
+        "seeds": seeds, "steps": steps, "lr": lr, "base_width": base_width, "batch": batch, "device": device,
+        "dtype": dtype, "tol": tol, "status": "pass" if rows and not n_fail else "fail",
+        "passed": sum(r["verdict"] == "pass" for r in rows), "failed": n_fail, "rows": rows, "r": {k: str(v) for k, v in preds.r.items()},
+        "notes": preds.notes + ([f"non-finite values in {nonfinite}"] if nonfinite else []),
+        "seconds": sum(r.get("seconds", 0.0) for r in results if r),
+        "coord": {str(w): {k: v for k, v in res["metrics"].items() if "act_" in k} for w, res in coord.items()},
+    }
+
+
+DEFAULT_DEPTH_WIDTH = 64
+
+
+def depth_label(label: str) -> str:
+    """Label of a depth-sweep entry in reports and ``results.json`` (``completep@depth``), apart from width entries."""
+    return f"{label}@depth"
+
+
+def verify_depth_target(target: Target, *, model="resmlp", depths=(2, 4, 8, 16), width=DEFAULT_DEPTH_WIDTH, seeds=5,
+                        steps=3, lr=None, base_depth=None, batch=64, device="cpu", dtype="float32", alignment=None,
+                        tol=DEFAULT_TOL, store=None, progress=False, after_run=None) -> dict:
+    """Depth sweep of one parametrization at a fixed width: predicted depth exponents (:func:`.predict.predict_depth`)
+    vs log-log slopes over ``depths`` (seed-bootstrap CIs); returns the summary dict (``dimension: "depth"``).
+
+    The base LR refers to ``base_depth`` (default: the smallest depth) and the width is its own base (all width
+    factors 1), so only the table's depth rows act.  A table without depth rows is the unscaled ResNet baseline.
+    """
+    from ..evidence import predict as P
+    from .probes import RunConfig, depth_run
+    from ..evidence.store import ResultStore
+    from .sweep import run_tasks
+
+    store = store if store is not None else ResultStore(None)
+    table, opt, al = _table(target, alignment)
+    preds = P.predict_depth(table, model)
+    lr = lr if lr is not None else DEFAULT_LR.get(opt or "sgd", 1e-2)
+    depths = sorted(depths)
+    base_depth = base_depth or depths[0]
+    tasks = []
+    for d in depths:
+        cfg = RunConfig(param=target.param, model=model, optimizer=opt or "sgd", alignment=al, width=width, depth=d,
+                        base_width=width, base_depth=base_depth, lr=lr, steps=steps, seeds=tuple(range(seeds)),
+                        batch=batch, dtype=dtype, device=device)
+        tasks.append(({"kind": "depth_coord", **cfg.to_dict(), "device_kind": device.split(":")[0]},
+                      (lambda c=cfg: depth_run(c))))
+    results = run_tasks(tasks, store, desc=f"verify {target.label} over depth", progress=progress, after_run=after_run)
+    per_depth = {d: res["metrics"] for d, res in zip(depths, results)}
+    rows = fit_rows(preds, per_depth, depths, tol, dimension="depth")
+    n_fail = sum(r["verdict"] == "fail" for r in rows)
+    nonfinite = sorted({k for r in results for k in r.get("nonfinite", [])})
+    return {
+        "param": target.param, "label": depth_label(target.label), "optimizer": opt, "alignment": al, "model": model,
+        "dimension": "depth", "title": table.title, "source": table.source.cite(), "depths": depths, "width": width,
+        "base_depth": base_depth, "widths": [width], "depth": None, "seeds": seeds, "steps": steps, "lr": lr,
+        "base_width": width, "batch": batch, "device": device, "dtype": dtype, "tol": tol,
+        "status": "pass" if rows and not n_fail else "fail", "passed": sum(r["verdict"] == "pass" for r in rows),
+        "failed": n_fail, "rows": rows, "r": {k: str(v) for k, v in preds.r.items()},
+        "notes": preds.notes + ([f"non-finite values in {nonfinite}"] if nonfinite else []),
+        "seconds": sum(r.get("seconds", 0.0) for r in results if r),
+        "coord": {str(d): res["metrics"] for d, res in zip(depths, results)},
+    }
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--param", "-p", required=True,
+                   help="comma-separated names from `list`; NAME:OPTIMIZER picks the optimizer (e.g. mup,sp,tp4-ntk:sgd)")
+    p.add_argument("--model", choices=("mlp", "gpt", "resmlp"),
+                   help="mlp (default for width sweeps), resmlp (pre-LN residual MLP; default for depth sweeps) or gpt")
+    p.add_argument("--optimizer", "-o", help="default optimizer for names without :OPTIMIZER (default: the paper's first)")
+    p.add_argument("--alignment", "-a", help="full | no (Everett et al. tables; default full)")
+    p.add_argument("--widths", help=f"comma-separated widths of a width sweep (default {DEFAULT_WIDTHS}; with --depths "
+                                    "no width sweep unless --widths is given)")
+    p.add_argument("--depths", help="comma-separated depths (residual blocks) of a depth sweep at --width, e.g. 2,4,8,16; "
+                                    "entries are labelled NAME@depth; a table without depth rows is the unscaled ResNet")
+    p.add_argument("--width", type=int, default=DEFAULT_DEPTH_WIDTH,
+                   help=f"fixed width of a depth sweep (default {DEFAULT_DEPTH_WIDTH})")
+    p.add_argument("--base-depth", type=int, help="depth the base LR refers to in a depth sweep (default: the smallest)")
+    p.add_argument("--depth", type=int, default=2, help="hidden layers (MLP) / blocks (GPT) in the width sweep")
+    p.add_argument("--seeds", type=int, default=5, help="seeds per width, trained together (default 5)")
+    p.add_argument("--steps", type=int, default=3, help="optimizer steps on the fixed batch (default 3)")
+    p.add_argument("--lr", type=float, help="base LR at the base width (default: adam 1e-2, sgd 0.5)")
+    p.add_argument("--base-width", type=int, help="width the base LR refers to (default: the smallest width)")
+    p.add_argument("--batch", type=int, default=64, help="probe/training batch size (default 64)")
+    p.add_argument("--tol", type=float, default=DEFAULT_TOL,
+                   help=f"pass iff predicted in [CI_lo - tol, CI_hi + tol] (default {DEFAULT_TOL})")
+    p.add_argument("--device", default="cpu", help="cpu | cuda | cuda:N")
+    p.add_argument("--dtype", default="float32", help="float32 | tf32 (CUDA) | bfloat16 | float64")
+    p.add_argument("--out", default="verification", help="output directory (report.md, PNGs, results.jsonl/json)")
+    p.add_argument("--no-nngp", action="store_true", help="skip the NNGP-at-init check")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    p.add_argument("--no-plots", action="store_true", help="Markdown only, no PNGs")
+
+
+def validate(args) -> None:
+    if args.seeds < 2:
+        raise UserError("--seeds must be >= 2 (the confidence interval bootstraps over seeds)")
+    if args.steps < 1:
+        raise UserError("--steps must be >= 1")
+    if args.tol < 0:
+        raise UserError("--tol must be >= 0")
+    if args.lr is not None and not (args.lr > 0 and math.isfinite(args.lr)):
+        raise UserError(f"--lr must be a positive number, got {args.lr}")
+    if args.batch < 1:
+        raise UserError("--batch must be >= 1")
+    if args.depth < 1:
+        raise UserError("--depth must be >= 1")
+
+
+def run(args) -> int:
+    from .probes import check_device
+    from ..evidence.store import ResultStore
+
+    validate(args)
+    depths = parse_ints(args.depths, "depths") if args.depths else None
+    do_width = args.widths is not None or depths is None
+    widths = parse_ints(args.widths or DEFAULT_WIDTHS, "widths", 2) if do_width else []
+    if do_width and len(widths) < 2:
+        raise UserError("--widths needs at least two different widths to fit a slope")
+    width_model = args.model or "mlp"
+    depth_model = args.model or "resmlp"
+    if do_width and width_model == "resmlp":
+        raise UserError("width sweeps cover --model mlp and gpt; resmlp is the depth-sweep model (use --depths)")
+    if depths is not None:
+        if len(depths) < 2:
+            raise UserError("--depths needs at least two different depths to fit a slope")
+        if depth_model not in ("resmlp", "gpt"):
+            raise UserError("a depth sweep needs a residual network: --model resmlp or gpt (the plain MLP has no "
+                            "residual stream for the depth tables to scale)")
+        if args.width < 1 or (args.base_depth is not None and args.base_depth < 1):
+            raise UserError("--width and --base-depth must be >= 1")
+    gpt_widths = (widths if width_model == "gpt" else []) + ([args.width] if depths and depth_model == "gpt" else [])
+    bad = [w for w in gpt_widths if w % 16]
+    if bad:
+        raise UserError(f"GPT widths must be multiples of the head dimension 16; got {bad}")
+    check_device(args.device)
+    targets = parse_targets(args.param, args.optimizer)
+    if depths is not None:
+        from ..evidence.predict import depth_exponents
+
+        for t in targets:  # fail early, before any run, on tables the depth predictions do not cover
+            table, _, _ = _table(t, args.alignment)
+            depth_exponents(table)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    store = ResultStore(out / "results.jsonl")
+    summaries = {}
+    for t in targets if do_width else []:
+        summaries[t.label] = verify_target(
+            t, model=width_model, widths=widths, depth=args.depth, seeds=args.seeds, steps=args.steps, lr=args.lr,
+            base_width=args.base_width, batch=args.batch, device=args.device, dtype=args.dtype,
+            alignment=args.alignment, tol=args.tol, store=store, progress=not args.no_progress,
+            nngp=not args.no_nngp)
+        s = summaries[t.label]
+        print(f"{t.label}: {s['status']} ({s['passed']}/{s['passed'] + s['failed']} rows)", file=sys.stderr)
+    for t in targets if depths else []:
+        s = verify_depth_target(
+            t, model=depth_model, depths=depths, width=args.width, seeds=args.seeds, steps=args.steps, lr=args.lr,
+            base_depth=args.base_depth, batch=args.batch, device=args.device, dtype=args.dtype,
+            alignment=args.alignment, tol=args.tol, store=store, progress=not args.no_progress)
+        summaries[s["label"]] = s
+        print(f"{s['label']}: {s['status']} ({s['passed']}/{s['passed'] + s['failed']} rows)", file=sys.stderr)
+    from ..evidence.report import write_verify_report
+
+    write_verify_report(summaries, out, plots=not args.no_plots)
+    print(short_table(summaries))
+    print(f"\nreport: {out / 'report.md'}")
+    return 0 if all(s["status"] == "pass" for s in summaries.values()) else 1
+
+

@@ -1,0 +1,86 @@
+"""Mixture-of-Experts (arXiv 2508.09752, arXiv 2601.20205): every numeric oracle row equals the derived table.
+
+malasnicki2025mu.csv: 6 rows 'derived' (the paper's table unread; TP5 applied to its classification) + 2 secondary,
+all checked.  jiang2026hyperparameter.csv: 22 secondary rows (Table 1 via a digest), all checked.
+"""
+
+from functools import lru_cache
+
+import pytest
+import sympy
+
+from scaling_exponents.literature import oracles
+from scaling_exponents.systems.moe import build_completep
+from scaling_exponents.systems.registry import derive
+from scaling_exponents.theory.solve import solve
+
+H = sympy.Rational(1, 2)
+
+
+@lru_cache(maxsize=None)
+def table(param, **opts):
+    return derive(param, "adam", **opts)
+
+
+MAL = oracles.load("malasnicki2025mu")
+JIANG = oracles.load("jiang2026hyperparameter")
+
+
+def test_oracle_counts():
+    assert len(MAL) == 8 and len(JIANG) == 22
+
+
+@pytest.mark.parametrize("row", MAL, ids=lambda r: f"{r.variant or 'mup'}-{r.role}-{r.quantity}-{r.dimension}")
+def test_malasnicki_rows_equal_oracle(row):
+    t = table("moe-mup", variant="simplep" if row.variant == "simpleP" else "mup")
+    assert t.solution.unique and t.solution.certified
+    assert t.power(row.role, row.quantity, row.dimension) == row.exact, (row.source, row.note)
+
+
+@pytest.mark.parametrize("row", JIANG, ids=lambda r: f"{r.role}-{r.quantity}-{r.dimension}")
+def test_jiang_rows_equal_oracle(row):
+    t = table("moe-completep", gamma=row.variant_dict["gamma"])
+    assert t.solution.unique and t.solution.certified
+    assert t.power(row.role, row.quantity, row.dimension) == row.exact, (row.source, row.note)
+
+
+def test_moe_mup_classes_equal_tp5_table3_adam():
+    # router = output weight (readout), experts = hidden along width; router = input weight along experts
+    moe, tp5 = table("moe-mup"), derive("mup-table3", "adam")
+    for role, cls in (("router", "readout"), ("expert_up", "hidden"), ("expert_down", "hidden"),
+                      ("shared_expert", "hidden")):
+        for q in ("init_std", "lr"):
+            assert moe.power(role, q, "width") == tp5.power(cls, q), (role, q)
+    for q in ("init_std", "lr"):
+        assert moe.power("router", q, "experts") == tp5.power("embedding", q)
+        assert moe.power("expert_up", q, "experts") == 0
+
+
+def test_jiang_worked_example():
+    # theory notes Sec. 8 item 3: (n 256 -> 1024, alpha_ffn 1 -> 2), n_exp x4 at fixed kappa
+    t = table("moe-completep")
+    sizes = {"width": (1024, 256), "ffn_ratio": (2, 1), "experts": (4, 1)}
+    want = {("expert_down", "lr"): 1 / 8, ("expert_down", "init_std"): 1 / 4, ("expert_up", "lr"): 1 / 4,
+            ("expert_up", "init_std"): 1 / 2, ("router", "lr"): 1 / 4, ("router", "init_std"): 1 / 4,
+            ("expert_bias", "lr"): 1, ("moe_output", "multiplier"): 1 / 4}
+    for (role, q), f in want.items():
+        assert t.combined_factor(role, q, sizes) == pytest.approx(f), (role, q)
+
+
+def test_router_gamma_is_a_choice_bounded_below_by_one_half():
+    assert table("moe-completep", gamma="1/2").power("router", "init_std") == -H
+    sol = solve(build_completep("1/4").system)
+    assert sol.status == "infeasible"
+    assert any("router logits O(1)" in c for c in sol.conflict)
+    # without the paper's choice the init exponent is not unique: any gamma >= 1/2
+    cs = build_completep("1")
+    cs.system.constraints = [c for c in cs.system.constraints if "(choice)" not in c.label]
+    sol = solve(cs.system, report=["init_std[router]@width"])
+    lo, hi = sol.ranges["init_std[router]@width"]
+    assert hi == -H and lo == -sympy.oo
+
+
+def test_no_expert_count_dependence_at_fixed_kappa():
+    t = table("moe-completep")
+    for role in ("router", "expert_up", "expert_down", "expert_bias"):
+        assert t.power(role, "lr", "experts") == 0 and t.power(role, "lr", "depth") == 0
