@@ -1,7 +1,12 @@
-"""Apply derived exponent tables to PyTorch models (the only part of the package that imports torch).
+"""Apply a derived exponent table to a user's PyTorch model (and nothing else: the experiments that measure
+whether a table holds are :mod:`scaling_exponents.verifier`).
 
-* :class:`Parametrization` -- roles, re-initialisation, forward multipliers, optimizer param groups.
+* :class:`Parametrization` (:mod:`.parametrize`) -- roles, re-initialisation, forward multipliers.
 * :mod:`.roles` -- glob patterns and auto-detection of parameter roles.
+* :mod:`.shapes` -- fans and base shapes (the size / base size of each dimension for each parameter).
+* :mod:`.tables` -- resolving the table (cached ``derive``) and evaluating its factors.
+* :mod:`.groups` -- optimizer param groups with per-group lr / weight decay / eps.
+* :mod:`.explain` -- the per-parameter report and the table rows not applied.
 * :mod:`.multiplier` -- picklable, compile-friendly forward multipliers for any module.
 
 Reference models (MLP, GPT, ResMLP) live in :mod:`scaling_exponents.verifier.models`; the experiments that

@@ -41,9 +41,7 @@ Every table row with a non-zero power is either applied or listed by :meth:`Para
 from __future__ import annotations
 
 import difflib
-import functools
 import math
-from dataclasses import dataclass, field
 
 import sympy
 import torch
@@ -51,68 +49,18 @@ from torch import nn
 
 from ..errors import UserError
 from ..theory.exponents import fmt
-from ..theory.table import ExponentTable
+from . import explain as _explain
+from . import groups as _groups
 from . import multiplier as _mult
 from . import roles as _roles
+from .records import ParamInfo
+from .shapes import BaseShapes
+from .tables import evaluate as _evaluate
+from .tables import resolve_table as _table
 
 INIT_MODES = ("rescale", "float std", None)
 WD_MODES = ("decoupled", "coupled", "independent")
 _RESCALE_TYPES = (nn.Linear, nn.Bilinear, nn.modules.conv._ConvNd)  # PyTorch default init std ∝ fan_in^-1/2
-_EMBED_TYPES = (nn.Embedding, nn.EmbeddingBag)                        # PyTorch default N(0, 1)
-
-
-@dataclass
-class ParamInfo:
-    """What :class:`Parametrization` did to one parameter (its side-table entry, keyed by name)."""
-
-    name: str
-    role: str
-    rule: str
-    module_name: str
-    attr: str
-    shape: tuple
-    width: tuple | None = None          # (size, base size) of the fan that scales with width
-    fan_in_ratio: float = 1.0           # fan_in / base fan_in of the owning layer (torch-default init)
-    init_scale: float | None = None     # factor the weights were multiplied by (None: untouched)
-    init_std: float | None = None       # measured std after initialisation
-    multiplier: float = 1.0
-    lr_scale: float = 1.0
-    wd_scale: float = 1.0
-    eps_scale: float = 1.0
-    lr_wd_scale: float = 1.0            # per-step decay factor lr x weight_decay (table's lr_wd_product rows)
-    fans: dict | None = None            # {"fan_in": (size, base), "fan_out": (size, base)} for fan rows (u-muP)
-    aliases: list = field(default_factory=list)  # tied uses: (name, role, multiplier)
-    note: str = ""
-
-
-def _fans(module: nn.Module, attr: str, p: torch.Tensor) -> tuple[int, int]:
-    """``(fan_in, fan_out)`` of a parameter: Linear/Conv weights (out, in, *k), Embedding (num, dim),
-    vectors have fan_out = length and the fan_in of their layer's weight (TP5: bias fan_in is 1 for the
-    *width* question, but PyTorch's default bias init uses the layer's fan_in)."""
-    if isinstance(module, _EMBED_TYPES) and attr == "weight":
-        return p.shape[0], p.shape[1]
-    if p.dim() >= 2:
-        receptive = math.prod(p.shape[2:]) if p.dim() > 2 else 1
-        return p.shape[1] * receptive, p.shape[0] * receptive
-    w = getattr(module, "weight", None)
-    if isinstance(w, torch.Tensor) and w.dim() >= 2 and attr != "weight":
-        return _fans(module, "weight", w)[0], p.numel()
-    return 1, p.numel()
-
-
-def _dim_fans(module: nn.Module, attr: str, p: torch.Tensor) -> tuple[int, int]:
-    """``(fan_in, fan_out)`` as *dimensions* of a table row (u-muP, unit_scaling.optim._get_fan_in): matrices as
-    :func:`_fans` (an embedding's fan_out is its hidden size), vectors their length for both."""
-    if p.dim() < 2:
-        return p.numel(), p.numel()
-    return _fans(module, attr, p)
-
-
-def _width_fan(role: str, module, attr, p) -> int:
-    fan_in, fan_out = _fans(module, attr, p)
-    if role == "embedding" or p.dim() < 2:
-        return fan_out
-    return fan_in
 
 
 class Parametrization:
@@ -184,7 +132,7 @@ class Parametrization:
             if r not in known:
                 raise UserError(f"no_weight_decay names unknown role {r!r}; roles: {', '.join(sorted(known))}")
 
-        self._base = _Base(self, net, width, base_width, base_model, depth, base_depth, base_head_dim, sizes or {})
+        self._base = BaseShapes(self, net, width, base_width, base_model, depth, base_depth, base_head_dim, sizes or {})
         self.records: dict[str, ParamInfo] = self._build_records(net, assigned)
         self.module_roles = mod_assigned
         if init is not None:
@@ -403,45 +351,12 @@ class Parametrization:
             self.logit_scales[ma.module_name] = (value, f"base {rule(d0):.6g} at head_dim {d0:g} x (d/d0)^{fmt(power)}")
 
     #: quantities applied to parameter roles, and to each module role
-    PARAM_QUANTITIES = ("multiplier", "init_std", "lr", "weight_decay", "adam_eps", "lr_wd_product")
-    MODULE_QUANTITIES = {"residual_branch": ("multiplier",), "attention": ("logit_scale",)}
+    #: quantities applied to parameter roles, and to each module role (see :mod:`.explain`)
+    PARAM_QUANTITIES = _explain.PARAM_QUANTITIES
+    MODULE_QUANTITIES = _explain.MODULE_QUANTITIES
 
     def _unapplied_rows(self) -> list[tuple]:
-        """``[(row, reason)]`` for every table row with a non-zero power that this model does not realise."""
-        param_roles = {i.role for i in self.records.values()} | {
-            r for i in self.records.values() for _, r, *_ in i.aliases}
-        module_roles = {ma.role for ma in self.module_roles}
-        out = []
-        for r in self.table.rows:
-            if r.power == 0:
-                continue
-            reason = None
-            if r.role in self.MODULE_QUANTITIES:
-                if r.quantity not in self.MODULE_QUANTITIES[r.role]:
-                    reason = (f"quantity {r.quantity!r} is not applied to module role {r.role!r} (only "
-                              f"{', '.join(self.MODULE_QUANTITIES[r.role])})")
-                elif r.role not in module_roles:
-                    reason = f"no module has role {r.role!r} (give layers={{pattern: {r.role!r}}})"
-                elif r.role == "residual_branch" and not self.multipliers:
-                    reason = "multipliers=False"
-            elif r.quantity not in self.PARAM_QUANTITIES:
-                reason = (f"quantity {r.quantity!r} is not applied to parameters (applied: "
-                          f"{', '.join(self.PARAM_QUANTITIES)})")
-            elif r.role not in param_roles:
-                reason = f"no parameter has role {r.role!r}"
-            elif r.quantity == "multiplier" and not self.multipliers:
-                reason = "multipliers=False"
-            elif r.quantity == "init_std" and self.init_mode is None:
-                reason = "init=None: weights left as they are"
-            elif r.quantity == "init_std" and r.role in _roles.NORM_ROLES:
-                reason = "norm gains and biases are not re-initialised (gain 1, bias 0)"
-            elif r.quantity == "lr_wd_product" and r.role in self._inconsistent:
-                reason = "inconsistent with the lr x weight_decay rows; the weight_decay rows were used"
-            elif r.quantity in ("weight_decay", "lr_wd_product") and r.role in self.no_weight_decay:
-                reason = "role is in no_weight_decay (decay 0)"
-            if reason:
-                out.append((r, reason))
-        return out
+        return _explain.unapplied_rows(self)
 
     def _has_rows(self, role, quantity) -> bool:
         return any((r.role, r.quantity) == (role, quantity) and r.power != 0 for r in self.table.rows)
@@ -453,39 +368,9 @@ class Parametrization:
         return self.param_groups_for(self.model)
 
     def param_groups_for(self, model: nn.Module) -> list[dict]:
-        """Param groups for ``model`` matched by parameter name: a deepcopy, an unpickled or DDP-wrapped copy.
-
-        One group per distinct (role, lr_scale, wd_scale, eps_scale); each holds ``lr = lr * lr_scale``,
-        ``weight_decay`` per ``weight_decay_mode``, ``eps`` when set, and the keys ``role``, ``lr_scale``,
-        ``wd_scale``, ``eps_scale``, ``param_names`` (torch optimizers keep extra keys; schedulers scale
-        ``lr`` multiplicatively, so the ratios between groups survive LambdaLR/cosine/WSD schedules).
-        """
-        params = dict(_roles.unwrap(model).named_parameters())
-        missing = [n for n in self.records if n not in params]
-        if missing:
-            raise UserError(f"model has no parameters named {missing[:5]}; param_groups_for needs the same "
-                            "architecture as the model the Parametrization was applied to")
-        use_eps = self.eps is not None or self._has_rows_any("adam_eps")
-        groups: dict[tuple, dict] = {}
-        for name, info in self.records.items():
-            key = (info.role, info.lr_scale, info.wd_scale, info.eps_scale)
-            if key not in groups:
-                lr = self.lr * info.lr_scale
-                wd = self.weight_decay * info.wd_scale
-                if self.weight_decay_mode == "independent" and wd:
-                    # per-step decay: the table's lr_wd_product factor where it has one (registry tables)
-                    per_step = info.lr_wd_scale if self._has_role_rows(info.role, "lr_wd_product") else info.wd_scale
-                    wd = self.weight_decay * per_step / lr
-                if info.role in self.no_weight_decay:
-                    wd = 0.0
-                g = {"params": [], "param_names": [], "lr": lr, "weight_decay": wd, "role": info.role,
-                     "lr_scale": info.lr_scale, "wd_scale": info.wd_scale, "eps_scale": info.eps_scale}
-                if use_eps:
-                    g["eps"] = (self.eps if self.eps is not None else 1e-8) * info.eps_scale
-                groups[key] = g
-            groups[key]["params"].append(params[name])
-            groups[key]["param_names"].append(name)
-        return list(groups.values())
+        """Param groups for ``model`` matched by parameter name: a deepcopy, an unpickled or DDP-wrapped copy;
+        see :func:`.groups.param_groups_for`."""
+        return _groups.param_groups_for(self, model)
 
     def _has_rows_any(self, quantity) -> bool:
         return any(r.quantity == quantity and r.power != 0 for r in self.table.rows)
@@ -497,218 +382,7 @@ class Parametrization:
     # -- reporting ------------------------------------------------------------------------------------
     def explain(self) -> str:
         """Every parameter: role, why, init std, multiplier, LR (and wd/eps); unmatched patterns; defaults."""
-        t = self.table
-        nwd = f"; 0 for roles {', '.join(self.no_weight_decay)}" if self.no_weight_decay else ""
-        out = [f"Parametrization: {t.heading()}", f"source: {t.source.cite()}",
-               "factors are relative to the base shape: prod over dimensions of (size/base)^power "
-               "(all 1 at the base shape)", self._base.describe(),
-               f"base lr {self.lr:g}, weight_decay {self.weight_decay:g} ({self.weight_decay_mode}{nwd}), "
-               f"eps {self.eps if self.eps is not None else ('1e-08' if self._has_rows_any('adam_eps') else 'optimizer default')}, "
-               f"init {self.init_mode!r}", ""]
-        header = ["parameter", "shape", "role", "width", "init std", "init x", "mult", "lr", "lr x", "wd x", "lr*wd x",
-                  "eps x", "why"]
-        rows = []
-        for info in self.records.values():
-            w = "-" if info.width is None else f"{info.width[0]:g}/{info.width[1]:g}"
-            std = "-" if info.init_std is None else f"{info.init_std:.4g}"
-            ix = "-" if info.init_scale is None else f"{info.init_scale:.4g}"
-            mult = f"{info.multiplier:.4g}" + "".join(f"; {n}: {m:.4g}" for n, _, m, _, _ in info.aliases)
-            why = info.rule + (f"; tied: {', '.join(f'{n} as {r}' for n, r, *_ in info.aliases)}" if info.aliases else "")
-            no_wd = info.role in self.no_weight_decay
-            rows.append([info.name, "x".join(map(str, info.shape)), info.role, w, std, ix, mult,
-                         f"{self.lr * info.lr_scale:.4g}", f"{info.lr_scale:.4g}",
-                         "0" if no_wd else f"{info.wd_scale:.4g}", "0" if no_wd else f"{info.lr_wd_scale:.4g}",
-                         f"{info.eps_scale:.4g}", why])
-        widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
-        line = lambda cells: "  ".join(str(c).ljust(w) for c, w in zip(cells, widths)).rstrip()
-        out += [line(header), line(["-" * w for w in widths])] + [line(r) for r in rows]
-        if self.output_multipliers or self.module_roles:
-            out += ["", "module roles:"]
-            for ma in self.module_roles:
-                if ma.role == "residual_branch":
-                    m = self.output_multipliers.get(ma.module_name, 1.0)
-                    why = "" if self._has_rows("residual_branch", "multiplier") else "; table has no residual_branch rows"
-                    probe = ParamInfo(ma.module_name, "residual_branch", ma.rule, ma.module_name, "", ())
-                    terms = " x ".join(f"({r.dimension} {self._base.size(r.dimension, probe)[0]:g}/{self._base.size(r.dimension, probe)[1]:g})"
-                                       f"^{fmt(r.power)}" for r in self.table.rows
-                                       if (r.role, r.quantity) == ("residual_branch", "multiplier") and r.power != 0)
-                    formula = f" = {terms}" if terms and ma.module_name in self.output_multipliers else ""
-                    out.append(f"  {ma.module_name}: residual_branch, output x{m:.4g}{formula} ({ma.rule}{why})")
-                else:
-                    v, why = self.logit_scales.get(ma.module_name, (float("nan"), ""))
-                    out.append(f"  {ma.module_name}: attention, logit scale {v:.6g} = {why} ({ma.rule})")
-        defaults = [i.name for i in self.records.values() if i.role == "default"]
-        empty = sorted({i.role for i in self.records.values() if i.note})
-        out.append("")
-        out.append("left at PyTorch defaults (no role): " + (", ".join(defaults) if defaults else "none"))
-        if empty:
-            out.append("roles the table has no rows for (factors 1): " + ", ".join(empty))
-        out.append("unmatched patterns: " + (", ".join(map(repr, self.unmatched)) if self.unmatched else "none"))
-        if self.unapplied:
-            out.append("table rows NOT applied to this model:")
-            out += [f"  {r.role} {r.quantity} {r.dimension}^{fmt(r.power)}: {why}" for r, why in self.unapplied]
-        else:
-            out.append("table rows NOT applied to this model: none")
-        out += [f"note: {n}" for n in self.notes]
-        return "\n".join(out)
+        return _explain.explain(self)
 
     def __repr__(self):
         return self.explain()
-
-
-def _evaluate(terms) -> float:
-    """``prod ratio**power`` with equal ratios merged first, so exponents that cancel give exactly 1."""
-    merged: dict[float, sympy.Rational] = {}
-    for ratio, power in terms:
-        merged[ratio] = merged.get(ratio, sympy.Integer(0)) + power
-    f = 1.0
-    for ratio, power in merged.items():
-        if power != 0:
-            f *= ratio ** float(power)
-    return f
-
-
-def _table(param, optimizer, alignment, options) -> ExponentTable:
-    if isinstance(param, ExponentTable):
-        return param
-    if not isinstance(param, str):
-        raise UserError(f"param must be a parametrization name (e.g. 'mup', 'mup-table8') or an ExponentTable, got {param!r}")
-    return _derive_cached(param, optimizer, alignment, tuple(sorted(options.items())))
-
-
-@functools.lru_cache(maxsize=64)
-def _derive_cached(param, optimizer, alignment, options) -> ExponentTable:
-    """``derive`` solves an LP (about a second); a model setup re-uses the table of the same request."""
-    from ..systems.registry import derive, get
-
-    spec = get(param)
-    if not spec.alignments or spec.alignments == ("",):
-        alignment = None  # e.g. TP5 tables: no alignment choice
-    if not spec.optimizers or spec.optimizers == ("",):
-        optimizer = None
-    elif optimizer in ("adam", "adamw") and optimizer not in spec.optimizers:
-        # the same LR/eps rules; a table for one serves the other (CompleteP is stated for AdamW only)
-        other = {"adam": "adamw", "adamw": "adam"}[optimizer]
-        optimizer = other if other in spec.optimizers else optimizer
-    return derive(param, optimizer, alignment, **dict(options))
-
-
-class _Base:
-    """Sizes and base sizes per dimension, from a width ratio, a base model, depth and explicit sizes."""
-
-    def __init__(self, owner, net, width, base_width, base_model, depth, base_depth, base_head_dim, sizes):
-        table = owner.table
-        self.net = net
-        self.base_net = _roles.unwrap(base_model) if base_model is not None else None
-        self.base_modules = dict(self.base_net.named_modules()) if self.base_net is not None else {}
-        self.ratio = None
-        dims = {r.dimension for r in table.rows if r.power != 0}
-        width_dims = dims & {"width", "fan_in", "fan_out"}
-        if self.base_net is None:
-            if base_width is not None:
-                width = width if width is not None else getattr(net, "width", None)
-                if width is None:
-                    raise UserError(f"base_width={base_width} needs width= (the model has no `width` attribute)")
-                if width <= 0 or base_width <= 0:
-                    raise UserError(f"width and base_width must be positive, got {width} and {base_width}")
-                self.ratio = width / base_width
-                self.width_desc = f"width {width:g} / base {base_width:g} = {self.ratio:g}"
-            elif width is not None:
-                raise UserError(f"width={width} needs base_width= (or base_model=) to say what the base shape is")
-            elif width_dims:
-                raise UserError(f"{table.parametrization} scales with {'/'.join(sorted(width_dims))}: give base_width= (and width=, default "
-                                "model.width) or base_model= (a smaller instance of the same model)")
-            else:
-                self.ratio = 1.0
-                self.width_desc = "width: table has no width rows"
-        else:
-            self.width_desc = f"width: per-parameter base fans read from base model {type(self.base_net).__name__}"
-        self.depth = depth if depth is not None else getattr(net, "depth", None)
-        if base_depth is None and self.base_net is not None:
-            base_depth = getattr(self.base_net, "depth", None)
-        self.base_depth = base_depth
-        if "depth" in dims and (self.depth is None or self.base_depth is None):
-            raise UserError(f"{table.parametrization} scales with depth: give depth= (default model.depth) and "
-                            "base_depth= (or a base_model with a `depth` attribute)")
-        self.base_head_dim = base_head_dim
-        self.sizes = dict(sizes)
-        for d in dims - {"width", "depth", "head_dim", "fan_in", "fan_out"}:
-            if d not in self.sizes:
-                raise UserError(f"{table.parametrization} has rows along {d!r}: give sizes={{{d!r}: (size, base)}}")
-
-    def _base_param(self, a, shape):
-        module = self.base_modules.get(a.module_name)
-        p = getattr(module, a.attr, None) if module is not None else None
-        if not isinstance(p, torch.Tensor):
-            raise UserError(f"base_model has no parameter {a.name!r}; it must be a smaller instance of the same model")
-        if p.dim() != len(shape):
-            raise UserError(f"base_model's {a.name!r} has shape {tuple(p.shape)}, the model's {shape}")
-        return self.base_modules[a.module_name], p
-
-    def width(self, a, module, p, role):
-        fan = _width_fan(role, module, a.attr, p)
-        if self.base_net is not None:
-            bm, bp = self._base_param(a, tuple(p.shape))
-            return (fan, _width_fan(role, bm, a.attr, bp))
-        if p.dim() < 2 and a.layer_role == "readout":
-            return (fan, fan)  # the readout's bias has the output (finite) dimension
-        return (fan, fan / self.ratio)
-
-    def fans(self, a, module, p):
-        """``{"fan_in": (size, base), "fan_out": (size, base)}`` of one parameter (u-muP's fan rows).
-
-        With a global ratio, every fan grows with width except the input layer's fan_in (data / vocabulary)
-        and the readout's fan_out (and its bias)."""
-        fi, fo = _dim_fans(module, a.attr, p)
-        if self.base_net is not None:
-            bm, bp = self._base_param(a, tuple(p.shape))
-            bfi, bfo = _dim_fans(bm, a.attr, bp)
-        elif p.dim() < 2:
-            bfi = bfo = fi if a.layer_role == "readout" else fi / self.ratio
-        else:
-            bfi = fi if a.layer_role == "embedding" else fi / self.ratio
-            bfo = fo if a.layer_role == "readout" else fo / self.ratio
-        return {"fan_in": (fi, bfi), "fan_out": (fo, bfo)}
-
-    def fan_in_ratio(self, a, module, p):
-        """fan_in / base fan_in of the layer (for PyTorch's default init std ∝ fan_in^-1/2)."""
-        fan_in = _fans(module, a.attr, p)[0]
-        if self.base_net is not None:
-            bm, bp = self._base_param(a, tuple(p.shape))
-            return fan_in / _fans(bm, a.attr, bp)[0]
-        # global ratio: the input layer's fan_in (data dimension) does not grow with width
-        return 1.0 if a.layer_role == "embedding" else self.ratio
-
-    def size(self, dim, info):
-        if dim == "width":
-            return info.width
-        if dim == "depth":
-            return (self.depth, self.base_depth)
-        if dim in ("fan_in", "fan_out"):
-            if info.fans is None:
-                raise UserError(f"the table has {info.role!r} rows along {dim!r}, which only parameters have")
-            return info.fans[dim]
-        if dim in self.sizes:
-            return self.sizes[dim]
-        raise UserError(f"no size for dimension {dim!r} of role {info.role!r}; give sizes={{{dim!r}: (size, base)}}")
-
-    def head_dim(self, module_name, d):
-        if self.base_head_dim is not None:
-            return self.base_head_dim
-        bm = self.base_modules.get(module_name)
-        if bm is not None and hasattr(bm, "head_dim"):
-            return bm.head_dim
-        grows = getattr(self.net, "head_dim_scales_with_width", None)  # models.GPT says how it was built
-        if grows is False:
-            return d
-        if grows and self.ratio is not None:
-            return d / self.ratio
-        raise UserError("the table scales attention logits with head_dim: give base_head_dim= (the base model's "
-                        "head dimension) or base_model=")
-
-    def describe(self):
-        parts = [self.width_desc]
-        if self.depth is not None and self.base_depth is not None:
-            parts.append(f"depth {self.depth} / base {self.base_depth}")
-        parts += [f"{d} {s} / base {b}" for d, (s, b) in self.sizes.items()]
-        return "sizes: " + "; ".join(parts)

@@ -1,0 +1,50 @@
+"""Parsing helpers shared by the commands: sizes (``--width N --base-width N0``), exponent lists
+(``--a=-1/2,0,1/2``) and the paper-specific pass-through options of ``derive`` (``--alpha 1/2``)."""
+
+from __future__ import annotations
+
+from ..errors import UserError
+
+FORMATS = ("text", "markdown", "latex", "csv", "json")
+
+
+def sizes(args) -> dict:
+    """``{dim: (size, base)}`` from ``--DIM`` / ``--base-DIM`` pairs; each needs the other."""
+    out = {}
+    for dim in ("width", "depth", "experts"):
+        size, base = getattr(args, dim, None), getattr(args, f"base_{dim}", None)
+        if size is None and base is None:
+            continue
+        if size is None or base is None:
+            raise UserError(f"--{dim} and --base-{dim} go together (the factor is ({dim}/base-{dim})^power)")
+        if size <= 0 or base <= 0:
+            raise UserError(f"--{dim} and --base-{dim} must be positive integers, got {size} and {base}")
+        out[dim] = (size, base)
+    return out
+
+
+def extra_options(tokens: list[str]) -> dict:
+    """Paper-specific options (``--alpha 1/2``, ``--layers 3``) passed through to the parametrization."""
+    opts, i = {}, 0
+    while i < len(tokens):
+        tok = tokens[i]
+        if not tok.startswith("--"):
+            raise UserError(f"unexpected argument {tok!r}; options look like --name value")
+        name, _, value = tok[2:].partition("=")
+        if not value:
+            if i + 1 >= len(tokens):
+                raise UserError(f"option --{name} needs a value")
+            value, i = tokens[i + 1], i + 1
+        opts[name.replace("-", "_")] = value
+        i += 1
+    return opts
+
+
+def exponents(text: str, what: str):
+    """``"-1/2,0,1/2"`` -> exact rationals; ``what`` names the flag in the error."""
+    from ..theory.exponents import Q
+
+    parts = [p for p in text.replace(";", ",").split(",") if p.strip()]
+    if not parts:
+        raise UserError(f"--{what} needs comma-separated exponents, e.g. --{what}=-1/2,0,1/2")
+    return [Q(p) for p in parts]

@@ -1,0 +1,29 @@
+"""``classify``: TP4's (arXiv 2011.14522) regime of an (a, b, c) point for an SGD MLP."""
+
+from __future__ import annotations
+
+from .args import exponents
+
+HELP = "TP4 classification of an (a, b, c) point for an SGD MLP"
+DESCRIPTION = ("Classify an abc-parametrization (TP4, arXiv 2011.14522): unstable, trivial, kernel regime or feature "
+               "learning.  a and b list input, hidden..., readout.")
+
+
+def add_arguments(c) -> None:
+    c.add_argument("--a", required=True, help="multiplier exponents, e.g. --a=-1/2,0,1/2")
+    c.add_argument("--b", required=True, help="init std exponents, e.g. --b=1/2,1/2,1/2")
+    c.add_argument("--c", required=True, help="global SGD learning-rate exponent, e.g. --c=0")
+
+
+def run(args) -> int:
+    from ..theory.classify import classify
+    from ..theory.exponents import fmt
+
+    a, b = exponents(args.a, "a"), exponents(args.b, "b")
+    cl = classify(a, b, exponents(args.c, "c")[0])
+    print(f"TP4 (arXiv 2011.14522) classification of a = {[fmt(x) for x in a]}, b = {[fmt(x) for x in b]}, c = {args.c}")
+    print(f"  r = {fmt(cl.r)}; r_l = {[fmt(x) for x in cl.r_l]}")
+    print(f"  regime: {cl.regime}")
+    for f in cl.failed:
+        print(f"  violates: {f}")
+    return 0

@@ -1,0 +1,41 @@
+"""``derive``: a named parametrization's exponent table, as factors, concrete sizes, or JSON/CSV/LaTeX."""
+
+from __future__ import annotations
+
+from .args import FORMATS, extra_options, sizes
+
+HELP = "derive a parametrization's exponent table"
+DESCRIPTION = ("Derive the exponent table of a named parametrization from its paper's constraint system. "
+               "Paper-specific options (e.g. --layers 3, --alpha 1/2) are passed through; "
+               "`list` shows which each parametrization takes.")
+#: ``derive`` passes unknown ``--name value`` pairs to the parametrization (see :func:`.args.extra_options`).
+TAKES_EXTRA = True
+
+
+def add_arguments(d) -> None:
+    d.add_argument("--param", "-p", required=True, help="name from `list`, e.g. mup, sp, ntk, mfp, mup-table8")
+    d.add_argument("--optimizer", "-o", help="sgd | adam | adafactor | ... (default: the paper's first)")
+    d.add_argument("--alignment", "-a", help="full | no (Everett et al.; default full)")
+    for dim, sym in (("width", "N"), ("depth", "L"), ("experts", "E")):
+        d.add_argument(f"--{dim}", type=int, metavar=sym, help=f"target {dim}: print concrete factors vs --base-{dim}")
+        d.add_argument(f"--base-{dim}", type=int, metavar=f"{sym}0", help=f"the {dim} the base hyperparameters were tuned at")
+    d.add_argument("--format", "-f", choices=FORMATS, default="text")
+    d.add_argument("--convert-to", metavar="NAME", help="restate the table in another parametrization's convention "
+                   "via the abc symmetry (e.g. mup-table8), or say where they differ")
+    d.add_argument("--show-system", action="store_true", help="also print the constraint system it was derived from")
+
+
+def run(args, extra=()) -> int:
+    from ..systems.registry import derive
+
+    dims = sizes(args)
+    opts = extra_options(list(extra))
+    table = derive(args.param, optimizer=args.optimizer, alignment=args.alignment, **opts)
+    if args.convert_to:
+        from ..systems.convert import convert
+
+        table = convert(table, args.convert_to)
+    print(table.render(args.format, sizes=dims or None))
+    if args.show_system and table.system is not None:
+        print("\n" + table.system.describe())
+    return 0

@@ -1,0 +1,37 @@
+"""``solve``: Everett et al.'s (arXiv 2407.05872) LP for the user's own (a, b) and per-layer alignment."""
+
+from __future__ import annotations
+
+from ..errors import UserError
+from .args import FORMATS, exponents
+
+HELP = "Everett et al.'s LP for your own (a, b) and alignment"
+DESCRIPTION = ("Largest stable per-layer learning rates (Everett et al., arXiv 2407.05872) for given a, b per layer "
+               "(embedding, hidden..., readout).")
+
+
+def add_arguments(s) -> None:
+    s.add_argument("--a", required=True)
+    s.add_argument("--b", required=True)
+    s.add_argument("--optimizer", choices=("adam", "sgd", "adafactor"), default="adam")
+    s.add_argument("--alignment", default="full",
+                   help="full | no | per-layer 'alpha,omega,u;alpha,omega,u;...' (one triple per layer)")
+    s.add_argument("--format", "-f", choices=FORMATS, default="text")
+    s.add_argument("--show-system", action="store_true")
+
+
+def run(args) -> int:
+    from ..systems.everett2024 import derive_custom
+
+    a, b = exponents(args.a, "a"), exponents(args.b, "b")
+    alignment = args.alignment
+    if alignment not in ("full", "no"):
+        triples = [t for t in alignment.split(";") if t.strip()]
+        alignment = [exponents(t, "alignment") for t in triples]
+        if any(len(t) != 3 for t in alignment):
+            raise UserError("--alignment takes 'full', 'no', or one 'alpha,omega,u' triple per layer separated by ';'")
+    table = derive_custom(a, b, args.optimizer, alignment, name="custom", title="Custom (a, b): LP learning rates")
+    print(table.render(args.format))
+    if args.show_system:
+        print("\n" + table.system.describe())
+    return 0

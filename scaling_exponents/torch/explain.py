@@ -1,0 +1,107 @@
+"""What a :class:`~.parametrize.Parametrization` did, as text: every parameter's role, fans and factors, and
+every table row it did NOT apply with the reason (so nothing is silently half-applied)."""
+
+from __future__ import annotations
+
+from ..theory.exponents import fmt
+from . import roles as _roles
+from .records import ParamInfo
+
+PARAM_QUANTITIES = ("multiplier", "init_std", "lr", "weight_decay", "adam_eps", "lr_wd_product")
+MODULE_QUANTITIES = {"residual_branch": ("multiplier",), "attention": ("logit_scale",)}
+
+
+def unapplied_rows(self) -> list[tuple]:
+    """``[(row, reason)]`` for every table row with a non-zero power that this model does not realise."""
+    param_roles = {i.role for i in self.records.values()} | {
+        r for i in self.records.values() for _, r, *_ in i.aliases}
+    module_roles = {ma.role for ma in self.module_roles}
+    out = []
+    for r in self.table.rows:
+        if r.power == 0:
+            continue
+        reason = None
+        if r.role in MODULE_QUANTITIES:
+            if r.quantity not in MODULE_QUANTITIES[r.role]:
+                reason = (f"quantity {r.quantity!r} is not applied to module role {r.role!r} (only "
+                          f"{', '.join(MODULE_QUANTITIES[r.role])})")
+            elif r.role not in module_roles:
+                reason = f"no module has role {r.role!r} (give layers={{pattern: {r.role!r}}})"
+            elif r.role == "residual_branch" and not self.multipliers:
+                reason = "multipliers=False"
+        elif r.quantity not in PARAM_QUANTITIES:
+            reason = (f"quantity {r.quantity!r} is not applied to parameters (applied: "
+                      f"{', '.join(PARAM_QUANTITIES)})")
+        elif r.role not in param_roles:
+            reason = f"no parameter has role {r.role!r}"
+        elif r.quantity == "multiplier" and not self.multipliers:
+            reason = "multipliers=False"
+        elif r.quantity == "init_std" and self.init_mode is None:
+            reason = "init=None: weights left as they are"
+        elif r.quantity == "init_std" and r.role in _roles.NORM_ROLES:
+            reason = "norm gains and biases are not re-initialised (gain 1, bias 0)"
+        elif r.quantity == "lr_wd_product" and r.role in self._inconsistent:
+            reason = "inconsistent with the lr x weight_decay rows; the weight_decay rows were used"
+        elif r.quantity in ("weight_decay", "lr_wd_product") and r.role in self.no_weight_decay:
+            reason = "role is in no_weight_decay (decay 0)"
+        if reason:
+            out.append((r, reason))
+    return out
+
+
+def explain(self) -> str:
+    """Every parameter: role, why, init std, multiplier, LR (and wd/eps); unmatched patterns; defaults."""
+    t = self.table
+    nwd = f"; 0 for roles {', '.join(self.no_weight_decay)}" if self.no_weight_decay else ""
+    out = [f"Parametrization: {t.heading()}", f"source: {t.source.cite()}",
+           "factors are relative to the base shape: prod over dimensions of (size/base)^power "
+           "(all 1 at the base shape)", self._base.describe(),
+           f"base lr {self.lr:g}, weight_decay {self.weight_decay:g} ({self.weight_decay_mode}{nwd}), "
+           f"eps {self.eps if self.eps is not None else ('1e-08' if self._has_rows_any('adam_eps') else 'optimizer default')}, "
+           f"init {self.init_mode!r}", ""]
+    header = ["parameter", "shape", "role", "width", "init std", "init x", "mult", "lr", "lr x", "wd x", "lr*wd x",
+              "eps x", "why"]
+    rows = []
+    for info in self.records.values():
+        w = "-" if info.width is None else f"{info.width[0]:g}/{info.width[1]:g}"
+        std = "-" if info.init_std is None else f"{info.init_std:.4g}"
+        ix = "-" if info.init_scale is None else f"{info.init_scale:.4g}"
+        mult = f"{info.multiplier:.4g}" + "".join(f"; {n}: {m:.4g}" for n, _, m, _, _ in info.aliases)
+        why = info.rule + (f"; tied: {', '.join(f'{n} as {r}' for n, r, *_ in info.aliases)}" if info.aliases else "")
+        no_wd = info.role in self.no_weight_decay
+        rows.append([info.name, "x".join(map(str, info.shape)), info.role, w, std, ix, mult,
+                     f"{self.lr * info.lr_scale:.4g}", f"{info.lr_scale:.4g}",
+                     "0" if no_wd else f"{info.wd_scale:.4g}", "0" if no_wd else f"{info.lr_wd_scale:.4g}",
+                     f"{info.eps_scale:.4g}", why])
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
+    line = lambda cells: "  ".join(str(c).ljust(w) for c, w in zip(cells, widths)).rstrip()
+    out += [line(header), line(["-" * w for w in widths])] + [line(r) for r in rows]
+    if self.output_multipliers or self.module_roles:
+        out += ["", "module roles:"]
+        for ma in self.module_roles:
+            if ma.role == "residual_branch":
+                m = self.output_multipliers.get(ma.module_name, 1.0)
+                why = "" if self._has_rows("residual_branch", "multiplier") else "; table has no residual_branch rows"
+                probe = ParamInfo(ma.module_name, "residual_branch", ma.rule, ma.module_name, "", ())
+                terms = " x ".join(f"({r.dimension} {self._base.size(r.dimension, probe)[0]:g}/{self._base.size(r.dimension, probe)[1]:g})"
+                                   f"^{fmt(r.power)}" for r in self.table.rows
+                                   if (r.role, r.quantity) == ("residual_branch", "multiplier") and r.power != 0)
+                formula = f" = {terms}" if terms and ma.module_name in self.output_multipliers else ""
+                out.append(f"  {ma.module_name}: residual_branch, output x{m:.4g}{formula} ({ma.rule}{why})")
+            else:
+                v, why = self.logit_scales.get(ma.module_name, (float("nan"), ""))
+                out.append(f"  {ma.module_name}: attention, logit scale {v:.6g} = {why} ({ma.rule})")
+    defaults = [i.name for i in self.records.values() if i.role == "default"]
+    empty = sorted({i.role for i in self.records.values() if i.note})
+    out.append("")
+    out.append("left at PyTorch defaults (no role): " + (", ".join(defaults) if defaults else "none"))
+    if empty:
+        out.append("roles the table has no rows for (factors 1): " + ", ".join(empty))
+    out.append("unmatched patterns: " + (", ".join(map(repr, self.unmatched)) if self.unmatched else "none"))
+    if self.unapplied:
+        out.append("table rows NOT applied to this model:")
+        out += [f"  {r.role} {r.quantity} {r.dimension}^{fmt(r.power)}: {why}" for r, why in self.unapplied]
+    else:
+        out.append("table rows NOT applied to this model: none")
+    out += [f"note: {n}" for n in self.notes]
+    return "\n".join(out)
