@@ -52,6 +52,7 @@ from ..theory.exponents import fmt
 from . import explain as _explain
 from . import groups as _groups
 from . import multiplier as _mult
+from . import presets as _presets
 from . import roles as _roles
 from .records import ParamInfo
 from .shapes import BaseShapes
@@ -72,10 +73,13 @@ class Parametrization:
             ``"sp"``, ...) or an already-derived :class:`ExponentTable`.
         optimizer, alignment, options: passed to ``derive`` (``alignment=None``: the paper's default;
             ``"adam"`` and ``"adamw"`` stand in for each other when a table covers only one, e.g. CompleteP).
-        layers: ``{glob pattern: role or (roles...)}`` on module or parameter names; ``None`` auto-detects
+        layers: ``{glob pattern: role or (roles...)}`` on module or parameter names; ``None`` uses the
+            model family's preset (:mod:`.presets`: GPT-2, Llama, Mistral, Qwen2) or else auto-detects
             (:func:`.roles.auto`).  Parameters not matched keep PyTorch's defaults (role ``default``).
         width, base_width: global width ratio (``width`` defaults to ``model.width``).
         base_model: a smaller instance; per-parameter base fans are read from it (mup's base shapes).
+        base_config: for a Hugging Face model, the base model's config (a base instance is built from it
+            on the meta device; ``base_depth`` defaults to its ``num_hidden_layers``), :mod:`.presets.hf`.
         depth, base_depth: for rows with dimension ``depth`` (``depth`` defaults to ``model.depth``).
         base_head_dim: base head dimension for the attention logit-scale row (default: from base_model, or
             for models.GPT from how it was built: head_dim/ratio when n_head is fixed, head_dim when fixed).
@@ -98,10 +102,25 @@ class Parametrization:
                  depth=None, base_depth=None, base_head_dim=None, sizes: dict | None = None,
                  lr: float = 1e-3, weight_decay: float = 0.0, weight_decay_mode: str = "decoupled",
                  eps: float | None = None, init="rescale", multipliers: bool = True, options: dict | None = None,
-                 no_weight_decay=()):
+                 no_weight_decay=(), base_config=None):
         self.table = _table(param, optimizer, alignment, options or {})
         self.model = model
         net = _roles.unwrap(model)
+        self.preset = _presets.find(net) if layers is None else None
+        if base_config is not None:
+            if base_model is not None:
+                raise UserError("give base_model= or base_config=, not both")
+            from .presets import hf as _hf
+
+            base_model, config_depth = _hf.base_model_from_config(net, base_config)
+            base_depth = config_depth if base_depth is None else base_depth
+        if self.preset is not None:
+            width = self.preset.width if width is None and base_width is not None else width
+            depth = self.preset.depth if depth is None else depth
+            bad = sorted({r.dimension for r in self.table.rows if r.power != 0} & set(self.preset.unsupported_dims))
+            if bad:
+                raise UserError(f"the {self.preset.name} preset cannot give {'/'.join(bad)} per parameter "
+                                f"({self.table.parametrization} needs them); give layers= patterns for another model")
         self._check_scalars(lr, weight_decay, weight_decay_mode, eps, init)
         self.lr, self.weight_decay, self.weight_decay_mode, self.eps = float(lr), float(weight_decay), weight_decay_mode, eps
         self.init_mode = init
@@ -113,7 +132,11 @@ class Parametrization:
         self.notes: list[str] = []
         self._inconsistent: set[str] = set()
 
-        if layers is None:
+        if self.preset is not None:
+            assigned, mod_assigned, self.unmatched = _roles.match(net, self.preset.layers,
+                                                                  rule_prefix=f"preset {self.preset.name}")
+            self.notes.extend(self.preset.notes)
+        elif layers is None:
             assigned, mod_assigned, self.unmatched = _roles.auto(net)
         else:
             if not isinstance(layers, dict) or not layers:
@@ -280,7 +303,9 @@ class Parametrization:
                     if getattr(module, "_se_rescaled", False):
                         raise UserError(f"{info.module_name!r} was already rescaled by a Parametrization; pass init=None "
                                         "to re-apply one (e.g. before loading a checkpoint)")
-                    torch_default = isinstance(module, _RESCALE_TYPES)
+                    # PyTorch's default init std ∝ fan_in^-1/2; a preset's model (HF) uses a fixed std
+                    torch_default = isinstance(module, _RESCALE_TYPES) and not (
+                        self.preset is not None and self.preset.constant_init)
                     extra = [(info.fan_in_ratio, sympy.Rational(1, 2))] if torch_default else []
                     info.init_scale = _evaluate(self.terms(info.role, "init_std", info) + extra)
                     p.mul_(info.init_scale)
@@ -330,6 +355,8 @@ class Parametrization:
         self.output_multipliers = out_mult
 
     def _set_attention(self, net):
+        from .presets.hf import Attention as _HFAttention
+
         modules = dict(net.named_modules())
         power = self.table.power("attention", "logit_scale", "head_dim")
         has_row = any(r.key() == ("attention", "logit_scale", "head_dim") for r in self.table.rows)
@@ -337,17 +364,24 @@ class Parametrization:
             if ma.role != "attention":
                 continue
             module = modules[ma.module_name]
-            if not (hasattr(module, "logit_scale") and hasattr(module, "head_dim")):
+            # Hugging Face attention modules keep their scale in a float `scaling` attribute (presets.hf)
+            hf = _HFAttention(module) if _HFAttention.supports(module) else None
+            if hf is None and not (hasattr(module, "logit_scale") and hasattr(module, "head_dim")):
                 raise UserError(f"module {ma.module_name!r} has role 'attention' but no `logit_scale` buffer and "
-                                "`head_dim` attribute (see scaling_exponents.verifier.models.gpt.Attention)")
+                                "`head_dim` attribute (see scaling_exponents.verifier.models.gpt.Attention), nor "
+                                "a Hugging Face float `scaling` attribute")
             if not has_row:
-                self.logit_scales[ma.module_name] = (float(module.logit_scale), "model's own (table has no attention row)")
+                now = hf.current() if hf else float(module.logit_scale)
+                self.logit_scales[ma.module_name] = (now, "model's own (table has no attention row)")
                 continue
-            d = module.head_dim
+            d = hf.head_dim if hf else module.head_dim
             d0 = self._base.head_dim(ma.module_name, d)
-            rule = getattr(module, "logit_scale_for", lambda dd: 1.0 / math.sqrt(dd))
+            rule = hf.rule if hf else getattr(module, "logit_scale_for", lambda dd: 1.0 / math.sqrt(dd))
             value = rule(d0) * (d / d0) ** float(power)
-            module.logit_scale.fill_(value)
+            if hf:
+                hf.set(value)
+            else:
+                module.logit_scale.fill_(value)
             self.logit_scales[ma.module_name] = (value, f"base {rule(d0):.6g} at head_dim {d0:g} x (d/d0)^{fmt(power)}")
 
     #: quantities applied to parameter roles, and to each module role
