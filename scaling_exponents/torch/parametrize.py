@@ -409,6 +409,13 @@ class Parametrization:
     def _has_rows_any(self, quantity) -> bool:
         return any(r.quantity == quantity and r.power != 0 for r in self.table.rows)
 
+    def fold(self, optimizer: str | None = None, eps: float = 1e-8):
+        """A plain copy of the model with the multipliers baked into its weights, and the per-group LRs (and
+        Adam eps, weight decay) that make it train the same way: :func:`.fold.fold`."""
+        from .fold import fold
+
+        return fold(self, optimizer, eps)
+
     def lr_of(self, name: str) -> float:
         """The base learning rate of parameter ``name`` (before any scheduler)."""
         return self.lr * self.records[name].lr_scale
