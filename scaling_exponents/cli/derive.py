@@ -23,6 +23,9 @@ def add_arguments(d) -> None:
     d.add_argument("--convert-to", metavar="NAME", help="restate the table in another parametrization's convention "
                    "via the abc symmetry (e.g. mup-table8), or say where they differ")
     d.add_argument("--show-system", action="store_true", help="also print the constraint system it was derived from")
+    d.add_argument("--emit", metavar="FRAMEWORK", choices=("megatron", "nanogpt-mup", "hf"),
+                   help="print the flags/config entries that make megatron | nanogpt-mup | hf train with this table "
+                        "(needs --width/--base-width), and the rows that framework cannot express")
 
 
 def run(args, extra=()) -> int:
@@ -30,7 +33,13 @@ def run(args, extra=()) -> int:
 
     dims = sizes(args)
     opts = extra_options(list(extra))
+    opts_lr = float(opts.pop("lr")) if args.emit and "lr" in opts else None
     table = derive(args.param, optimizer=args.optimizer, alignment=args.alignment, **opts)
+    if args.emit:
+        from ..frameworks import emit
+
+        print(emit(table, args.emit, dims, lr=opts_lr).render())
+        return 0
     if args.convert_to:
         from ..systems.convert import convert
 

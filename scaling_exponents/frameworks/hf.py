@@ -1,0 +1,44 @@
+"""Hugging Face transformers: what a config can say, and the preset path of this toolkit.
+
+* transformers PR #45848 (open; UNVERIFIED against any release -- transformers 5.24 has no ``mup`` key) adds
+  ``config.mup`` and ``config.mup_base_width``: ``post_init`` swaps the output embeddings for a ``MuReadout``
+  (multiplier ``1/m``), divides the attention ``scaling`` by ``sqrt(head_dim)`` (``1/d``) and the ``Trainer``
+  builds microsoft/mup's groups -- TP5 Table 8 (arXiv 2203.03466) and nothing else.  Its implied rows are
+  therefore Table 8's for the same optimizer.
+* This toolkit's preset (:mod:`scaling_exponents.torch.presets.hf`) applies any table to GPT-2 / Llama /
+  Mistral / Qwen2 models; the emitted Python lines express every row the model has.
+"""
+
+from __future__ import annotations
+
+from ..theory.table import ExponentTable
+from . import Emission, compare
+
+ROLES = ("embedding", "hidden", "readout", "bias", "hidden_bias", "norm", "final_norm", "attention")
+
+
+def implied(optimizer: str | None) -> dict:
+    """PR #45848's rows: TP5 Table 8 for ``optimizer`` (derived by the registry)."""
+    from ..systems.registry import derive
+
+    t = derive("mup-table8", optimizer if optimizer in ("adam", "sgd") else "adam")
+    return {r.key(): r.power for r in t.rows}
+
+
+def emit(table: ExponentTable, sizes: dict, lr: float | None = None) -> Emission:
+    n, n0 = sizes["width"]
+    rep, miss = compare(table, implied(table.optimizer), ROLES)
+    opts = ", ".join(f"{k}={v!r}" for k, v in sorted(table.variant.items())) if table.variant else ""
+    lr_s = f", lr={lr:g}" if lr is not None else ""
+    lines = ["# transformers PR #45848 (open, UNVERIFIED): config entries",
+             '"mup": true,', f'"mup_base_width": {n0},   # hidden_size {n}, width_mult {n / n0:g}',
+             "# every row, on the model as built (scaling_exponents[hf] preset):",
+             "from scaling_exponents.torch import Parametrization",
+             f"param = Parametrization(model, {table.parametrization!r}, {table.optimizer!r}, "
+             f"base_width={n0}{lr_s}" + (f", options={{{opts}}}" if opts else "") + ")",
+             "opt = torch.optim.AdamW(param.param_groups)" if (table.optimizer or "adam") != "sgd"
+             else "opt = torch.optim.SGD(param.param_groups)"]
+    notes = ["the rows listed as not expressible are PR #45848's limits; the Parametrization line applies them all",
+             "export a plain model for stock transformers with param.fold() (scaling_exponents.torch.fold)"]
+    return Emission("hf", f"Hugging Face config for {table.heading()} at width {n} / base {n0}", lines,
+                    rep, miss, notes)
