@@ -84,9 +84,10 @@ def emit(table: ExponentTable, sizes: dict, lr: float | None = None) -> Emission
              f"--scaling-base-hidden-size {n0}   # legacy: --mup-base-hidden-size {n0}; width_mult = {m:g}",
              f"--mup-attn-scale-power {fmt(q)}   # softmax_scale = 1/kv_channels^{fmt(q)}",
              f"--lr {base_lr}   # tuned at the base width"]
-    tied_rep, tied_miss = compare(table, implied(opt, True, False, att), ROLES, WHY)
-    un_rep, un_miss = compare(table, implied(opt, False, False, att), ROLES, WHY)
-    dec_rep, dec_miss = compare(table, implied(opt, False, True, att), ROLES, WHY)
+    why = WHY if opt in ("adam", "adamw") else {}
+    tied_rep, tied_miss = compare(table, implied(opt, True, False, att), ROLES, why)
+    un_rep, un_miss = compare(table, implied(opt, False, False, att), ROLES, why)
+    dec_rep, dec_miss = compare(table, implied(opt, False, True, att), ROLES, why)
     notes = [f"tied embeddings (Megatron's default): {len(tied_miss)} row(s) differ; untied "
              f"(--untie-embeddings-and-output-weights): {len(un_miss)}; untied with --decoupled-lr {base_lr}: "
              f"{len(dec_miss)}"]
