@@ -19,7 +19,7 @@ import pytest
 PKG = Path(__file__).resolve().parents[1] / "scaling_exponents"
 MAX_LINES = 450
 #: packages (and CLI commands) that must work without torch installed
-TORCH_FREE = ("theory", "systems", "evidence", "literature", "cli", "errors")
+TORCH_FREE = ("theory", "systems", "evidence", "literature", "cli", "errors", "frameworks")
 
 
 def _modules() -> dict[str, Path]:
