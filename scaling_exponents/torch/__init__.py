@@ -8,6 +8,8 @@ whether a table holds are :mod:`scaling_exponents.verifier`).
 * :mod:`.groups` -- optimizer param groups with per-group lr / weight decay / eps.
 * :mod:`.explain` -- the per-parameter report and the table rows not applied.
 * :mod:`.multiplier` -- picklable, compile-friendly forward multipliers for any module.
+* :mod:`.presets` -- role presets for known model families (:mod:`.presets.hf`: GPT-2, Llama, Mistral, Qwen2).
+* :mod:`.fold` -- ``Parametrization.fold()``: a plain model with the multipliers baked in and folded LRs.
 
 Reference models (MLP, GPT, ResMLP) live in :mod:`scaling_exponents.verifier.models`; the experiments that
 measure whether a table holds live in :mod:`scaling_exponents.verifier`.
