@@ -89,3 +89,17 @@ def test_emit_is_torch_free():
             "assert 'torch' not in sys.modules, 'emit imported torch'\n")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
+
+
+def test_as_megatron_trains_with_the_toolkit_for_comparison():
+    torch = pytest.importorskip("torch")
+    from scaling_exponents.torch import Parametrization
+    from scaling_exponents.verifier.models import GPT
+
+    torch.manual_seed(0)
+    table = derive("mup-table8", "adam")
+    ours = Parametrization(GPT(64, 64, 2, n_head=4, block_size=16), table, base_width=16, base_head_dim=4, lr=1e-2)
+    meg = Parametrization(GPT(64, 64, 2, n_head=4, block_size=16), as_megatron(table), base_width=16,
+                          base_head_dim=4, lr=1e-2)
+    assert ours.lr_of("head.weight") == pytest.approx(1e-2) and meg.lr_of("head.weight") == pytest.approx(1e-2 / 4)
+    assert meg.lr_of("blocks.0.mlp.up.weight") == ours.lr_of("blocks.0.mlp.up.weight") == pytest.approx(1e-2 / 4)
