@@ -73,8 +73,9 @@ def make_model(cfg: RunConfig, d_in: int = 64, d_out: int = 10) -> nn.Module:
     from ..models import GPT, MLP
     from ..models import ResMLP
 
-    if cfg.width < 1 or cfg.depth < 1:
-        raise UserError(f"width and depth must be >= 1, got width={cfg.width}, depth={cfg.depth}")
+    if cfg.width < 1 or cfg.depth < (0 if cfg.model == "mlp" else 1):
+        raise UserError(f"width must be >= 1 and depth >= 1 (>= 0 for the MLP), got width={cfg.width}, "
+                        f"depth={cfg.depth}")
     if cfg.model == "mlp":
         return MLP(d_in, cfg.width, d_out, depth=cfg.depth, bias=cfg.bias)
     if cfg.model == "resmlp":
