@@ -4,6 +4,7 @@ restated in a convention the user knows (``--convention``), and ``--wide``."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
 
@@ -24,9 +25,9 @@ def _number(flag):
         try:
             v = float(text)
         except ValueError:
-            raise UserError(f"--{flag} {text!r} is not a number; give e.g. --{flag} 1e-3") from None
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number; give e.g. --{flag} 1e-3") from None
         if not math.isfinite(v) or v < 0:
-            raise UserError(f"--{flag} {text!r} must be a finite number >= 0")
+            raise argparse.ArgumentTypeError(f"{text!r} must be a finite number >= 0")
         return v
     return parse
 

@@ -19,6 +19,20 @@ from pathlib import Path
 from ..errors import UserError
 
 
+def prepare_out(path, flag: str = "--out") -> Path:
+    """Create the output folder ``path`` and check it is writable; a one-line :class:`UserError` otherwise."""
+    import tempfile
+
+    out = Path(path)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as e:
+        raise UserError(f"{flag} {path} is not a writable folder ({e.strerror or e}); choose another folder") from None
+    return out
+
+
 def config_key(config: dict) -> str:
     """Stable 16-hex key of a config (canonical JSON: sorted keys, no whitespace)."""
     blob = json.dumps(config, sort_keys=True, separators=(",", ":"), default=str)
