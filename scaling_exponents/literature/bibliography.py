@@ -332,7 +332,8 @@ def _library_to_entries(library, *, source: str) -> dict[str, Entry]:
             where = f" at line {start + 1}" if isinstance(start, int) else ""
             descriptions.append(f"{kind}{where}" + (f" key={key!r}" if key else "") + (f": {head}" if head else ""))
         raise UserError(f"{source}: {len(failed)} block(s) failed to parse: " + "; ".join(descriptions)
-                        + "; fix the braces/commas of those entries")
+                        + ("; keep one entry per key" if all("Duplicate" in d for d in descriptions)
+                           else "; fix the braces/commas of those entries"))
 
     entries: dict[str, Entry] = {}
     duplicates: list[str] = []
