@@ -206,7 +206,7 @@ def run(args) -> int:
             raise UserError(f"--width must be >= 1 (a multiple of 16 for the GPT); got {args.width}")
     check_device(args.device)
     targets = parse_targets(args.param, args.optimizer)
-    out = prepare_out(args.out)
+    out = prepare_out(Path(args.out))
     store = ResultStore(out / "results.jsonl")
     summary = {"model": width_model if do_width else depth_model, "steps": args.steps, "seeds": args.seeds,
                "metric": "final train loss", "device": args.device, "params": {}}

@@ -261,7 +261,7 @@ def run(args) -> int:
         for t in targets:  # fail early, before any run, on tables the depth predictions do not cover
             table, _, _ = _table(t, args.alignment)
             depth_exponents(table)
-    out = prepare_out(args.out)
+    out = prepare_out(Path(args.out))
     store = ResultStore(out / "results.jsonl")
     summaries = {}
     for t in targets if do_width else []:
