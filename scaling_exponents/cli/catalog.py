@@ -30,7 +30,10 @@ def run(args) -> int:
         _writable(out_dir, args.out)
     t0 = time.perf_counter()
     results = collect()
-    files = render(out_dir, results)
+    try:
+        files = render(out_dir, results)
+    except FileNotFoundError as e:  # papers/references.bib missing
+        raise UserError(f"{e}; restore it with `git checkout papers/references.bib`") from None
     slow = sorted(((sum(c.seconds for c in r.combos), r.name) for r in results), reverse=True)[:3]
     total = time.perf_counter() - t0
     if not args.quiet and total > 20:
