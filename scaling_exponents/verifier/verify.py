@@ -230,7 +230,7 @@ def validate(args) -> None:
 
 def run(args) -> int:
     from .probes import check_device
-    from ..evidence.store import ResultStore
+    from ..evidence.store import ResultStore, prepare_out
 
     validate(args)
     depths = parse_ints(args.depths, "depths") if args.depths else None
@@ -262,8 +262,7 @@ def run(args) -> int:
         for t in targets:  # fail early, before any run, on tables the depth predictions do not cover
             table, _, _ = _table(t, args.alignment)
             depth_exponents(table)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = prepare_out(Path(args.out))
     store = ResultStore(out / "results.jsonl")
     summaries = {}
     for t in targets if do_width else []:

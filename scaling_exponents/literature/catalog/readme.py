@@ -69,10 +69,10 @@ def _readme(results, bib, verification) -> str:
             "derived one (see the paper page); **disputed** published values are contradicted by the paper's own "
             "derivation or by running the reference code, and differ as documented in papers/oracles/README.md.  "
             "Rows are \"not comparable\" when the derived table has no such "
-            "entry or covers another variant.  Empirical check: measured exponents vs derived ones, from "
-            "[`verification/report.md`](verification/report.md) (`python -m scaling_exponents verify`; each "
-            "cell names the device it ran on)."
-            if verification is not None else "entry or covers another variant.  Empirical check: not yet run.", ""]
+            "entry or covers another variant.  Empirical check: "
+            + ("measured exponents vs derived ones, from "
+               "[`verification/report.md`](verification/report.md) (`python -m scaling_exponents verify`; each "
+               "cell names the device it ran on)." if verification is not None else "not yet run."), ""]
 
     failed = [(r, c) for r in results for c in r.combos if c.error]
     if failed:

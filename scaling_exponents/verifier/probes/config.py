@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 from ...errors import UserError
+from ...evidence.hints import GPT_VOCAB
 
 
 @dataclass
@@ -83,7 +84,7 @@ def make_model(cfg: RunConfig, d_in: int = 64, d_out: int = 10) -> nn.Module:
     if cfg.model == "gpt":
         if cfg.width % cfg.head_dim:
             raise UserError(f"GPT width {cfg.width} must be a multiple of head_dim {cfg.head_dim}")
-        return GPT(256, cfg.width, cfg.depth, head_dim=cfg.head_dim, block_size=cfg.block, bias=cfg.bias)
+        return GPT(GPT_VOCAB, cfg.width, cfg.depth, head_dim=cfg.head_dim, block_size=cfg.block, bias=cfg.bias)
     raise UserError(f"--model must be mlp, resmlp or gpt, got {cfg.model!r}")
 
 
