@@ -72,6 +72,7 @@ def verify_moe(target, table, *, widths=MOE_WIDTHS, experts=MOE_EXPERTS, depths=
         preds = predict_moe(table, dim)
         rows = fit_rows(preds, per, sizes, tol, dimension=dim)
         n_fail = sum(r["verdict"] == "fail" for r in rows)
+        why = _fail_notes(table, dim, rows)
         fixed = {"width": f"E {n_experts}, k {k_at}, depth {depth}",
                  "experts": f"width {width}, depth {depth}, k = {kappa} E",
                  "depth": f"width {width}, E {n_experts}, k {k_at}"}[dim]
@@ -85,7 +86,7 @@ def verify_moe(target, table, *, widths=MOE_WIDTHS, experts=MOE_EXPERTS, depths=
              "status": "pass" if rows and not n_fail else "fail", "passed": sum(r["verdict"] == "pass" for r in rows),
              "failed": n_fail, "rows": rows, "r": {}, "plot": False,
              "notes": preds.notes + [f"fixed: {fixed}; ffn_ratio {ffn_ratio}; input layer and readout frozen (no MoE "
-                                     "rows); load-balancing bias not trained (rule-based in the paper)"]
+                                     "rows); load-balancing bias not trained (rule-based in the paper)"] + why
              + sorted({f"non-finite values in {k}" for r in results for k in r.get("nonfinite", [])}),
              "seconds": sum(r.get("seconds", 0.0) for r in results if r),
              "coord": {str(v): m for v, m in per.items()},
@@ -98,3 +99,24 @@ def verify_moe(target, table, *, widths=MOE_WIDTHS, experts=MOE_EXPERTS, depths=
             s.update(experts=list(sizes), kappa=str(kappa))
         out[label] = s
     return out
+
+
+def _fail_notes(table, dim: str, rows: list) -> list[str]:
+    """Why rows failed: the measured slope against the prediction, and whether the table states a rule there."""
+    failed = [r for r in rows if r["verdict"] == "fail"]
+    if not failed:
+        return []
+    notes = []
+    silent = [role for role in ("moe_output", "residual_branch")
+              if not any(r.role == role and r.dimension == dim for r in table.rows)]
+    if silent:
+        notes.append(f"table {table.parametrization} states no {'/'.join(silent)} rule along {dim} (e.g. arXiv "
+                     "2508.09752 fixes top-k and does not scale depth): the predictions are what the table implies "
+                     "there (no 1/k mean, no 1/L branch), not a claim of its paper")
+    for r in failed:
+        p, m = r["predicted_value"], r["slope"]
+        how = ("grows as predicted but slower: the expert/branch updates add up less coherently than the aligned "
+               "(LLN) sum assumes" if 0 < m < p else "differs from the aligned-update (LLN) prediction")
+        notes.append(f"{r['layer']}|{r['quantity']}: predicted {r['predicted']}, measured {m:+.2f} "
+                     f"[{r['ci'][0]:+.2f}, {r['ci'][1]:+.2f}]: {how}")
+    return notes

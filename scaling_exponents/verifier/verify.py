@@ -125,6 +125,12 @@ def verify_target(target: Target, *, model="mlp", widths=(64, 128, 256), depth=2
         preds.notes.append("logit change grows with width although Everett et al.'s alignment (omega_{L+1} = 1/2) "
                            "predicts n^0: the readout's init weights align with the feature update (omega_{L+1} = 1, "
                            "TP4's stability condition a+b+r >= 1) whenever (a+b)_out = 1/2, which predicts n^{1/2}")
+    emb = next((p for p in preds.items if (p.layer, p.quantity) == ("embed", "act_delta")), None)
+    if emb is not None and emb.exponent < 0 and any(r["verdict"] == "fail" for r in rows):
+        preds.notes.append(f"the embedding's update vanishes (n^{emb.exponent}; u-muP's embedding LR rule, not a muP "
+                           "symmetry), so the first hidden layer's change and the feature kernel's movement are a "
+                           "Theta(1) term plus a vanishing one: at these widths their slopes lie between the predicted "
+                           "0 and the vanishing term's exponent")
     nonfinite = sorted({k for r in coord.values() for k in r.get("nonfinite", [])})
     return {
         "param": target.param, "label": target.label, "optimizer": opt, "alignment": al, "model": model,
@@ -310,9 +316,9 @@ def run(args) -> int:
                                     steps=args.steps, lr=args.lr, batch=args.batch, device=args.device,
                                     dtype=args.dtype, tol=args.tol, store=store, progress=not args.no_progress)
             summaries[s["label"]] = s
-        summaries.update(verify_unit(t, table, seeds=args.seeds, tol=args.tol, store=store,
-                                     progress=not args.no_progress))
-        for s in summaries.values():
+        new = verify_unit(t, table, seeds=args.seeds, tol=args.tol, store=store, progress=not args.no_progress)
+        summaries.update(new)
+        for s in list(new.values()) + ([summaries[depth_label(t.label)]] if depths is None else []):
             if s["param"] == t.param:
                 print(f"{s['label']}: {s['status']} ({s['passed']}/{s['passed'] + s['failed']} rows)", file=sys.stderr)
     from ..evidence.report import write_verify_report
