@@ -4,11 +4,14 @@ malasnicki2025mu.csv: 6 rows 'derived' (the paper's table unread; TP5 applied to
 all checked.  jiang2026hyperparameter.csv: 21 secondary rows (Table 1 via a digest), all checked.
 """
 
+import contextlib
+import io
 from functools import lru_cache
 
 import pytest
 import sympy
 
+from scaling_exponents.cli import main
 from scaling_exponents.literature import oracles
 from scaling_exponents.systems.moe import build_completep
 from scaling_exponents.systems.registry import derive
@@ -97,8 +100,6 @@ def test_moe_output_counts_n_act_once_at_fixed_kappa():
     for e in (8, 16, 32, 64):
         got = t.combined_factor("moe_output", "multiplier", {"experts": (e, e0)})
         assert got == pytest.approx(float((kappa * e0) / (kappa * e)))  # (1/n_act) / (1/n_act0)
-    from scaling_exponents.cli import main
-    import io, contextlib
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf):
         assert main(["derive", "-p", "moe-completep"]) == 0

@@ -2,6 +2,7 @@
 (arXiv 2601.20205 moe-completep; arXiv 2508.09752 moe-mup)."""
 
 import math
+from fractions import Fraction
 
 import pytest
 import sympy
@@ -87,4 +88,4 @@ def test_bad_input_is_one_line(tmp_path, capsys):
     assert main(["verify", "-p", "moe-mup", "--model", "moe", "--experts", "4,6", "--out", str(tmp_path)]) == 2
     assert "multiples of 4" in capsys.readouterr().err
     with pytest.raises(UserError, match="top-k = 3/2"):
-        topk_for(6, __import__("fractions").Fraction(1, 4))
+        topk_for(6, Fraction(1, 4))
