@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from . import concrete
 from .args import FORMATS, extra_options, sizes
 
 HELP = "derive a parametrization's exponent table"
@@ -23,6 +24,7 @@ def add_arguments(d) -> None:
     d.add_argument("--convert-to", metavar="NAME", help="restate the table in another parametrization's convention "
                    "via the abc symmetry (e.g. mup-table8), or say where they differ")
     d.add_argument("--show-system", action="store_true", help="also print the constraint system it was derived from")
+    concrete.add_arguments(d)
     d.add_argument("--emit", metavar="FRAMEWORK", choices=("megatron", "nanogpt-mup", "hf"),
                    help="print the flags/config entries that make megatron | nanogpt-mup | hf train with this table "
                         "(needs --width/--base-width), and the rows that framework cannot express")
@@ -33,18 +35,18 @@ def run(args, extra=()) -> int:
 
     dims = sizes(args)
     opts = extra_options(list(extra))
-    opts_lr = float(opts.pop("lr")) if args.emit and "lr" in opts else None
     table = derive(args.param, optimizer=args.optimizer, alignment=args.alignment, **opts)
     if args.emit:
         from ..frameworks import emit
 
-        print(emit(table, args.emit, dims, lr=opts_lr).render())
+        print(emit(table, args.emit, dims, lr=getattr(args, "lr", None)).render())
         return 0
     if args.convert_to:
         from ..systems.convert import convert
 
         table = convert(table, args.convert_to)
-    print(table.render(args.format, sizes=dims or None))
+    table = concrete.convention(table, args)
+    print(concrete.render(table, args, dims))
     if args.show_system and table.system is not None:
         print("\n" + table.system.describe())
     return 0
