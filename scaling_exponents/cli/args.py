@@ -6,12 +6,16 @@ from __future__ import annotations
 from ..errors import UserError
 
 FORMATS = ("text", "markdown", "latex", "csv", "json")
+#: dimensions with ``--DIM`` / ``--base-DIM`` flags: (name, metavar); tokens/batch are the training horizon
+#: (systems/horizon.py), vocab the vocabulary size (systems/vocab.py)
+SIZE_FLAGS = (("width", "N"), ("depth", "L"), ("experts", "E"), ("tokens", "D"), ("batch", "B"), ("vocab", "V"))
+DIMENSIONS = tuple(d for d, _ in SIZE_FLAGS)
 
 
 def sizes(args) -> dict:
     """``{dim: (size, base)}`` from ``--DIM`` / ``--base-DIM`` pairs; each needs the other."""
     out = {}
-    for dim in ("width", "depth", "experts"):
+    for dim in DIMENSIONS:
         size, base = getattr(args, dim, None), getattr(args, f"base_{dim}", None)
         if size is None and base is None:
             continue
