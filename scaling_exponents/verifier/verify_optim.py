@@ -19,7 +19,9 @@ def _decay(t, args, widths, model, store):
     from .verify_decay import verify_decay_target
 
     return verify_decay_target(t, model=model, widths=widths, depth=args.depth, seeds=args.seeds, lr=args.lr,
-                               weight_decay=args.weight_decay, base_width=args.base_width, batch=args.batch,
+                               weight_decay=args.weight_decay, base_width=args.base_width,
+                               batch=16 if args.batch == 64 else args.batch,  # 64 = the coord check's default: 64 x M
+                               # would exceed the digits train split at M = 64
                                device=args.device, dtype=args.dtype, tol=args.tol, store=store,
                                progress=not args.no_progress)
 

@@ -65,7 +65,8 @@ def verify_sam_target(target, *, model="mlp", widths=SAM_WIDTHS, depth=2, seeds=
     unstable_table = any(p.exponent > 0 for p in preds.items if p.quantity == "pert_effect_t0")
     for r in rows:
         p = r["predicted_value"]
-        r["theory"] = "Theta(1)" if p == 0 else ("vanishes" if p < 0 else "blows up")
+        if r["quantity"].startswith(("pert_effect", "pert_rel")):
+            r["theory"] = "Theta(1)" if p == 0 else ("vanishes" if p < 0 else "blows up")
         if unstable_table and not r["quantity"].endswith("_t0") and p != 0 and r["verdict"] != "info":
             # after training, an unstable table's trained point leaves the bookkeeping (which assumes stable muP
             # training): its rows check the predicted direction only; the exact-CI verdict is kept alongside
