@@ -11,6 +11,12 @@ vector-like is UNVERIFIED there).  Base LR 1e-2 and coupled lambda 1/(40 lr) at 
 Runs last 5 predicted timescales of the slowest layer at the largest width (steady state for ``top_sv``/``W_rms``), the
 M sweep 2.5 (``tau`` is fitted where the init overlap is above e^-2).
 
+Measured on CPU (catalog/verification/weight_decay, 5 seeds): the init-forgetting time converges to 1/(eta lambda)
+from above as the width grows (hidden layers 77 -> 40 steps from width 128 to 1024 at 1/(eta lambda) = 40; the
+readout 350 -> 170): Adam's updates correlate with the initial weights (most for the readout, whose logits the loss
+keeps scaling), so adamw-timescale's width rows fail at these widths while its M rows (tau_iter ∝ M, tau_epoch
+constant) pass; wd-layerwise's rows pass, its top_sv CI is wide (steady-state sigma_max fluctuates between seeds).
+
 wd-compute-optimal is not measured: its claim (optimal independent decay ∝ 1/D at 20 tokens per parameter, arXiv
 2512.05620 Sec. 3.4 / Fig. 5) is about the optimum of compute-optimal LLM runs, which needs a decay sweep of
 full-length runs per width -- a GPU experiment; ``verify`` says so in one line.
