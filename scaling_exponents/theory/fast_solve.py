@@ -173,6 +173,21 @@ class EverettLP:
         self.eq = np.array([row.sense == "==" for row in rows])
         self.obj = np.zeros(nv)
         self.obj[:n] = 1.0
+        self.m = m
+        # tie-break (second stage): the optimum of sum c can be a whole face for measured alignments; among
+        # its points take the one closest (L1) to a reference c -- by default the full-alignment solution
+        # of the same (a, b) -- so repeated online solves do not jump between vertices.  Extra columns
+        # t_l >= |c_l - ref_l| and one row sum c <= optimum (switched off in the first stage).
+        T = np.zeros((2 * n + 1, nv + n))
+        for l in range(n):
+            T[2 * l, nv + l], T[2 * l, l] = 1.0, -1.0       # t_l - c_l >= -ref_l
+            T[2 * l + 1, nv + l], T[2 * l + 1, l] = 1.0, 1.0  # t_l + c_l >= ref_l
+        T[2 * n, :n] = -1.0                                   # -sum c >= -(optimum + tol)
+        self.A_full = np.vstack([np.hstack([self.A, np.zeros((m, n))]), T])
+        self.eq_full = np.concatenate([self.eq, np.zeros(2 * n + 1, dtype=bool)])
+        self.obj2 = np.concatenate([np.zeros(nv), np.ones(n)])
+        self.obj1 = np.concatenate([self.obj, np.zeros(n)])
+        self.ref = None
 
     # -- solving -----------------------------------------------------------------------------------------
     def rhs(self, alignment) -> np.ndarray:
@@ -185,20 +200,43 @@ class EverettLP:
             raise UserError(f"alignment is not finite for {', '.join(bad[:5])}; measure after the weights have moved")
         return self.base + self.M @ theta
 
-    def solve(self, alignment, conflicts: bool = True) -> FastResult:
-        """Solve for per-layer alignments ``[(alpha, omega, u), ...]``; infeasible results name the conflict."""
+    def solve(self, alignment, conflicts: bool = True, tie_break: bool = True) -> FastResult:
+        """Solve for per-layer alignments ``[(alpha, omega, u), ...]``; infeasible results name the conflict.
+
+        ``tie_break``: among optimal points, the one closest to :attr:`ref` (see :meth:`_build_rows`)."""
         rhs = self.rhs(alignment)
-        res = self._run(rhs, np.ones(len(self.rows), dtype=bool))
+        active = np.ones(len(self.rows), dtype=bool)
+        if tie_break and self.ref is None:
+            self.ref = np.zeros(self.n)
+            first = self._run(self.rhs(presets(self.n, "full")), active, None)
+            self.ref = first.c if first.ok else np.zeros(self.n)
+        res = self._run(rhs, active, None)
         if res.status == "infeasible" and conflicts:
             res.conflict = self._iis(rhs)
+        if res.ok and tie_break:
+            second = self._run(rhs, active, res.objective + 1e-12)
+            if second.ok:
+                second.objective = float(second.c.sum())
+                res = second
         return res
 
-    def _run(self, rhs, active) -> FastResult:
-        if self.backend == "highs":
-            return self._run_highs(rhs, active)
-        return self._run_cvxpy(rhs, active)
+    def _full_rhs(self, rhs, active, bound):
+        """Row lower bounds of the full model: the LP rows, the tie-break rows, the objective cut."""
+        ref = self.ref if self.ref is not None else np.zeros(self.n)
+        extra = np.empty(2 * self.n + 1)
+        extra[0:2 * self.n:2], extra[1:2 * self.n:2] = -ref, ref
+        extra[-1] = -bound if bound is not None else -_INF
+        lo = np.concatenate([np.where(active, rhs, -_INF), extra])
+        hi = np.where(self.eq_full & np.concatenate([active, np.zeros(2 * self.n + 1, dtype=bool)]),
+                      np.concatenate([rhs, extra]), _INF)
+        return lo, hi
 
-    def _run_highs(self, rhs, active) -> FastResult:
+    def _run(self, rhs, active, bound=None) -> FastResult:
+        if self.backend == "highs":
+            return self._run_highs(rhs, active, bound)
+        return self._run_cvxpy(rhs, active, bound)
+
+    def _run_highs(self, rhs, active, bound) -> FastResult:
         import highspy
 
         h = self._model
@@ -209,25 +247,32 @@ class EverettLP:
             h = highspy.Highs()
             h.setOptionValue("output_flag", False)
             h.setOptionValue("presolve", "off")  # keep the basis between re-solves (warm start)
-            nv = len(self.var_names)
+            A = self.A_full
+            nv, m = A.shape[1], A.shape[0]
             lp = highspy.HighsLp()
-            lp.num_col_, lp.num_row_ = nv, len(self.rows)
-            lp.col_cost_ = self.obj
+            lp.num_col_, lp.num_row_ = nv, m
+            lp.col_cost_ = self.obj1
             lp.col_lower_ = np.full(nv, -highspy.kHighsInf)
             lp.col_upper_ = np.full(nv, highspy.kHighsInf)
-            lp.row_lower_ = np.zeros(len(self.rows))
-            lp.row_upper_ = np.zeros(len(self.rows))
-            cols = [np.flatnonzero(self.A[:, j]) for j in range(nv)]
+            lp.row_lower_ = np.zeros(m)
+            lp.row_upper_ = np.zeros(m)
+            cols = [np.flatnonzero(A[:, j]) for j in range(nv)]
             lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
             lp.a_matrix_.start_ = np.concatenate([[0], np.cumsum([len(ix) for ix in cols])]).astype(np.int32)
             lp.a_matrix_.index_ = np.concatenate(cols).astype(np.int32)
-            lp.a_matrix_.value_ = np.concatenate([self.A[ix, j] for j, ix in enumerate(cols)])
+            lp.a_matrix_.value_ = np.concatenate([A[ix, j] for j, ix in enumerate(cols)])
             h.passModel(lp)
             self._model = h
+            self._stage = 1
+        lo, hi = self._full_rhs(rhs, active, bound)
         inf = highspy.kHighsInf
-        lo = np.where(active, rhs, -inf)
-        hi = np.where(active & self.eq, rhs, inf)
-        h.changeRowsBounds(len(rhs), np.arange(len(rhs), dtype=np.int32), lo, hi)
+        lo, hi = np.where(np.isinf(lo), -inf, lo), np.where(np.isinf(hi), inf, hi)
+        stage = 1 if bound is None else 2
+        if stage != self._stage:
+            cost = self.obj1 if stage == 1 else self.obj2
+            h.changeColsCost(len(cost), np.arange(len(cost), dtype=np.int32), cost)
+            self._stage = stage
+        h.changeRowsBounds(len(lo), np.arange(len(lo), dtype=np.int32), lo, hi)
         h.run()
         st = h.getModelStatus()
         if st == highspy.HighsModelStatus.kOptimal:
@@ -249,26 +294,30 @@ class EverettLP:
                       b_eq=lo[eq] if eq.any() else None, bounds=(None, None), method="highs")
         return res.status == 0
 
-    def _run_cvxpy(self, rhs, active) -> FastResult:
+    def _run_cvxpy(self, rhs, active, bound) -> FastResult:
         import cvxpy as cp
 
         if self._model is None:
-            x = cp.Variable(self.A.shape[1])
-            p = cp.Parameter(len(self.rows))
-            big = cp.Parameter(len(self.rows), nonneg=True)  # relaxes rows that are switched off (IIS search)
-            cons = []
-            if (~self.eq).any():
-                cons.append(self.A[~self.eq] @ x >= p[~self.eq] - big[~self.eq])
-            if self.eq.any():
-                cons.append(cp.abs(self.A[self.eq] @ x - p[self.eq]) <= big[self.eq])
-            prob = cp.Problem(cp.Minimize(self.obj @ x), cons)
-            self._model = (prob, x, p, big)
-        prob, x, p, big = self._model
-        p.value = rhs
-        big.value = np.where(active, 0.0, 1e6)
+            A, eq = self.A_full, self.eq_full
+            x = cp.Variable(A.shape[1])
+            p = cp.Parameter(A.shape[0])
+            big = cp.Parameter(A.shape[0], nonneg=True)  # relaxes rows that are switched off
+            cons = [A[~eq] @ x >= p[~eq] - big[~eq]]
+            if eq.any():
+                cons += [A[eq] @ x <= p[eq] + big[eq], A[eq] @ x >= p[eq] - big[eq]]
+            w = cp.Parameter(A.shape[1])
+            prob = cp.Problem(cp.Minimize(w @ x), cons)
+            self._model = (prob, x, p, big, w)
+        prob, x, p, big, w = self._model
+        lo, _ = self._full_rhs(rhs, active, bound)
+        off = np.isinf(lo)
+        p.value = np.where(off, 0.0, lo)
+        big.value = np.where(off, 1e6, 0.0)
+        w.value = self.obj1 if bound is None else self.obj2
         from .solve import _solver
 
-        prob.solve(solver=_solver())
+        with np.errstate(invalid="ignore"):  # cvxpy's bound propagation meets the switched-off rows' inf
+            prob.solve(solver=_solver())
         if prob.status in ("optimal", "optimal_inaccurate"):
             return self._result(np.asarray(x.value))
         if prob.status in ("infeasible", "infeasible_inaccurate"):
@@ -279,7 +328,7 @@ class EverettLP:
 
     def _result(self, x) -> FastResult:
         n = self.n
-        return FastResult("optimal", c=x[:n].copy(), r=x[n:2 * n - 1].copy(), objective=float(self.obj @ x))
+        return FastResult("optimal", c=x[:n].copy(), r=x[n:2 * n - 1].copy(), objective=float(x[:n].sum()))
 
     def _iis(self, rhs) -> list[str]:
         """Deletion filter over the rows (each test is one warm re-solve): an irreducible conflicting set."""
@@ -288,7 +337,6 @@ class EverettLP:
             active[i] = False
             if self._run(rhs, active).status != "infeasible":
                 active[i] = True
-        self._run(rhs, np.ones(len(self.rows), dtype=bool))
         return [self.rows[i].label for i in np.flatnonzero(active)]
 
     # -- exact check (off the hot path) -----------------------------------------------------------------

@@ -52,6 +52,7 @@ from ..theory.exponents import fmt
 from . import explain as _explain
 from . import groups as _groups
 from . import multiplier as _mult
+from . import online as _online
 from . import roles as _roles
 from .records import ParamInfo
 from .shapes import BaseShapes
@@ -91,6 +92,9 @@ class Parametrization:
         multipliers: install forward multipliers (default ``True``).
         no_weight_decay: roles whose groups get ``weight_decay`` 0 (e.g. ``("norm", "final_norm",
             "hidden_bias")`` as nanoGPT-mup); default none.
+        table: a measured-alignment table from ``align`` (path to its JSON, dict or
+            :class:`~scaling_exponents.theory.aligned.AlignedTable`): per-weight LR exponents replace the
+            table's ``lr`` rows for those weights (:func:`.online.apply_table`).
     """
 
     def __init__(self, model: nn.Module, param="mup", optimizer: str | None = "adam", alignment: str | None = None,
@@ -98,7 +102,7 @@ class Parametrization:
                  depth=None, base_depth=None, base_head_dim=None, sizes: dict | None = None,
                  lr: float = 1e-3, weight_decay: float = 0.0, weight_decay_mode: str = "decoupled",
                  eps: float | None = None, init="rescale", multipliers: bool = True, options: dict | None = None,
-                 no_weight_decay=()):
+                 no_weight_decay=(), table=None):
         self.table = _table(param, optimizer, alignment, options or {})
         self.model = model
         net = _roles.unwrap(model)
@@ -135,6 +139,9 @@ class Parametrization:
         self._base = BaseShapes(self, net, width, base_width, base_model, depth, base_depth, base_head_dim, sizes or {})
         self.records: dict[str, ParamInfo] = self._build_records(net, assigned)
         self.module_roles = mod_assigned
+        self._per_layer: set = set()  # weights with their own optimizer group (measured alignment)
+        self._online = None
+        self.aligned = None if table is None else _online.apply_table(self, table)
         if init is not None:
             self._initialise(net)
         self.output_multipliers: dict[str, float] = {}
@@ -378,6 +385,19 @@ class Parametrization:
     def lr_of(self, name: str) -> float:
         """The base learning rate of parameter ``name`` (before any scheduler)."""
         return self.lr * self.records[name].lr_scale
+
+    # -- measured alignment (seed 003 Phase 2; :mod:`.online`) --------------------------------------------
+    def online(self, probe, **kwargs):
+        """Start online per-layer LRs from measured alignment (:class:`.online.OnlineAlignment`); call before
+        building the optimizer from ``param_groups``, then ``attach(optimizer, *schedulers)``."""
+        self._online = _online.OnlineAlignment(self, probe, **kwargs)
+        return self._online
+
+    def step(self) -> bool:
+        """One training step of the online alignment solver: measure, re-solve and set LRs when due."""
+        if self._online is None:
+            raise UserError("param.step() needs param.online(probe, ...) first (measured-alignment LRs)")
+        return self._online.step()
 
     # -- reporting ------------------------------------------------------------------------------------
     def explain(self) -> str:
