@@ -231,23 +231,48 @@ class MeasuredSolver:
         return AlignedTable(self.param, self.optimizer, layers, dict(meta or {}))
 
 
-def exact_table(table: AlignedTable, max_denominator: int = 100):
-    """The exact, certified LP solve (:func:`~scaling_exponents.systems.everett2024.derive_custom`) of a
-    measured table, alignments rounded to rationals of denominator <= ``max_denominator``: per-layer rows
-    (role = the LP layer's name), the off-the-hot-path check of the fast solve."""
-    from fractions import Fraction
+def exact_table(table: AlignedTable, decimals: int = 2):
+    """Exact check of a measured table, off the hot path.
 
-    from ..systems.everett2024 import derive_custom
+    Alignments rounded to ``decimals`` decimal places (exact rationals); the fast LP's optimum proven in exact
+    arithmetic by its dual certificate (:meth:`~.fast_solve.EverettLP.certify`), and the point re-checked
+    against every labelled constraint of :func:`~scaling_exponents.systems.everett2024.build_system` (the
+    paper's system as the rest of the engine encodes it).  The optimal face is not enumerated (measured
+    alignments can make it a whole face; the fast path then picks the point closest to the full-alignment table).
+
+    Returns an :class:`~scaling_exponents.theory.table.ExponentTable` with one role per LP layer (named by its
+    weight(s)).
+    """
+    from ..systems.everett2024 import SOURCE, build_system
+    from .exponents import Q
+    from .table import ExponentTable, Row
 
     solver = MeasuredSolver(table.param, table.optimizer, [x.name for x in table.layers],
                             [x.role for x in table.layers], [x.fan_in for x in table.layers])
     chk = solver.check([(x.alpha, x.omega, x.u) for x in table.layers])
     if chk.problems:
         raise UserError("; ".join(chk.problems))
-    al = [tuple(str(Fraction(float(v)).limit_denominator(max_denominator)) for v in t) for t in chk.theta]
+    al = [tuple(Q(f"{float(v):.{decimals}f}") for v in t) for t in chk.theta]
+    cert = solver.lp.certify(al)
     a, b = chain_ab(table.param, solver.lp_roles)
+    system = build_system(a, b, table.optimizer, al)
+    c = {f"c_{i + 1}": v for i, v in enumerate(cert["c"])}
+    point = system.complete(dict(c, r_1=cert["r"][0]))  # r_1 is a variable; the other r_l, G, logit are min()s
+    bad = system.violations(point)
+    if bad or not cert["certified"]:
+        raise UserError("the fast solve fails the exact check: " + ("; ".join(bad[:3]) or "dual certificate"))
     names = solver.lp.names
-    t = derive_custom(a, b, table.optimizer, al, roles=names, name=f"{table.param}-measured",
-                      title=f"{table.param} with measured alignment (rounded to 1/{max_denominator})")
-    t.notes.append("alignments measured by `align` (" + ", ".join(f"{k}={v}" for k, v in table.meta.items()) + ")")
-    return t
+    rows = []
+    for name, role, al_, bl, cl in zip(names, solver.lp_roles, a, b, cert["c"]):
+        rows += [Row(name, "multiplier", "width", -Q(al_)), Row(name, "init_std", "width", -Q(bl)),
+                 Row(name, "lr", "width", -cl, note=f"{role}; measured alignment")]
+    meta = ", ".join(f"{k}={v}" for k, v in table.meta.items() if k != "fits")
+    notes = [f"alignments measured by `align` ({meta}), rounded to {decimals} decimals",
+             f"sum c = {cert['objective']} proven optimal by an exact dual certificate; the point re-checked "
+             "against every constraint of Everett et al.'s system"]
+    r = {k: point[k] for k in system.variables if k.startswith("r_")}
+    return ExponentTable(f"{table.param}-measured", table.optimizer, "measured", SOURCE, rows,
+                         title=f"{table.param} with measured alignment",
+                         derived={"c": c, "r": r, "objective (sum c)": cert["objective"], "certified": True},
+                         notes=notes, system=system,
+                         convention="Everett et al. abc: W = n^-a w, w ~ N(0, n^-2b), per-layer LR eta_l n^-c_l")

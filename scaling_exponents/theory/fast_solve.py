@@ -340,17 +340,70 @@ class EverettLP:
         return [self.rows[i].label for i in np.flatnonzero(active)]
 
     # -- exact check (off the hot path) -----------------------------------------------------------------
+    def certify(self, alignment) -> dict:
+        """Solve for rational ``alignment`` and prove the optimum in exact arithmetic (LP duality).
+
+        The HiGHS row duals of the sum-c LP and the fast path's (tie-broken) point are rounded to rationals; the
+        certificate holds when the dual is feasible (``A^T y = objective``, ``y >= 0`` on inequality rows) and
+        its objective equals the point's ``sum c`` exactly -- so a feasible point is optimal.  Returns ``{"c", "r", "objective",
+        "certified"}`` with sympy Rationals.  (The point's feasibility for the paper's labelled system is
+        re-checked by :func:`scaling_exponents.theory.aligned.exact_table`.)
+        """
+        from fractions import Fraction
+
+        import sympy
+
+        def q(v, den=10**6):
+            f = Fraction(float(v)).limit_denominator(den)
+            return sympy.Rational(f.numerator, f.denominator)
+
+        theta = [[sympy.Rational(str(Fraction(str(v)))) if not isinstance(v, sympy.Rational) else v for v in t]
+                 for t in alignment]
+        if self.backend != "highs":
+            raise UserError("certify needs the highs backend (it reads the simplex duals)")
+        x = np.array([[float(v) for v in t] for t in theta])
+        res = self.solve(x, tie_break=False)
+        if not res.ok:
+            raise UserError(f"LP {res.status}: " + "; ".join(res.conflict))
+        y = np.asarray(self._model.getSolution().row_dual)[: self.m]  # duals of the sum-c LP (first stage)
+        res = self.solve(x)  # the point the fast path returns (tie-broken on the optimal face)
+        rhs = []
+        for row in self.rows:  # exact right-hand side: -const - theta terms
+            val = -q(row.const, 1000)
+            for (l, k), v in row.theta.items():
+                val -= q(v, 10) * theta[l][k]
+            rhs.append(val)
+        ys = [q(v) for v in y]
+        ok = all(v >= 0 for v, e in zip(ys, self.eq) if not e)
+        grad = [sympy.Integer(0)] * self.A.shape[1]
+        for i, row in enumerate(self.rows):
+            for j, v in row.coef.items():
+                grad[j] += q(v, 10) * ys[i]
+        ok = ok and all(g == (1 if j < self.n else 0) for j, g in enumerate(grad))
+        # the vertex solves a +-1 system with right-hand sides in (1/L) Z, L = lcm of the alignment and (a, b)
+        # denominators: round the point on that grid (a point that is not exact fails the caller's re-check)
+        den = 2
+        for v in [x for t in theta for x in t] + [q(row.const, 1000) for row in self.rows]:
+            den = int(sympy.ilcm(den, sympy.Rational(v).q))
+        c = [q(v, den) for v in res.c]
+        objective = sum(c, sympy.Integer(0))
+        dual = sum((r * v for r, v in zip(rhs, ys)), sympy.Integer(0))
+        return {"c": c, "r": [q(v, den) for v in res.r], "objective": objective,
+                "certified": bool(ok and dual == objective)}
+
+
     def exact(self, alignment, max_denominator: int = 1000):
-        """The exact, certified solve (:func:`theory.solve.solve`) of the same LP, alignments rounded to
-        rationals; returns an :class:`~scaling_exponents.theory.table.ExponentTable` (raises if infeasible)."""
+        """The engine's exact pipeline (:func:`~scaling_exponents.systems.everett2024.derive_custom`: exact
+        re-check, dual certificate, optimal-face ranges) on the same inputs rounded to rationals; for small
+        chains (the face enumeration grows with depth).  Returns an ExponentTable."""
         from fractions import Fraction
 
         from ..systems.everett2024 import derive_custom
 
+        if self.feature_learning:
+            raise UserError("the exact pipeline covers Everett et al.'s system without the feature-learning row")
         al = [tuple(str(Fraction(float(v)).limit_denominator(max_denominator)) for v in t)
               for t in np.asarray(alignment, dtype=float).reshape(self.n, 3)]
-        if self.feature_learning:
-            raise UserError("the exact check covers Everett et al.'s system without the feature-learning row")
         return derive_custom(self.a_exact, self.b_exact, self.optimizer, al)
 
 

@@ -144,4 +144,7 @@ def test_measured_solver_keeps_the_last_feasible_solution_and_says_why():
         s.solve(bad, strict=True)
     # the per-layer table round-trips to the exact, certified solve
     t = s.table(good, meta={"width": 64})
-    _on_exact_face([t.layers[0].c] + [x.c for x in t.layers[1:]], exact_table(t))
+    exact = exact_table(t)
+    assert exact.derived["certified"]
+    assert [float(v) for v in exact.derived["c"].values()] == pytest.approx([t.layers[0].c] + [x.c for x in t.layers[1:]])
+    assert exact.power("hidden.0.weight", "lr") == -exact.derived["c"]["c_2"]
