@@ -12,6 +12,8 @@ from scaling_exponents.torch import Parametrization
 from scaling_exponents.torch.alignment import AlignmentProbe, chain_layers
 from scaling_exponents.verifier.models import GPT, MLP
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
 
 def _mlp(width=512, seed=0):
     torch.manual_seed(seed)

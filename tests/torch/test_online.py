@@ -14,6 +14,8 @@ from scaling_exponents.theory.aligned import load
 from scaling_exponents.torch import Parametrization
 from scaling_exponents.verifier.models import MLP
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
 T, EVERY, WARMUP = 16, 5, 5
 G = torch.Generator().manual_seed(0)
 X, Y = torch.randn(64, 16, generator=G), torch.randint(0, 4, (64,), generator=G)
