@@ -33,7 +33,7 @@ def test_rank_one_update_along_the_input_reads_full_alignment(mode):
     with torch.no_grad():
         model.hidden[0].weight += 1e-3 * torch.randn(512, 1) @ z0[None, :]
     hidden = {a.name: a for a in probe.measure()}["hidden.0.weight"]
-    assert hidden.alpha == pytest.approx(1.0, abs=1e-6)
+    assert hidden.alpha == pytest.approx(1.0, abs=1e-4)  # float32 norms
     assert hidden.omega is None and hidden.u is None  # its input did not change
 
 
@@ -69,7 +69,7 @@ def test_omega_and_u_from_an_input_change():
         model.hidden[0].weight += 1e-3 * torch.randn(1024, 1) @ dz[None, :]
     hidden = {a.name: a for a in probe.measure()}["hidden.0.weight"]
     assert hidden.omega == pytest.approx(0.5, abs=0.03)
-    assert hidden.u == pytest.approx(1.0, abs=1e-6)
+    assert hidden.u == pytest.approx(1.0, abs=1e-4)
 
 
 def test_regenerated_initial_weights_equal_stored_ones_and_hold_no_weight_memory():
