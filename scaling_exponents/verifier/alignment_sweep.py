@@ -37,7 +37,7 @@ class Setup:
 
 def build(kind: str, width: int, base_width: int | None = None, depth: int = 2, param: str = "mup",
           optimizer: str = "adam", lr: float = 1e-3, batch: int = 32, probe_batch: int = 32, block: int = 32,
-          seed: int = 0, table=None) -> Setup:
+          seed: int = 0, table=None, alignment: str | None = None) -> Setup:
     """The reference model under ``param`` with its data iterator and a fixed probe batch."""
     import torch
     from torch.nn import functional as F
@@ -74,7 +74,7 @@ def build(kind: str, width: int, base_width: int | None = None, depth: int = 2, 
 
         def loss(m, x, y):
             return m.loss(x, y)
-    p = Parametrization(model, param, optimizer, base_width=base_width or width, lr=lr, table=table)
+    p = Parametrization(model, param, optimizer, alignment, base_width=base_width or width, lr=lr, table=table)
     return Setup(model, p, it, probe, loss)
 
 
