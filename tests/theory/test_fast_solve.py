@@ -148,3 +148,16 @@ def test_measured_solver_keeps_the_last_feasible_solution_and_says_why():
     assert exact.derived["certified"]
     assert [float(v) for v in exact.derived["c"].values()] == pytest.approx([t.layers[0].c] + [x.c for x in t.layers[1:]])
     assert exact.power("hidden.0.weight", "lr") == -exact.derived["c"]["c_2"]
+
+
+def test_direct_highs_back_end_gives_the_same_certified_tables_as_cvxpy(monkeypatch):
+    from scaling_exponents.systems.registry import derive
+    from scaling_exponents.theory import solve as S
+
+    for args in (("mup", "adam", "full"), ("sp", "sgd", "full"), ("mfp", "adam", "no")):
+        fast = derive(*args)
+        monkeypatch.setattr(S, "_USE_HIGHS", False)
+        ref = derive(*args)
+        monkeypatch.setattr(S, "_USE_HIGHS", True)
+        assert fast.rows == ref.rows and fast.notes == ref.notes
+        assert fast.solution.certified and ref.solution.certified
