@@ -42,8 +42,6 @@ def _val_loss(setup, batches):
 
 
 def run_one(arm, width, lr, seed, args, table_path):
-    import torch
-
     from scaling_exponents.verifier import alignment_sweep as A
     from scaling_exponents.verifier import data as D
 

@@ -241,6 +241,8 @@ class EverettLP:
 
         h = self._model
         if h is None:
+            from .highs_backend import _quiet_highs
+
             _quiet_highs()
             h = highspy.Highs()
             h.setOptionValue("output_flag", False)
@@ -412,115 +414,3 @@ def presets(n: int, kind: str) -> np.ndarray:
     if kind == "no":
         return np.full((n, 3), 0.5)
     raise UserError(f"unknown alignment preset {kind!r}; choose full or no")
-
-
-# ------------------------------------------------------------------------------------------------------
-# A direct HiGHS back end for the engine's exact pipeline (theory/solve.py): the same interface as its cvxpy
-# ``_Problem`` (x.value, prob.value, ub_con/eq_con.dual_value with cvxpy's sign convention, the optimal-face
-# cut face_w . x <= face_t), without cvxpy's per-call canonicalisation (~20 ms a call; this is < 1 ms).
-class _Value:
-    def __init__(self, value=None):
-        self.value = value
-        self.dual_value = None
-
-
-_BANNER: list = []
-
-
-def _quiet_highs():
-    """HiGHS prints its banner at the first instance in a process; swallow it once (JSON output stays clean)."""
-    if not _BANNER:
-        from .solve import _silence_highs_banner
-
-        _silence_highs_banner()
-        _BANNER.append(True)
-
-
-def highs_available() -> bool:
-    try:
-        import highspy  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-class HighsProblem:
-    """``min w.x`` s.t. ``A_ub x <= b_ub``, ``A_eq x == b_eq`` (and the face cut), x free, one HiGHS model."""
-
-    def __init__(self, lp, face: bool = False):
-        import highspy
-
-        _quiet_highs()
-        self.lp = lp
-        n = len(lp.names)
-        m_ub, m_eq = len(lp.b_ub), len(lp.b_eq)
-        self.x, self.prob = _Value(), _Value()
-        self.ub_con = _Value() if m_ub else None
-        self.eq_con = _Value() if m_eq else None
-        self.face = face
-        self.face_w, self.face_t = (_Value(), _Value()) if face else (None, None)
-        self._m = (m_ub, m_eq)
-        inf = highspy.kHighsInf
-        rows = [lp.A_ub.reshape(m_ub, n), lp.A_eq.reshape(m_eq, n)] + ([np.ones((1, n))] if face else [])
-        A = np.vstack(rows) if rows else np.zeros((0, n))
-        lo = np.concatenate([np.full(m_ub, -inf), lp.b_eq, [-inf] if face else []])
-        hi = np.concatenate([lp.b_ub, lp.b_eq, [inf] if face else []])
-        h = highspy.Highs()
-        h.setOptionValue("output_flag", False)
-        model = highspy.HighsLp()
-        model.num_col_, model.num_row_ = n, A.shape[0]
-        model.col_cost_ = np.zeros(n)
-        model.col_lower_, model.col_upper_ = np.full(n, -inf), np.full(n, inf)
-        model.row_lower_, model.row_upper_ = lo, hi
-        cols = [np.flatnonzero(A[:, j]) for j in range(n)]
-        model.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        model.a_matrix_.start_ = np.concatenate([[0], np.cumsum([len(ix) for ix in cols])]).astype(np.int32)
-        model.a_matrix_.index_ = (np.concatenate(cols) if cols else np.zeros(0)).astype(np.int32)
-        model.a_matrix_.value_ = np.concatenate([A[ix, j] for j, ix in enumerate(cols)]) if cols else np.zeros(0)
-        h.passModel(model)
-        self.h, self._face_row, self._face_last = h, A.shape[0] - 1, None
-
-    def _set_face(self):
-        w = np.asarray(self.face_w.value, dtype=float)
-        t = float(self.face_t.value)
-        if self._face_last is None or not np.array_equal(w, self._face_last[0]):
-            for j, v in enumerate(w):
-                self.h.changeCoeff(self._face_row, j, float(v))
-        if self._face_last is None or t != self._face_last[1]:
-            import highspy
-
-            self.h.changeRowBounds(self._face_row, -highspy.kHighsInf, t)
-        self._face_last = (w.copy(), t)
-
-    def run(self, w) -> str:
-        import highspy
-
-        h = self.h
-        if self.face:
-            self._set_face()
-        n = len(self.lp.names)
-        h.changeColsCost(n, np.arange(n, dtype=np.int32), np.asarray(w, dtype=float))
-        h.run()
-        st = h.getModelStatus()
-        S = highspy.HighsModelStatus
-        if st == S.kOptimal:
-            sol = h.getSolution()
-            x = np.asarray(sol.col_value)
-            self.x.value = x
-            self.prob.value = float(np.dot(w, x))
-            y = -np.asarray(sol.row_dual)
-            m_ub, m_eq = self._m
-            if self.ub_con is not None:
-                self.ub_con.dual_value = y[:m_ub]
-            if self.eq_con is not None:
-                self.eq_con.dual_value = y[m_ub:m_ub + m_eq]
-            return "optimal"
-        if st == S.kInfeasible:
-            return "infeasible"
-        if st in (S.kUnbounded, S.kUnboundedOrInfeasible):
-            if st == S.kUnbounded:
-                return "unbounded"
-            h.changeColsCost(n, np.arange(n, dtype=np.int32), np.zeros(n))  # feasible at all?
-            h.run()
-            return "unbounded" if h.getModelStatus() == S.kOptimal else "infeasible"
-        return h.modelStatusToString(st)
