@@ -21,12 +21,28 @@ class _Value:
 _BANNER: list = []
 
 
-def _quiet_highs():
-    """HiGHS prints its banner at the first instance in a process; swallow it once (JSON output stays clean)."""
-    if not _BANNER:
-        from .solve import _silence_highs_banner
+def silence_banner():
+    """HiGHS prints a copyright banner on stdout at its first instance; swallow it so JSON output stays clean."""
+    import os
+    import sys
 
-        _silence_highs_banner()
+    import highspy
+
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def _quiet_highs():
+    """Silence the banner once per process."""
+    if not _BANNER:
+        silence_banner()
         _BANNER.append(True)
 
 

@@ -168,20 +168,9 @@ def _solver():
 
 def _silence_highs_banner():
     """HiGHS prints a copyright banner on stdout at its first instance; swallow it so JSON output stays clean."""
-    import os
-    import sys
+    from .highs_backend import silence_banner
 
-    import highspy
-
-    sys.stdout.flush()
-    saved = os.dup(1)
-    try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), 1)
-            highspy.Highs()
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
+    silence_banner()
 
 
 class _Problem:
