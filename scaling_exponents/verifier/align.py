@@ -47,7 +47,7 @@ def _ints(text: str, flag: str) -> list[int]:
 
 
 def run(args) -> int:
-    from ..verifier.alignment_sweep import MODELS, measure_once, sweep
+    from .alignment_sweep import MODELS, measure_once, sweep
 
     if args.model not in MODELS:
         raise UserError(f"--model must be one of {', '.join(MODELS)}, got {args.model!r}")
