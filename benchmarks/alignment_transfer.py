@@ -89,7 +89,13 @@ def report(args, out: Path, rows, table_path):
     from scaling_exponents.theory.aligned import load
     from scaling_exponents.verifier.transfer import drift
 
-    widths, lrs = args.widths, args.lrs
+    lrs = args.lrs
+    have = {(r["arm"], r["width"], r["lr"]) for r in rows}
+    widths = [w for w in args.widths if all((a, w, lr) in have for a in ARMS for lr in lrs)]
+    if len(widths) < 2:
+        raise SystemExit(f"need >= 2 complete widths for a report; complete: {widths}")
+    if widths != args.widths:
+        print(f"report on the complete widths {widths} (of {args.widths}); rerun to finish the others")
     lines = [f"# Measured alignment vs muP presets: byte-level GPT LR transfer ({args.steps} steps, "
              f"{len(args.seeds)} seeds, validation loss)", "",
              "Arms: muP (Everett et al. arXiv 2407.05872 (a, b)) with the full-alignment c, with the no-alignment c, "
@@ -146,7 +152,7 @@ def report(args, out: Path, rows, table_path):
               f"{min(x.delta for x in t.layers if x.role == 'hidden'):+.3f} .. "
               f"{max(x.delta for x in t.layers if x.role == 'hidden'):+.3f}.", "",
               "Regenerate:", "", "```", "python benchmarks/alignment_transfer.py --out " + str(out) + " --widths "
-              + ",".join(map(str, widths)) + " --lrs " + ",".join(f"{x:g}" for x in lrs) + f" --steps {args.steps} "
+              + ",".join(map(str, args.widths)) + " --lrs " + ",".join(f"{x:g}" for x in lrs) + f" --steps {args.steps} "
               f"--seeds {len(args.seeds)} --threads {args.threads}", "```", "", "![val loss vs LR](transfer.png)", ""]
     (out / "report.md").write_text("\n".join(lines))
     (out / "summary.json").write_text(json.dumps(summary, indent=1, default=float))
@@ -169,6 +175,7 @@ def main():
     ap.add_argument("--measure-lr", type=float, default=2.0 ** -6)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--arms", default=",".join(ARMS))
+    ap.add_argument("--report-only", action="store_true", help="write the report from the results so far")
     args = ap.parse_args()
     import torch
 
@@ -183,7 +190,7 @@ def main():
     rows = [json.loads(line) for line in store.read_text().splitlines()] if store.exists() else []
     done = {(r["arm"], r["width"], r["lr"], r["seed"]) for r in rows}
     table_path = measure_table(args, out)
-    for w in args.widths:
+    for w in ([] if args.report_only else args.widths):
         for arm in args.arms.split(","):
             for lr in args.lrs:
                 for s in args.seeds:

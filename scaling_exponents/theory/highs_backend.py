@@ -82,11 +82,15 @@ class HighsProblem:
         model.col_cost_ = np.zeros(n)
         model.col_lower_, model.col_upper_ = np.full(n, -inf), np.full(n, inf)
         model.row_lower_, model.row_upper_ = lo, hi
-        cols = [np.flatnonzero(A[:, j]) for j in range(n)]
+        from scipy.sparse import csc_matrix
+
+        if face:  # keep the cut row's entries stored (its coefficients change between runs)
+            A[-1] = 1.0
+        csc = csc_matrix(A)
         model.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        model.a_matrix_.start_ = np.concatenate([[0], np.cumsum([len(ix) for ix in cols])]).astype(np.int32)
-        model.a_matrix_.index_ = (np.concatenate(cols) if cols else np.zeros(0)).astype(np.int32)
-        model.a_matrix_.value_ = np.concatenate([A[ix, j] for j, ix in enumerate(cols)]) if cols else np.zeros(0)
+        model.a_matrix_.start_ = csc.indptr.astype(np.int32)
+        model.a_matrix_.index_ = csc.indices.astype(np.int32)
+        model.a_matrix_.value_ = csc.data.astype(float)
         h.passModel(model)
         self.h, self._face_row, self._face_last = h, A.shape[0] - 1, None
 
