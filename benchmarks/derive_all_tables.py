@@ -7,6 +7,11 @@ are timed in the same process, alternately, after a warm-up, and the tables comp
 identical: the exact re-check and certificate are the same code).  Goal: all tables < 1 s warm.
 
     python benchmarks/derive_all_tables.py [--repeats 3]
+
+Measured on the shared 2-core development VM under load ~12-16 (other jobs), ``--repeats 1``: direct HiGHS
+10.3 s (150 ms/table) vs cvxpy 53.0 s (768 ms/table), 5.1x, identical tables 69/69.  The issue's idle-box
+cvxpy figure is 2.8 s; scaled by the measured ratio that is ~0.55 s (an extrapolation, not a measurement).
+What is left is sympy/Fraction arithmetic of the exact re-check and face ranges, not the LP solver.
 """
 
 from __future__ import annotations

@@ -54,3 +54,17 @@ def test_align_errors_are_one_line(capsys):
     assert code == 2 and "--widths takes comma-separated integers" in err
     code, _, err = run(capsys, "derive", "--param", "mup", "--alignment", "missing.json")
     assert code == 2 and "does not exist" in err
+
+
+def test_align_width_sweep_reports_slopes_with_bootstrap_ci(capsys):
+    code, out, err = run(capsys, "align", "--model", "mlp", "--widths", "32,128", "--steps", "5", "--seeds", "2",
+                         "--batch", "8", "--probe-batch", "8", "--depth", "1", "-f", "json")
+    assert code == 0, err
+    d = json.loads(out)
+    assert d["meta"]["method"].startswith("slope across widths")
+    fit = d["meta"]["fits"]["hidden.0.weight"]["alpha"]
+    assert fit["n_widths"] == 2 and fit["n_seeds"] == 2
+    assert fit["ci"][0] <= fit["slope"] <= fit["ci"][1]
+    hidden = {x["name"]: x for x in d["layers"]}["hidden.0.weight"]
+    assert hidden["alpha"] == pytest.approx(fit["slope"], abs=1e-6)  # the LP used the slope
+    assert 0.0 < fit["slope"] < 1.2
