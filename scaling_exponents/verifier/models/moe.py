@@ -27,7 +27,10 @@ from .mlp import _activation
 
 #: ``layers=`` patterns for :class:`~scaling_exponents.torch.Parametrization` (the MoE tables' roles).
 MOE_ROLES = {"blocks.*.moe.router": "router", "blocks.*.moe.experts.*.up": "expert_up",
-             "blocks.*.moe.experts.*.down": "expert_down", "blocks.*.moe": "residual_branch"}
+             "blocks.*.moe.experts.*.down": "expert_down", "blocks.*.moe": "residual_branch",
+             # the MoE tables have no rows for these (input layer and readout are frozen in the probes, norms gain 1):
+             # marked unmanaged on purpose, so Parametrization does not warn about them
+             "embed": "default", "head": "default", "blocks.*.ln": "default", "ln_f": "default"}
 
 
 class Expert(nn.Module):
