@@ -53,6 +53,7 @@ from . import explain as _explain
 from . import groups as _groups
 from . import mha as _mha
 from . import multiplier as _mult
+from . import online as _online
 from . import roles as _roles
 from . import safety as _safety
 from .records import ParamInfo
@@ -93,6 +94,9 @@ class Parametrization:
         multipliers: install forward multipliers (default ``True``).
         no_weight_decay: roles whose groups get ``weight_decay`` 0 (e.g. ``("norm", "final_norm",
             "hidden_bias")`` as nanoGPT-mup); default none.
+        table: a measured-alignment table from ``align`` (path to its JSON, dict or
+            :class:`~scaling_exponents.theory.aligned.AlignedTable`): per-weight LR exponents replace the
+            table's ``lr`` rows for those weights (:func:`.online.apply_table`).
         readout_zero_init: start the readout weight (and its bias) at 0, as microsoft/mup's
             ``MuReadout(readout_zero_init=True)`` (:mod:`.safety`).
         strict: raise :class:`UserError` instead of warning when a parameter is unmanaged (no role), matched
@@ -104,7 +108,7 @@ class Parametrization:
                  depth=None, base_depth=None, base_head_dim=None, sizes: dict | None = None,
                  lr: float = 1e-3, weight_decay: float = 0.0, weight_decay_mode: str = "decoupled",
                  eps: float | None = None, init="rescale", multipliers: bool = True, options: dict | None = None,
-                 no_weight_decay=(), readout_zero_init: bool = False, strict: bool = False):
+                 no_weight_decay=(), readout_zero_init: bool = False, strict: bool = False, table=None):
         self.table = _table(param, optimizer, alignment, options or {})
         self.model = model
         net = _roles.unwrap(model)
@@ -144,6 +148,9 @@ class Parametrization:
         self._base = BaseShapes(self, net, width, base_width, base_model, depth, base_depth, base_head_dim, sizes or {})
         self.records: dict[str, ParamInfo] = self._build_records(net, assigned)
         self.module_roles = mod_assigned
+        self._per_layer: set = set()  # weights with their own optimizer group (measured alignment)
+        self._online = None
+        self.aligned = None if table is None else _online.apply_table(self, table)
         self._explicit_default = {a.name for a in assigned if a.role == "default"}
         if init is not None:
             self._initialise(net)
@@ -391,6 +398,19 @@ class Parametrization:
     def lr_of(self, name: str) -> float:
         """The base learning rate of parameter ``name`` (before any scheduler)."""
         return self.lr * self.records[name].lr_scale
+
+    # -- measured alignment (seed 003 Phase 2; :mod:`.online`) --------------------------------------------
+    def online(self, probe, **kwargs):
+        """Start online per-layer LRs from measured alignment (:class:`.online.OnlineAlignment`); call before
+        building the optimizer from ``param_groups``, then ``attach(optimizer, *schedulers)``."""
+        self._online = _online.OnlineAlignment(self, probe, **kwargs)
+        return self._online
+
+    def step(self) -> bool:
+        """One training step of the online alignment solver: measure, re-solve and set LRs when due."""
+        if self._online is None:
+            raise UserError("param.step() needs param.online(probe, ...) first (measured-alignment LRs)")
+        return self._online.step()
 
     # -- reporting ------------------------------------------------------------------------------------
     def explain(self, width: int | None = 100) -> str:
