@@ -41,6 +41,8 @@ COMMANDS = [
      "compare with the derived ones (needs the [torch] extra)"),
     ("transfer", "scaling_exponents.verifier.transfer", "learning-rate transfer sweeps: optimal LR per width/depth, "
      "its drift, SP vs muP (needs the [torch] extra)"),
+    ("align", "scaling_exponents.verifier.align", "measure per-layer alignment on the MLP/GPT and solve for per-layer LR "
+     "exponents (needs the [torch] extra)"),
 ]
 
 

@@ -16,7 +16,7 @@ TAKES_EXTRA = True
 def add_arguments(d) -> None:
     d.add_argument("--param", "-p", required=True, help="name from `list`, e.g. mup, sp, ntk, mfp, mup-table8")
     d.add_argument("--optimizer", "-o", help="sgd | adam | adafactor | ... (default: the paper's first)")
-    d.add_argument("--alignment", "-a", help="full | no (Everett et al.; default full)")
+    d.add_argument("--alignment", "-a", help="full | no (Everett et al.; default full) | an `align` table FILE.json")
     for dim, sym in SIZE_FLAGS:
         d.add_argument(f"--{dim}", type=int, metavar=sym, help=f"target {dim}: print concrete factors vs --base-{dim}")
         d.add_argument(f"--base-{dim}", type=int, metavar=f"{sym}0", help=f"the {dim} the base hyperparameters were tuned at")
@@ -35,6 +35,17 @@ def run(args, extra=()) -> int:
 
     dims = sizes(args)
     opts = extra_options(list(extra))
+    if args.alignment and args.alignment.endswith(".json"):  # a measured table from `align`: exact per-layer LP
+        from ..theory.aligned import exact_table, load
+
+        table = exact_table(load(args.alignment))
+        if table.parametrization.removesuffix("-measured") != args.param:
+            from ..errors import UserError
+
+            raise UserError(f"{args.alignment} was measured under {table.parametrization.removesuffix('-measured')}, "
+                            f"not --param {args.param}")
+        print(table.render(args.format, sizes=dims or None))
+        return 0
     table = derive(args.param, optimizer=args.optimizer, alignment=args.alignment, **opts)
     if args.emit:
         from ..frameworks import emit

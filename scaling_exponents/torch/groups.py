@@ -25,7 +25,8 @@ def param_groups_for(self, model) -> list[dict]:
     for name, info in self.records.items():
         if name in frozen:  # requires_grad=False: no group (the safety summary names it)
             continue
-        key = (info.role, info.lr_scale, info.wd_scale, info.eps_scale)
+        key = (info.role, info.lr_scale, info.wd_scale, info.eps_scale,
+               name if name in getattr(self, "_per_layer", ()) else None)  # measured alignment: own group
         if key not in groups:
             lr = self.lr * info.lr_scale
             wd = self.weight_decay * info.wd_scale

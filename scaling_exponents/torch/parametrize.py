@@ -53,6 +53,7 @@ from . import explain as _explain
 from . import groups as _groups
 from . import mha as _mha
 from . import multiplier as _mult
+from . import online as _online
 from . import presets as _presets
 from . import roles as _roles
 from . import safety as _safety
@@ -97,6 +98,9 @@ class Parametrization:
         multipliers: install forward multipliers (default ``True``).
         no_weight_decay: roles whose groups get ``weight_decay`` 0 (e.g. ``("norm", "final_norm",
             "hidden_bias")`` as nanoGPT-mup); default none.
+        table: a measured-alignment table from ``align`` (path to its JSON, dict or
+            :class:`~scaling_exponents.theory.aligned.AlignedTable`): per-weight LR exponents replace the
+            table's ``lr`` rows for those weights (:func:`.online.apply_table`).
         readout_zero_init: start the readout weight (and its bias) at 0, as microsoft/mup's
             ``MuReadout(readout_zero_init=True)`` (:mod:`.safety`).
         strict: raise :class:`UserError` instead of warning when a parameter is unmanaged (no role), matched
@@ -108,25 +112,13 @@ class Parametrization:
                  depth=None, base_depth=None, base_head_dim=None, sizes: dict | None = None,
                  lr: float = 1e-3, weight_decay: float = 0.0, weight_decay_mode: str = "decoupled",
                  eps: float | None = None, init="rescale", multipliers: bool = True, options: dict | None = None,
-                 no_weight_decay=(), readout_zero_init: bool = False, strict: bool = False, base_config=None):
+                 no_weight_decay=(), readout_zero_init: bool = False, strict: bool = False, table=None,
+                 base_config=None):
         self.table = _table(param, optimizer, alignment, options or {})
         self.model = model
         net = _roles.unwrap(model)
-        self.preset = _presets.find(net) if layers is None else None
-        if base_config is not None:
-            if base_model is not None:
-                raise UserError("give base_model= or base_config=, not both")
-            from .presets import hf as _hf
-
-            base_model, config_depth = _hf.base_model_from_config(net, base_config)
-            base_depth = config_depth if base_depth is None else base_depth
-        if self.preset is not None:
-            width = self.preset.width if width is None and base_width is not None else width
-            depth = self.preset.depth if depth is None else depth
-            bad = sorted({r.dimension for r in self.table.rows if r.power != 0} & set(self.preset.unsupported_dims))
-            if bad:
-                raise UserError(f"the {self.preset.name} preset cannot give {'/'.join(bad)} per parameter "
-                                f"({self.table.parametrization} needs them); give layers= patterns for another model")
+        self.preset, base_model, width, depth, base_depth = _presets.resolve(
+            self.table, net, layers, base_config, base_model, width, base_width, depth, base_depth)
         self._check_scalars(lr, weight_decay, weight_decay_mode, eps, init)
         self.lr, self.weight_decay, self.weight_decay_mode, self.eps = float(lr), float(weight_decay), weight_decay_mode, eps
         self.init_mode = init
@@ -167,6 +159,9 @@ class Parametrization:
         self._base = BaseShapes(self, net, width, base_width, base_model, depth, base_depth, base_head_dim, sizes or {})
         self.records: dict[str, ParamInfo] = self._build_records(net, assigned)
         self.module_roles = mod_assigned
+        self._per_layer: set = set()  # weights with their own optimizer group (measured alignment)
+        self._online = None
+        self.aligned = None if table is None else _online.apply_table(self, table)
         self._explicit_default = {a.name for a in assigned if a.role == "default"}
         if init is not None:
             self._initialise(net)
@@ -423,8 +418,7 @@ class Parametrization:
         return any(r.quantity == quantity and r.power != 0 for r in self.table.rows)
 
     def fold(self, optimizer: str | None = None, eps: float = 1e-8):
-        """A plain copy of the model with the multipliers baked into its weights, and the per-group LRs (and
-        Adam eps, weight decay) that make it train the same way: :func:`.fold.fold`."""
+        """A plain model with the multipliers baked in, and the LRs that train it the same way (:mod:`.fold`)."""
         from .fold import fold
 
         return fold(self, optimizer, eps)
@@ -432,6 +426,19 @@ class Parametrization:
     def lr_of(self, name: str) -> float:
         """The base learning rate of parameter ``name`` (before any scheduler)."""
         return self.lr * self.records[name].lr_scale
+
+    # -- measured alignment (seed 003 Phase 2; :mod:`.online`) --------------------------------------------
+    def online(self, probe, **kwargs):
+        """Start online per-layer LRs from measured alignment (:class:`.online.OnlineAlignment`); call before
+        building the optimizer from ``param_groups``, then ``attach(optimizer, *schedulers)``."""
+        self._online = _online.OnlineAlignment(self, probe, **kwargs)
+        return self._online
+
+    def step(self) -> bool:
+        """One training step of the online alignment solver: measure, re-solve and set LRs when due."""
+        if self._online is None:
+            raise UserError("param.step() needs param.online(probe, ...) first (measured-alignment LRs)")
+        return self._online.step()
 
     # -- reporting ------------------------------------------------------------------------------------
     def explain(self, width: int | None = 100) -> str:

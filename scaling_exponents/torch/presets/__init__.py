@@ -26,6 +26,30 @@ class Preset:
     unsupported_dims: tuple = ()      # table dimensions this family cannot give (e.g. GPT-2 Conv1D fans)
 
 
+def resolve(table, net, layers, base_config, base_model, width, base_width, depth, base_depth):
+    """The preset of ``net`` (``None`` when ``layers`` is given or no family matches) and the sizes it fills
+    in for :class:`~..parametrize.Parametrization`: ``(preset, base_model, width, depth, base_depth)``.
+    ``base_config`` (Hugging Face) becomes a base model on the meta device."""
+    from ...errors import UserError
+
+    preset = find(net) if layers is None else None
+    if base_config is not None:
+        if base_model is not None:
+            raise UserError("give base_model= or base_config=, not both")
+        from . import hf
+
+        base_model, config_depth = hf.base_model_from_config(net, base_config)
+        base_depth = config_depth if base_depth is None else base_depth
+    if preset is not None:
+        width = preset.width if width is None and base_width is not None else width
+        depth = preset.depth if depth is None else depth
+        bad = sorted({r.dimension for r in table.rows if r.power != 0} & set(preset.unsupported_dims))
+        if bad:
+            raise UserError(f"the {preset.name} preset cannot give {'/'.join(bad)} per parameter "
+                            f"({table.parametrization} needs them); give layers= patterns for another model")
+    return preset, base_model, width, depth, base_depth
+
+
 def find(model) -> Preset | None:
     """The preset for ``model`` (already unwrapped), or ``None`` when no family matches."""
     from . import hf
