@@ -1,8 +1,6 @@
 """Executors: a failed task is reported with its config and does not stop the others; --retry; the progress bar's
 counts; the same config and seed give identical results locally, on Ray and as a (submitit) SLURM job array."""
 
-import json
-
 import pytest
 
 pytest.importorskip("torch")
@@ -65,16 +63,17 @@ def test_retry_reruns_a_failed_task_and_counts_show_in_the_bar(capsys):
 
 
 def _transfer(out, executor_args):
-    argv = ["transfer", "--param", "mup", "--widths", "16,32", "--lrs", "0.001,0.01,0.1", "--steps", "3",
-            "--seeds", "2", "--batch", "8", "--out", str(out), "--no-progress"] + executor_args
-    assert main(argv) == 0
-    rows = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
-    return {r["key"]: (r["result"]["final"], r["result"]["curve"]) for r in rows}
+    from .conftest import TINY_TRANSFER, transfer_results
+
+    assert main(TINY_TRANSFER + ["--out", str(out)] + executor_args) == 0
+    return transfer_results(out)
 
 
 @pytest.fixture(scope="module")
-def local_results(tmp_path_factory):
-    return _transfer(tmp_path_factory.mktemp("local"), [])
+def local_results(tiny_transfer):
+    from .conftest import transfer_results
+
+    return transfer_results(tiny_transfer)
 
 
 @pytest.fixture(scope="module")

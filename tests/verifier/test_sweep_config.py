@@ -21,11 +21,11 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 def test_transfer_example_runs_tiny_with_flags_overriding_the_file(tmp_path, one_torch_thread):
     out = tmp_path / "t"
     argv = ["transfer", "--config", str(EXAMPLES / "transfer_width_lr.yaml"), "--widths", "16,32", "--lrs",
-            "0.001,0.01,0.1", "--steps", "4", "--seeds", "2", "--batch", "8", "--out", str(out), "--no-progress"]
+            "0.001,0.01,0.1", "--steps", "2", "--seeds", "2", "--batch", "8", "--out", str(out), "--no-progress"]
     assert main(argv) == 0
     summary = json.loads((out / "transfer.json").read_text())
     assert set(summary["params"]) == {"mup", "sp-table3:adam"}  # from the file
-    assert summary["steps"] == 4 and summary["seeds"] == 2  # from the flags
+    assert summary["steps"] == 2 and summary["seeds"] == 2  # from the flags
     assert list(summary["params"]["mup"]["curves"]) == ["16", "32"]
     assert summary["params"]["mup"]["curves"]["16"]["lr"] == [0.001, 0.01, 0.1]
     assert len((out / "results.jsonl").read_text().splitlines()) == 2 * 2 * 3  # 2 params x 2 widths x 3 LRs

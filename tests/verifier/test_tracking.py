@@ -11,23 +11,19 @@ from scaling_exponents.cli import main  # noqa: E402
 from scaling_exponents.evidence.store import config_key  # noqa: E402
 from scaling_exponents.verifier import tracking  # noqa: E402
 
-ARGV = ["transfer", "--param", "mup", "--widths", "16,32", "--lrs", "0.001,0.01,0.1", "--steps", "3", "--seeds", "2",
-        "--batch", "8", "--no-progress"]
-
 
 @pytest.fixture(scope="module")
-def tb_sweep(tmp_path_factory):
+def tb_sweep(tiny_transfer):
     pytest.importorskip("tensorboard")
-    out = tmp_path_factory.mktemp("sweep")
-    assert main(ARGV + ["--out", str(out), "--log", "tensorboard"]) == 0
+    out = tiny_transfer.out
     rows = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
-    return out, rows, json.loads((out / "transfer.json").read_text())
+    return out, rows, json.loads((out / "transfer.json").read_text()), tiny_transfer.argv
 
 
 def test_tensorboard_event_files_hold_each_runs_curve_and_the_table(tb_sweep):
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-    out, rows, summary = tb_sweep
+    out, rows, summary, argv = tb_sweep
     assert len(rows) == 6
     for row in rows:
         acc = EventAccumulator(str(out / "tensorboard" / tracking.run_name(row["config"])))
@@ -38,7 +34,7 @@ def test_tensorboard_event_files_hold_each_runs_curve_and_the_table(tb_sweep):
     assert acc.Scalars("mup/width/drift")[0].value == pytest.approx(summary["params"]["mup"]["drift"]["slope"], 1e-6)
     assert "lr_transfer/text_summary" in acc.Tags()["tensors"]
     assert len((out / "tensorboard_logged.txt").read_text().split()) == 6
-    assert main(ARGV + ["--out", str(out), "--log", "tensorboard"]) == 0  # rerun: everything from the store ...
+    assert main(argv + ["--out", str(out), "--log", "tensorboard"]) == 0  # rerun: everything from the store ...
     assert len((out / "tensorboard_logged.txt").read_text().split()) == 6  # ... and nothing logged twice
     assert len(list((out / "tensorboard" / tracking.run_name(rows[0]["config"])).iterdir())) == 1
 
@@ -48,8 +44,8 @@ def test_mlflow_file_store_holds_runs_and_table(tb_sweep, monkeypatch):
     from mlflow.tracking import MlflowClient
 
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
-    out, rows, summary = tb_sweep
-    assert main(ARGV + ["--out", str(out), "--log", "mlflow"]) == 0  # runs from the store are logged too
+    out, rows, summary, argv = tb_sweep
+    assert main(argv + ["--out", str(out), "--log", "mlflow"]) == 0  # runs from the store are logged too
     client = MlflowClient((out / "mlruns").resolve().as_uri())
     exp = client.get_experiment_by_name("scaling_exponents")
     runs = {r.info.run_name: r for r in client.search_runs([exp.experiment_id])}
