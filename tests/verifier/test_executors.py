@@ -62,18 +62,18 @@ def test_retry_reruns_a_failed_task_and_counts_show_in_the_bar(capsys):
     assert kinds == ["start", "retry", "start", "retry", "start", "fail"]
 
 
-def _transfer(out, executor_args):
-    from .conftest import TINY_TRANSFER, transfer_results
-
-    assert main(TINY_TRANSFER + ["--out", str(out)] + executor_args) == 0
-    return transfer_results(out)
+@pytest.fixture(scope="module")
+def tiny(tiny_transfer):
+    """Run the tiny sweep into a directory with other executor flags; its results."""
+    def run(out, executor_args):
+        assert main(tiny_transfer.argv + ["--out", str(out)] + executor_args) == 0
+        return tiny_transfer.results(out)
+    return run
 
 
 @pytest.fixture(scope="module")
 def local_results(tiny_transfer):
-    from .conftest import transfer_results
-
-    return transfer_results(tiny_transfer)
+    return tiny_transfer.results(tiny_transfer.out)
 
 
 @pytest.fixture(scope="module")
@@ -87,10 +87,10 @@ def ray_cluster():
     ray.shutdown()
 
 
-def test_ray_gives_identical_results_and_reports_failures(ray_cluster, local_results, tmp_path, capsys):
+def test_ray_gives_identical_results_and_reports_failures(ray_cluster, tiny, local_results, tmp_path, capsys):
     from scaling_exponents.verifier.executors.ray import RayExecutor
 
-    assert _transfer(tmp_path / "ray", ["--executor", "ray", "--retry", "1"]) == local_results
+    assert tiny(tmp_path / "ray", ["--executor", "ray", "--retry", "1"]) == local_results
     assert len(local_results) == 6 and all(len(f) == 2 for f, _ in local_results.values())
     tasks = [({"kind": "t", "width": w}, _boom if w == 8 else _ok(w)) for w in (4, 8)]
     with pytest.raises(SweepFailed, match="1 of 2 runs failed"):
@@ -98,10 +98,10 @@ def test_ray_gives_identical_results_and_reports_failures(ray_cluster, local_res
     assert "ValueError: width 8 diverged" in capsys.readouterr().err
 
 
-def test_slurm_job_array_gives_identical_results(local_results, tmp_path):
+def test_slurm_job_array_gives_identical_results(tiny, local_results, tmp_path):
     pytest.importorskip("submitit")
     out = tmp_path / "slurm"
-    assert _transfer(out, ["--executor", "slurm", "--slurm-cluster", "debug"]) == local_results
+    assert tiny(out, ["--executor", "slurm", "--slurm-cluster", "debug"]) == local_results
     assert (out / "slurm").is_dir()  # submitit's pickles and logs
 
 
