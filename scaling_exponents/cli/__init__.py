@@ -35,7 +35,7 @@ COMMANDS = [
     ("derive", "scaling_exponents.cli.derive", "derive a parametrization's exponent table"),
     ("classify", "scaling_exponents.cli.classify", "TP4 classification of an (a, b, c) point for an SGD MLP"),
     ("solve", "scaling_exponents.cli.solve", "Everett et al.'s LP for your own (a, b) and alignment"),
-    ("catalog", "scaling_exponents.literature.catalog", "generate catalog/ (README, one page per parametrization "
+    ("catalog", "scaling_exponents.cli.catalog", "generate catalog/ (README, one page per parametrization "
      "and paper, CSV/JSON exports); --check compares with the committed one"),
     ("verify", "scaling_exponents.verifier.verify", "measure exponents on PyTorch MLP/GPT width (and depth) sweeps and "
      "compare with the derived ones (needs the [torch] extra)"),
@@ -60,7 +60,9 @@ def _command_module(module: str):
 
 def build_parser() -> argparse.ArgumentParser:
     """The top-level parser: lists the commands (each command's own parser is built when it runs)."""
-    p = argparse.ArgumentParser(
+    from .args import Parser
+
+    p = Parser(
         prog="python -m scaling_exponents",
         description="Derive how hyperparameters must scale with width, depth and other dimensions, from each "
                     "paper's constraint system (muP, SP, NTK, MFP, CompleteP, u-muP, ...).",
@@ -80,7 +82,9 @@ def _dispatch(argv: list[str]) -> int:
         return 0
     module, help_ = commands[argv[0]]
     mod = _command_module(module)
-    sp = argparse.ArgumentParser(prog=f"python -m scaling_exponents {argv[0]}",
+    from .args import Parser
+
+    sp = Parser(prog=f"python -m scaling_exponents {argv[0]}",
                                  description=getattr(mod, "DESCRIPTION", help_),
                                  epilog=EPILOG if argv[0] == "derive" else None,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)

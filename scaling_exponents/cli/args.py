@@ -3,9 +3,22 @@
 
 from __future__ import annotations
 
+import argparse
+
 from ..errors import UserError
 
 FORMATS = ("text", "markdown", "latex", "csv", "json")
+#: Largest |exponent| accepted on the command line (the papers' exponents are within +-2; 1e400 would only
+#: overflow the LP solver).
+MAX_EXPONENT = 100
+
+
+class Parser(argparse.ArgumentParser):
+    """An ``ArgumentParser`` whose errors are ONE line (``UserError``: ``error: ...`` and exit 2) naming the bad
+    input and pointing at ``--help``, instead of argparse's usage block."""
+
+    def error(self, message):
+        raise UserError(f"{message} (see `{self.prog} --help`)")
 
 
 def sizes(args) -> dict:
@@ -47,4 +60,9 @@ def exponents(text: str, what: str):
     parts = [p for p in text.replace(";", ",").split(",") if p.strip()]
     if not parts:
         raise UserError(f"--{what} needs comma-separated exponents, e.g. --{what}=-1/2,0,1/2")
-    return [Q(p) for p in parts]
+    out = [Q(p) for p in parts]
+    big = [p.strip() for p, q in zip(parts, out) if abs(q) > MAX_EXPONENT]
+    if big:
+        raise UserError(f"--{what} exponent {big[0]} is out of range; exponents are powers of the width, "
+                        f"within +-{MAX_EXPONENT} (the papers' are within +-2)")
+    return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from . import concrete
 from .args import FORMATS, extra_options, sizes
 
 HELP = "derive a parametrization's exponent table"
@@ -23,6 +24,7 @@ def add_arguments(d) -> None:
     d.add_argument("--convert-to", metavar="NAME", help="restate the table in another parametrization's convention "
                    "via the abc symmetry (e.g. mup-table8), or say where they differ")
     d.add_argument("--show-system", action="store_true", help="also print the constraint system it was derived from")
+    concrete.add_arguments(d)
 
 
 def run(args, extra=()) -> int:
@@ -35,7 +37,8 @@ def run(args, extra=()) -> int:
         from ..systems.convert import convert
 
         table = convert(table, args.convert_to)
-    print(table.render(args.format, sizes=dims or None))
+    table = concrete.convention(table, args)
+    print(concrete.render(table, args, dims))
     if args.show_system and table.system is not None:
         print("\n" + table.system.describe())
     return 0

@@ -214,7 +214,10 @@ class _Problem:
         try:
             self.prob.solve(solver=_solver())
         except Exception as e:  # cvxpy raises SolverError on numerical trouble
-            raise SolverError(f"LP solver failed: {e}") from e
+            first = str(e).splitlines()[0] if str(e) else type(e).__name__
+            if "Solution(" in first:  # cvxpy's internal repr of a failed solve says nothing to a user
+                first = "no valid solution (numerical trouble: are the exponents of a reasonable size?)"
+            raise SolverError(f"LP solver failed: {first[:200]}") from e
         status = self.prob.status
         if status in ("optimal", "optimal_inaccurate"):
             return "optimal"

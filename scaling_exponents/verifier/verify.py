@@ -199,7 +199,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--width", type=int, default=DEFAULT_DEPTH_WIDTH,
                    help=f"fixed width of a depth sweep (default {DEFAULT_DEPTH_WIDTH})")
     p.add_argument("--base-depth", type=int, help="depth the base LR refers to in a depth sweep (default: the smallest)")
-    p.add_argument("--depth", type=int, default=2, help="hidden layers (MLP) / blocks (GPT) in the width sweep")
+    p.add_argument("--depth", type=int, default=2, help="hidden layers (MLP; 0 = one hidden layer of activations, as tp4-mfp) / blocks (GPT) in the width sweep")
     p.add_argument("--seeds", type=int, default=5, help="seeds per width, trained together (default 5)")
     p.add_argument("--steps", type=int, default=3, help="optimizer steps on the fixed batch (default 3)")
     p.add_argument("--lr", type=float, help="base LR at the base width (default: adam 1e-2, sgd 0.5)")
@@ -236,8 +236,9 @@ def validate(args) -> None:
         raise UserError(f"--lr must be a positive number, got {args.lr}")
     if args.batch < 1:
         raise UserError("--batch must be >= 1")
-    if args.depth < 1:
-        raise UserError("--depth must be >= 1")
+    if args.depth < 0 or (args.depth == 0 and (args.model or "mlp") != "mlp"):
+        raise UserError("--depth must be >= 1 (>= 0 for --model mlp: --depth 0 is TP4's one-hidden-layer net, "
+                        "input and readout layers only)")
 
 
 def run(args) -> int:
@@ -251,7 +252,7 @@ def run(args) -> int:
 
 def _run(args) -> int:
     from .probes import check_device
-    from ..evidence.store import ResultStore
+    from ..evidence.store import ResultStore, prepare_out
 
     validate(args)
     depths = parse_ints(args.depths, "depths") if args.depths else None
@@ -283,8 +284,7 @@ def _run(args) -> int:
         for t in targets:  # fail early, before any run, on tables the depth predictions do not cover
             table, _, _ = _table(t, args.alignment)
             depth_exponents(table)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = prepare_out(Path(args.out))
     store = ResultStore(out / "results.jsonl")
     from . import executors, tracking
 
