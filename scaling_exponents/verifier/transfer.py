@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import UserError
+from .sweep_config import apply_config as prepare_parser  # noqa: F401  (--config; called by the CLI)
 from .verify import parse_ints, parse_targets
 
 DEFAULT_LRS = {"adam": [2.0 ** k for k in range(-12, -1)], "sgd": [2.0 ** k for k in range(-6, 4)]}

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import UserError
+from .sweep_config import apply_config as prepare_parser  # noqa: F401  (--config; called by the CLI)
 from ..evidence.summary import fit_rows, predictions_for, short_table, summary_json  # noqa: F401  (re-exported)
 
 DEFAULT_WIDTHS = "64,128,256,512,1024"
