@@ -159,12 +159,14 @@ def write_verify_report(summaries: dict, out: Path, plots: bool = True, merge: b
                   "weight update.", ""]
     lines += ["| parametrization | status | rows passed | device | sizes | seeds | steps |", "|---|---|---|---|---|---|---|"]
     for label, s in summaries.items():
-        sizes = (f"depth {s['depths'][0]}..{s['depths'][-1]} (width {s['width']})" if _is_depth(s)
-                 else f"{s['widths'][0]}..{s['widths'][-1]}")
+        sizes = s.get("sizes_text") or (f"depth {s['depths'][0]}..{s['depths'][-1]} (width {s['width']})" if _is_depth(s)
+                                        else f"{s['widths'][0]}..{s['widths'][-1]}")
         lines.append(f"| {label} | **{s['status']}** | {s['passed']}/{s['passed'] + s['failed']} | {s['device']} | "
                      f"{sizes} | {s['seeds']} | {s['steps']} |")
     for label, s in summaries.items():
-        if _is_depth(s):
+        if s.get("command"):  # entries of other sweeps (u-muP unit scale, MoE) carry their own command
+            cmd = s["command"]
+        elif _is_depth(s):
             name = label[: -len("@depth")] if label.endswith("@depth") else label
             cmd = (f"python -m scaling_exponents verify --param {name} --model {s['model']} --depths "
                    f"{','.join(map(str, s['depths']))} --width {s['width']} --base-depth {s['base_depth']} "
@@ -180,9 +182,9 @@ def write_verify_report(summaries: dict, out: Path, plots: bool = True, merge: b
                   "", f"```\n{cmd}\n```", ""]
         lines += [f"- note: {n}" for n in s["notes"]]
         png = f"coord_{slug(label)}.png"
-        if plots and (label in fresh or not (out / png).exists()):
+        if plots and s.get("plot", True) and (label in fresh or not (out / png).exists()):
             coord_figure(s, out / png)
-        if plots or (out / png).exists():
+        if (plots and s.get("plot", True)) or (out / png).exists():
             lines += ["", f"![coord check {label}]({png})", ""]
         lines += _md_rows(s)
     (out / "report.md").write_text("\n".join(lines) + "\n")
