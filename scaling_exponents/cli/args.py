@@ -8,6 +8,10 @@ import argparse
 from ..errors import UserError
 
 FORMATS = ("text", "markdown", "latex", "csv", "json")
+#: dimensions with ``--DIM`` / ``--base-DIM`` flags: (name, metavar); tokens/batch are the training horizon
+#: (systems/horizon.py), vocab the vocabulary size (systems/vocab.py)
+SIZE_FLAGS = (("width", "N"), ("depth", "L"), ("experts", "E"), ("tokens", "D"), ("batch", "B"), ("vocab", "V"))
+DIMENSIONS = tuple(d for d, _ in SIZE_FLAGS)
 #: Largest |exponent| accepted on the command line (the papers' exponents are within +-2; 1e400 would only
 #: overflow the LP solver).
 MAX_EXPONENT = 100
@@ -24,7 +28,7 @@ class Parser(argparse.ArgumentParser):
 def sizes(args) -> dict:
     """``{dim: (size, base)}`` from ``--DIM`` / ``--base-DIM`` pairs; each needs the other."""
     out = {}
-    for dim in ("width", "depth", "experts"):
+    for dim in DIMENSIONS:
         size, base = getattr(args, dim, None), getattr(args, f"base_{dim}", None)
         if size is None and base is None:
             continue

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from . import concrete
-from .args import FORMATS, extra_options, sizes
+from .args import FORMATS, SIZE_FLAGS, extra_options, sizes
 
 HELP = "derive a parametrization's exponent table"
 DESCRIPTION = ("Derive the exponent table of a named parametrization from its paper's constraint system. "
@@ -17,7 +17,7 @@ def add_arguments(d) -> None:
     d.add_argument("--param", "-p", required=True, help="name from `list`, e.g. mup, sp, ntk, mfp, mup-table8")
     d.add_argument("--optimizer", "-o", help="sgd | adam | adafactor | ... (default: the paper's first)")
     d.add_argument("--alignment", "-a", help="full | no (Everett et al.; default full)")
-    for dim, sym in (("width", "N"), ("depth", "L"), ("experts", "E")):
+    for dim, sym in SIZE_FLAGS:
         d.add_argument(f"--{dim}", type=int, metavar=sym, help=f"target {dim}: print concrete factors vs --base-{dim}")
         d.add_argument(f"--base-{dim}", type=int, metavar=f"{sym}0", help=f"the {dim} the base hyperparameters were tuned at")
     d.add_argument("--format", "-f", choices=FORMATS, default="text")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .. import markdown as md
+from ..not_encoded import NOT_ENCODED
 from .cells import (
     SECTIONS,
     _authors,
@@ -140,6 +141,8 @@ def _readme(results, bib, verification) -> str:
             links = _entry_links(e)
             line += f" {links} · {md.code_span(key)}" if links else f" {md.code_span(key)}"
             specs = by_key.get(key, [])
+            if key in NOT_ENCODED and not specs:
+                line += " · **no derivable rule:** " + md.escape(NOT_ENCODED[key])
             if specs:
                 line += (" · **encodes:** " + ", ".join(md.link(md.code_span(x.name), f"params/{x.name}.md")
                                                         for x in specs)
