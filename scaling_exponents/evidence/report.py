@@ -56,7 +56,7 @@ def coord_figure(summary: dict, path: Path) -> None:
         panels = DEPTH_PANELS
     else:
         fig, axes = plt.subplots(2, 3, figsize=(15, 8.5))
-        panels = PANELS
+        panels = [tuple(p) for p in summary["panels"]] if summary.get("panels") else PANELS
     widths = summary["depths"] if depth else summary["widths"]
     for ax, (q, title) in zip(axes.flat, panels):
         if depth:

@@ -76,6 +76,9 @@ def summary_json(summaries: dict) -> dict:
              "optimizer": s["optimizer"], "model": s["model"], "widths": s["widths"], "seeds": s["seeds"],
              "steps": s["steps"], "tol": s["tol"], "passed": s["passed"], "failed": s["failed"],
              "failed_rows": [f"{r['layer']}|{r['quantity']}" for r in s["rows"] if r["verdict"] == "fail"]}
+        for key in ("expected", "claims"):  # SAM / weight-decay probes: what the paper predicts, per layer
+            if s.get(key) is not None:
+                e[key] = s[key]
         if s.get("dimension") not in (None, "width", "depth"):  # e.g. MoE sweeps along experts
             e["dimension"] = s["dimension"]
         if s.get("dimension") == "depth":

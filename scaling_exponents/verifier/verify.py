@@ -233,6 +233,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dtype", default="float32", help="float32 | tf32 (CUDA) | bfloat16 | float64")
     p.add_argument("--out", default="verification", help="output directory (report.md, PNGs, results.jsonl/json)")
     p.add_argument("--no-nngp", action="store_true", help="skip the NNGP-at-init check")
+    p.add_argument("--rho", type=float, help="SAM tables: perturbation radius at the base width (default 0.1)")
+    p.add_argument("--weight-decay", type=float,
+                   help="weight-decay rules: coupled (torch AdamW) lambda at the base size (default: 1/(40 lr), "
+                        "a 40-step timescale)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     p.add_argument("--no-plots", action="store_true", help="Markdown only, no PNGs")
     _sweep_arguments(p)
@@ -320,6 +324,13 @@ def _run(args) -> int:
     sweep = dict(executor=executor, retry=getattr(args, "retry", 0), on_result=tracker and tracker.log_run)
     summaries = {}
     for t in targets if do_width else []:
+        from .verify_optim import special_verifier
+
+        special = special_verifier(t.param)  # SAM / weight-decay rules: their own probes (issue 11 items 5, 6)
+        if special is not None:
+            s = summaries[t.label] = special(t, args, widths if args.widths else None, width_model, store)
+            print(f"{t.label}: {s['status']} ({s['passed']}/{s['passed'] + s['failed']} rows)", file=sys.stderr)
+            continue
         summaries[t.label] = verify_target(
             t, model=width_model, widths=widths, depth=args.depth, seeds=args.seeds, steps=args.steps, lr=args.lr,
             base_width=args.base_width, batch=args.batch, device=args.device, dtype=args.dtype,

@@ -62,6 +62,8 @@ def load_verification(out_dir: Path) -> dict[str, str] | None:
             else:
                 failed = ", ".join(r.get("failed_rows", [])[:3])
                 text = f"FAIL on {r.get('device', '?')} ({what}; failed: {failed})"
+            if str(r.get("expected", "")).startswith("fails as"):  # measured exponents = the predicted failure
+                text += f"; {r['expected']}"
             seen.setdefault(normalize(r["param"]), []).append(text)
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
         return {"*": f"verification/results.json unreadable: {_clean(str(e))}"}
