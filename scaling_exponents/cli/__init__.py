@@ -91,6 +91,8 @@ def _dispatch(argv: list[str]) -> int:
                                  epilog=EPILOG if argv[0] == "derive" else None,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     mod.add_arguments(sp)
+    if hasattr(mod, "prepare_parser"):  # e.g. verify/transfer's --config sweep.yaml: the file's values become defaults
+        mod.prepare_parser(sp, argv[1:])
     if getattr(mod, "TAKES_EXTRA", False):
         args, extra = sp.parse_known_args(argv[1:])
         return int(mod.run(args, extra) or 0)

@@ -2,7 +2,8 @@
 
 What: :func:`run_tasks` takes ``(config, fn)`` pairs -- ``config`` a JSON-able dict that *fully* determines
 the run, ``fn()`` the run itself -- skips every config already in the :class:`~.store.ResultStore`, runs the
-rest in order and appends each result the moment it finishes.  Why: an interrupted sweep (Ctrl-C, a
+rest (in order in this process, or in parallel on Ray / SLURM: :mod:`.executors`) and appends each
+result the moment it arrives.  Why: an interrupted sweep (Ctrl-C, a
 preempted GPU job, a crash) resumes where it stopped and never recomputes or loses a finished run; and
 since each task is independent, a sweep can be split over GPUs by giving each process a slice of the
 task list (``shard=(i, k)``) and its own store file.
@@ -10,8 +11,8 @@ task list (``shard=(i, k)``) and its own store file.
 
 from __future__ import annotations
 
+import json
 import sys
-import time
 
 from ..evidence.store import ResultStore
 
@@ -46,27 +47,60 @@ class _SimpleBar:
 
 
 def run_tasks(tasks, store: ResultStore, desc: str = "runs", progress: bool = True, after_run=None,
-              shard: tuple[int, int] | None = None) -> list[dict]:
+              shard: tuple[int, int] | None = None, executor=None, retry: int = 0, on_result=None) -> list[dict]:
     """Run ``tasks`` (list of ``(config, fn)``) not yet in ``store``; return every task's result, in order.
 
     ``after_run(k)`` is called after the k-th *new* run is stored (tests use it to interrupt a sweep).
     ``shard=(i, k)`` runs only tasks ``i, i+k, i+2k, ...`` (one process per device); results of the other
-    shards are returned as ``None`` unless already in the store.
+    shards are returned as ``None`` unless already in the store.  ``executor`` (:mod:`.executors`; default
+    local, in this process) runs the tasks; this process alone appends to ``store``, each result as it arrives.
+    A failed task is reported with its config and error, retried up to ``retry`` times, and does not stop the
+    others; if any still failed, :class:`~.executors.SweepFailed` is raised after the others finished.
+    ``on_result(config, result)`` sees every new result (experiment tracking, :mod:`.tracking`).
     """
+    from .executors import SweepFailed, drive
+    from .executors.local import LocalExecutor
+
     todo = [(i, c, f) for i, (c, f) in enumerate(tasks)
             if c not in store and (shard is None or i % shard[1] == shard[0])]
+    executor = executor or LocalExecutor()
     bar = _bar(len(todo), desc, progress)
-    new = 0
+    new, running, failed = 0, set(), []
+
+    def note(msg):
+        if progress and hasattr(bar, "write"):
+            bar.write(msg, file=sys.stderr)  # above the bar, which stays
+        else:
+            print(msg, file=sys.stderr)
+
     try:
-        for _, config, fn in todo:
-            t0 = time.perf_counter()
-            result = fn()
-            result = dict(result, seconds=time.perf_counter() - t0)
-            store.add(config, result)
-            new += 1
-            bar.update(1)
-            if after_run is not None:
-                after_run(new)
+        for ev in drive(executor, todo, retry):
+            config = tasks[ev.index][0]
+            if ev.kind == "start":
+                running.add(ev.index)
+            elif ev.kind == "done":
+                running.discard(ev.index)
+                store.add(config, ev.value)
+                new += 1
+                bar.update(1)
+                if on_result is not None:
+                    on_result(config, ev.value)
+                if after_run is not None:
+                    after_run(new)
+            else:
+                running.discard(ev.index)
+                what = "failed, retrying" if ev.kind == "retry" else "failed"
+                note(f"run {what} (attempt {ev.attempt + 1}): {json.dumps(config, sort_keys=True)}: {ev.value}")
+                if ev.kind == "fail":
+                    failed.append(config)
+                    bar.update(1)
+            bar.set_postfix_str(f"finished={new} running={len(running)} failed={len(failed)}")
     finally:
         bar.close()
+        executor.close()
+    if failed:
+        where = f" in {store.path}" if store.path else ""
+        raise SweepFailed(f"{len(failed)} of {len(todo)} runs failed (configs and errors above); the {new} finished "
+                          f"are stored{where}: fix the cause and rerun the same command to run only the missing ones "
+                          f"(or add --retry N)")
     return [store.get(c) for c, _ in tasks]

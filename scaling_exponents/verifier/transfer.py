@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import UserError
+from .sweep_config import apply_config as prepare_parser  # noqa: F401  (--config; called by the CLI)
 from .verify import parse_ints, parse_targets
 
 DEFAULT_LRS = {"adam": [2.0 ** k for k in range(-12, -1)], "sgd": [2.0 ** k for k in range(-6, 4)]}
@@ -129,6 +130,9 @@ def add_arguments(p) -> None:
     p.add_argument("--dtype", default="float32")
     p.add_argument("--out", default="transfer")
     p.add_argument("--no-progress", action="store_true")
+    from .verify import _sweep_arguments
+
+    _sweep_arguments(p)
 
 
 def _lrs(text, optimizer):
@@ -143,7 +147,7 @@ def _lrs(text, optimizer):
     return vals
 
 
-def _sweep(t, sizes, lrs, args, dimension, model, store, opt, al):
+def _sweep(t, sizes, lrs, args, dimension, model, store, opt, al, sweep=None):
     """Train every (size, LR) of one target; returns its summary entry (drift over ``dimension``)."""
     from .probes import RunConfig
     from .sweep import run_tasks
@@ -162,7 +166,7 @@ def _sweep(t, sizes, lrs, args, dimension, model, store, opt, al):
             conf = {"kind": "transfer", **cfg.to_dict(), "train_steps": args.steps}
             tasks.append((conf, (lambda c=cfg: train_run(c, args.steps, args.batch))))
     what = "" if dimension == "width" else " over depth"
-    res = run_tasks(tasks, store, desc=f"transfer {t.label}{what}", progress=not args.no_progress)
+    res = run_tasks(tasks, store, desc=f"transfer {t.label}{what}", progress=not args.no_progress, **(sweep or {}))
     losses = {w: [res[i * len(lrs) + j]["final"] for j in range(len(lrs))] for i, w in enumerate(sizes)}
     d = drift(sizes, lrs, losses)
     curves = {str(w): {"lr": lrs, "loss": [float(np.mean(v)) if all(map(math.isfinite, v)) else None
@@ -181,6 +185,15 @@ def _sweep(t, sizes, lrs, args, dimension, model, store, opt, al):
 
 
 def run(args) -> int:
+    from .executors import shutdown
+
+    try:
+        return _run(args)
+    finally:
+        shutdown()  # a Ray instance this command started (the CLI leaves with os._exit, past atexit hooks)
+
+
+def _run(args) -> int:
     import json
 
     from .probes import check_device
@@ -208,6 +221,10 @@ def run(args) -> int:
     targets = parse_targets(args.param, args.optimizer)
     out = prepare_out(Path(args.out))
     store = ResultStore(out / "results.jsonl")
+    from . import executors, tracking
+
+    executor, tracker = executors.from_args(args, out), tracking.from_args(args, out)
+    sweep = dict(executor=executor, retry=getattr(args, "retry", 0), on_result=tracker and tracker.log_run)
     summary = {"model": width_model if do_width else depth_model, "steps": args.steps, "seeds": args.seeds,
                "metric": "final train loss", "device": args.device, "params": {}}
     jobs = [(t, widths, "width", width_model) for t in targets if do_width]
@@ -217,9 +234,12 @@ def run(args) -> int:
         opt = opt or "sgd"
         lrs = _lrs(args.lrs, opt.replace("adamw", "adam"))
         label = t.label if dimension == "width" else f"{t.label}@depth"
-        summary["params"][label] = _sweep(t, sizes, lrs, args, dimension, model, store, opt, al)
+        summary["params"][label] = _sweep(t, sizes, lrs, args, dimension, model, store, opt, al, sweep)
     transfer_figure(summary, out / "transfer.png")
     (out / "transfer.json").write_text(json.dumps(summary, indent=1) + "\n")
+    if tracker:
+        tracker.log_store(store)
+        tracker.log_table("lr_transfer", *tracking.transfer_rows(summary))
     dims = {s["dimension"] for s in summary["params"].values()}
     at = f", width {args.width}" if dims == {"depth"} else ""
     lines = [f"# LR transfer ({summary['model']}{at}, {args.steps} steps, {args.seeds} seeds, final train loss)", "",

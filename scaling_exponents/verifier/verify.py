@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import UserError
+from .sweep_config import apply_config as prepare_parser  # noqa: F401  (--config; called by the CLI)
 from ..evidence.summary import fit_rows, predictions_for, short_table, summary_json  # noqa: F401  (re-exported)
 
 DEFAULT_WIDTHS = "64,128,256,512,1024"
@@ -84,11 +85,12 @@ def _table(target: Target, alignment):
 
 def verify_target(target: Target, *, model="mlp", widths=(64, 128, 256), depth=2, seeds=5, steps=3, lr=None,
                   base_width=None, batch=64, device="cpu", dtype="float32", alignment=None, tol=DEFAULT_TOL,
-                  store=None, progress=False, after_run=None, nngp=True, base_depth=None) -> dict:
+                  store=None, progress=False, after_run=None, nngp=True, base_depth=None, executor=None, retry=0,
+                  on_result=None) -> dict:
     """Verify one parametrization; returns the summary dict (rows with verdicts, per-step coord data).
 
     A table with depth rows (u-muP, CompleteP, ...) is applied at ``depth`` with ``base_depth`` (default ``depth``:
-    depth factors 1, only the width rows act)."""
+    depth factors 1, only the width rows act).  ``executor``/``retry``/``on_result``: see :func:`.sweep.run_tasks`."""
     from .probes import RunConfig, coord_run, nngp_run
     from ..evidence.store import ResultStore
     from .sweep import run_tasks
@@ -111,7 +113,8 @@ def verify_target(target: Target, *, model="mlp", widths=(64, 128, 256), depth=2
         for w in widths:
             conf = {"kind": "nngp", "width": w, "depth": depth, "seeds": list(range(seeds)), "points": 16}
             tasks.append((conf, (lambda w=w: nngp_run(w, depth, tuple(range(seeds)), 16, device))))
-    results = run_tasks(tasks, store, desc=f"verify {target.label}", progress=progress, after_run=after_run)
+    results = run_tasks(tasks, store, desc=f"verify {target.label}", progress=progress, after_run=after_run,
+                        executor=executor, retry=retry, on_result=on_result)
     per_width = {w: {} for w in widths}
     coord = {}
     for (conf, _), res in zip(tasks, results):
@@ -154,7 +157,8 @@ def depth_label(label: str) -> str:
 
 def verify_depth_target(target: Target, *, model="resmlp", depths=(2, 4, 8, 16), width=DEFAULT_DEPTH_WIDTH, seeds=5,
                         steps=3, lr=None, base_depth=None, batch=64, device="cpu", dtype="float32", alignment=None,
-                        tol=DEFAULT_TOL, store=None, progress=False, after_run=None) -> dict:
+                        tol=DEFAULT_TOL, store=None, progress=False, after_run=None, executor=None, retry=0,
+                        on_result=None) -> dict:
     """Depth sweep of one parametrization at a fixed width: predicted depth exponents (:func:`.predict.predict_depth`)
     vs log-log slopes over ``depths`` (seed-bootstrap CIs); returns the summary dict (``dimension: "depth"``).
 
@@ -179,7 +183,8 @@ def verify_depth_target(target: Target, *, model="resmlp", depths=(2, 4, 8, 16),
                         batch=batch, dtype=dtype, device=device)
         tasks.append(({"kind": "depth_coord", **cfg.to_dict(), "device_kind": device.split(":")[0]},
                       (lambda c=cfg: depth_run(c))))
-    results = run_tasks(tasks, store, desc=f"verify {target.label} over depth", progress=progress, after_run=after_run)
+    results = run_tasks(tasks, store, desc=f"verify {target.label} over depth", progress=progress, after_run=after_run,
+                        executor=executor, retry=retry, on_result=on_result)
     per_depth = {d: res["metrics"] for d, res in zip(depths, results)}
     rows = fit_rows(preds, per_depth, depths, tol, dimension="depth")
     n_fail = sum(r["verdict"] == "fail" for r in rows)
@@ -234,6 +239,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "a 40-step timescale)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     p.add_argument("--no-plots", action="store_true", help="Markdown only, no PNGs")
+    _sweep_arguments(p)
+
+
+def _sweep_arguments(p) -> None:
+    """--config, --executor (and its options), --retry, --log: shared with ``transfer``."""
+    from . import executors, sweep_config, tracking
+
+    sweep_config.add_arguments(p)
+    executors.add_arguments(p)
+    tracking.add_arguments(p)
 
 
 def validate(args) -> None:
@@ -253,6 +268,15 @@ def validate(args) -> None:
 
 
 def run(args) -> int:
+    from .executors import shutdown
+
+    try:
+        return _run(args)
+    finally:
+        shutdown()  # a Ray instance this command started (the CLI leaves with os._exit, past atexit hooks)
+
+
+def _run(args) -> int:
     from .probes import check_device
     from ..evidence.store import ResultStore, prepare_out
 
@@ -294,6 +318,10 @@ def run(args) -> int:
             depth_exponents(table)
     out = prepare_out(Path(args.out))
     store = ResultStore(out / "results.jsonl")
+    from . import executors, tracking
+
+    executor, tracker = executors.from_args(args, out), tracking.from_args(args, out)
+    sweep = dict(executor=executor, retry=getattr(args, "retry", 0), on_result=tracker and tracker.log_run)
     summaries = {}
     for t in targets if do_width else []:
         from .verify_optim import special_verifier
@@ -307,14 +335,14 @@ def run(args) -> int:
             t, model=width_model, widths=widths, depth=args.depth, seeds=args.seeds, steps=args.steps, lr=args.lr,
             base_width=args.base_width, batch=args.batch, device=args.device, dtype=args.dtype,
             alignment=args.alignment, tol=args.tol, store=store, progress=not args.no_progress,
-            nngp=not args.no_nngp, base_depth=args.base_depth)
+            nngp=not args.no_nngp, base_depth=args.base_depth, **sweep)
         s = summaries[t.label]
         print(f"{t.label}: {s['status']} ({s['passed']}/{s['passed'] + s['failed']} rows)", file=sys.stderr)
     for t in targets if depths else []:
         s = verify_depth_target(
             t, model=depth_model, depths=depths, width=args.width, seeds=args.seeds, steps=args.steps, lr=args.lr,
             base_depth=args.base_depth, batch=args.batch, device=args.device, dtype=args.dtype,
-            alignment=args.alignment, tol=args.tol, store=store, progress=not args.no_progress)
+            alignment=args.alignment, tol=args.tol, store=store, progress=not args.no_progress, **sweep)
         summaries[s["label"]] = s
         print(f"{s['label']}: {s['status']} ({s['passed']}/{s['passed'] + s['failed']} rows)", file=sys.stderr)
     for t in targets:  # u-muP's own claim (unit scale at init) and, without --depths, its depth exponents
@@ -326,7 +354,8 @@ def run(args) -> int:
         if depths is None:
             s = verify_depth_target(t, model="resmlp", depths=UNIT_DEPTH_SWEEP, width=args.width, seeds=args.seeds,
                                     steps=args.steps, lr=args.lr, batch=args.batch, device=args.device,
-                                    dtype=args.dtype, tol=args.tol, store=store, progress=not args.no_progress)
+                                    dtype=args.dtype, tol=args.tol, store=store, progress=not args.no_progress,
+                                    **sweep)
             summaries[s["label"]] = s
         new = verify_unit(t, table, seeds=args.seeds, tol=args.tol, store=store, progress=not args.no_progress)
         summaries.update(new)
@@ -336,6 +365,9 @@ def run(args) -> int:
     from ..evidence.report import write_verify_report
 
     write_verify_report(summaries, out, plots=not args.no_plots)
+    if tracker:
+        tracker.log_store(store)
+        tracker.log_table("measured_vs_predicted", *tracking.verify_rows(summaries))
     print(short_table(summaries))
     print(f"\nreport: {out / 'report.md'}")
     return 0 if all(s["status"] == "pass" for s in summaries.values()) else 1
