@@ -80,8 +80,15 @@ def _table(target: Target, alignment):
 
 def verify_target(target: Target, *, model="mlp", widths=(64, 128, 256), depth=2, seeds=5, steps=3, lr=None,
                   base_width=None, batch=64, device="cpu", dtype="float32", alignment=None, tol=DEFAULT_TOL,
-                  store=None, progress=False, after_run=None, nngp=True) -> dict:
+                  store=None, progress=False, after_run=None, nngp=True, arch="classic") -> dict:
     """Verify one parametrization; returns the summary dict (rows with verdicts, per-step coord data)."""
+    from .verify_matrix import is_matrix_target, verify_matrix_target
+
+    if is_matrix_target(target, alignment):  # per-matrix optimizer tables (muon, soap, ...): the real optimizer
+        return verify_matrix_target(target, model=model, widths=widths, depth=depth, seeds=seeds, steps=steps, lr=lr,
+                                    base_width=base_width, batch=batch, device=device, dtype=dtype,
+                                    alignment=alignment, tol=tol, store=store, progress=progress, after_run=after_run,
+                                    arch=arch)
     from .probes import RunConfig, coord_run, nngp_run
     from ..evidence.store import ResultStore
     from .sweep import run_tasks
@@ -95,7 +102,7 @@ def verify_target(target: Target, *, model="mlp", widths=(64, 128, 256), depth=2
     for w in widths:
         cfg = RunConfig(param=target.param, model=model, optimizer=opt or "sgd", alignment=al, width=w,
                         depth=depth, base_width=base_width, lr=lr, steps=steps, seeds=tuple(range(seeds)),
-                        batch=batch, dtype=dtype, device=device)
+                        batch=batch, dtype=dtype, device=device, arch=arch)
         tasks.append(({"kind": "coord", **cfg.to_dict(), "device_kind": device.split(":")[0]},
                       (lambda c=cfg: coord_run(c))))
     if nngp and model == "mlp":
@@ -196,6 +203,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--width", type=int, default=DEFAULT_DEPTH_WIDTH,
                    help=f"fixed width of a depth sweep (default {DEFAULT_DEPTH_WIDTH})")
     p.add_argument("--base-depth", type=int, help="depth the base LR refers to in a depth sweep (default: the smallest)")
+    p.add_argument("--arch", choices=("classic", "modern"), default="classic",
+                   help="GPT architecture: classic (learned positions, GELU) or modern (RoPE, QK-norm, ReLU², untied head, "
+                        "bf16 autocast; seed 002 / modded-nanogpt)")
     p.add_argument("--depth", type=int, default=2, help="hidden layers (MLP) / blocks (GPT) in the width sweep")
     p.add_argument("--seeds", type=int, default=5, help="seeds per width, trained together (default 5)")
     p.add_argument("--steps", type=int, default=3, help="optimizer steps on the fixed batch (default 3)")
@@ -265,12 +275,16 @@ def run(args) -> int:
     out.mkdir(parents=True, exist_ok=True)
     store = ResultStore(out / "results.jsonl")
     summaries = {}
+    from .verify_matrix import default_widths, is_matrix_target
+
     for t in targets if do_width else []:
+        t_widths = widths if args.widths is not None or not is_matrix_target(t, args.alignment) else \
+            default_widths(width_model)
         summaries[t.label] = verify_target(
-            t, model=width_model, widths=widths, depth=args.depth, seeds=args.seeds, steps=args.steps, lr=args.lr,
+            t, model=width_model, widths=t_widths, depth=args.depth, seeds=args.seeds, steps=args.steps, lr=args.lr,
             base_width=args.base_width, batch=args.batch, device=args.device, dtype=args.dtype,
             alignment=args.alignment, tol=args.tol, store=store, progress=not args.no_progress,
-            nngp=not args.no_nngp)
+            nngp=not args.no_nngp, arch=args.arch)
         s = summaries[t.label]
         print(f"{t.label}: {s['status']} ({s['passed']}/{s['passed'] + s['failed']} rows)", file=sys.stderr)
     for t in targets if depths else []:
