@@ -80,7 +80,7 @@ def _table(target: Target, alignment):
 
 def verify_target(target: Target, *, model="mlp", widths=(64, 128, 256), depth=2, seeds=5, steps=3, lr=None,
                   base_width=None, batch=64, device="cpu", dtype="float32", alignment=None, tol=DEFAULT_TOL,
-                  store=None, progress=False, after_run=None, nngp=True, arch="classic") -> dict:
+                  store=None, progress=False, after_run=None, nngp=True, arch="classic", eps=None) -> dict:
     """Verify one parametrization; returns the summary dict (rows with verdicts, per-step coord data)."""
     from .verify_matrix import is_matrix_target, verify_matrix_target
 
@@ -88,7 +88,9 @@ def verify_target(target: Target, *, model="mlp", widths=(64, 128, 256), depth=2
         return verify_matrix_target(target, model=model, widths=widths, depth=depth, seeds=seeds, steps=steps, lr=lr,
                                     base_width=base_width, batch=batch, device=device, dtype=dtype,
                                     alignment=alignment, tol=tol, store=store, progress=progress, after_run=after_run,
-                                    arch=arch)
+                                    arch=arch, eps=eps)
+    if eps is not None:
+        raise UserError(f"--eps sets the damping of per-matrix optimizer tables (muon, soap, ...); {target.param} is not one")
     from .probes import RunConfig, coord_run, nngp_run
     from ..evidence.store import ResultStore
     from .sweep import run_tasks
@@ -206,6 +208,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--arch", choices=("classic", "modern"), default="classic",
                    help="GPT architecture: classic (learned positions, GELU) or modern (RoPE, QK-norm, ReLU², untied head, "
                         "bf16 autocast; seed 002 / modded-nanogpt)")
+    p.add_argument("--eps", type=float, help="base optimizer eps/damping at the base width for per-matrix tables "
+                                             "(scaled by the table's damping rows; default 1e-8)")
     p.add_argument("--depth", type=int, default=2, help="hidden layers (MLP) / blocks (GPT) in the width sweep")
     p.add_argument("--seeds", type=int, default=5, help="seeds per width, trained together (default 5)")
     p.add_argument("--steps", type=int, default=3, help="optimizer steps on the fixed batch (default 3)")
@@ -284,7 +288,7 @@ def run(args) -> int:
             t, model=width_model, widths=t_widths, depth=args.depth, seeds=args.seeds, steps=args.steps, lr=args.lr,
             base_width=args.base_width, batch=args.batch, device=args.device, dtype=args.dtype,
             alignment=args.alignment, tol=args.tol, store=store, progress=not args.no_progress,
-            nngp=not args.no_nngp, arch=args.arch)
+            nngp=not args.no_nngp, arch=args.arch, eps=args.eps)
         s = summaries[t.label]
         print(f"{t.label}: {s['status']} ({s['passed']}/{s['passed'] + s['failed']} rows)", file=sys.stderr)
     for t in targets if depths else []:

@@ -32,7 +32,7 @@ def is_matrix_target(target, alignment=None) -> bool:
 
 def verify_matrix_target(target, *, model="mlp", widths=(64, 128, 256), depth=2, seeds=5, steps=3, lr=None,
                          base_width=None, batch=64, device="cpu", dtype="float32", alignment=None, tol=0.15,
-                         store=None, progress=False, after_run=None, nngp=True, arch="classic") -> dict:
+                         store=None, progress=False, after_run=None, nngp=True, arch="classic", eps=None) -> dict:
     """Width sweep of one per-matrix table; returns the summary dict (as :func:`.verify.verify_target`)."""
     from ..evidence.predict import gpt_layers, mlp_layers
     from ..evidence.predict_matrix import predict_matrix
@@ -55,7 +55,7 @@ def verify_matrix_target(target, *, model="mlp", widths=(64, 128, 256), depth=2,
     for w in widths:
         cfg = RunConfig(param=target.param, model=model, optimizer=opt, alignment=al, width=w, depth=depth,
                         base_width=base_width, base_depth=depth, lr=lr, steps=steps, seeds=tuple(range(seeds)),
-                        batch=batch, dtype=dtype, device=device, arch=arch)
+                        batch=batch, dtype=dtype, device=device, arch=arch, eps=eps)
         tasks.append(({"kind": "optim_coord", **cfg.to_dict(), "device_kind": device.split(":")[0]},
                       (lambda c=cfg: optim_run(c))))
     results = run_tasks(tasks, store, desc=f"verify {target.label}", progress=progress, after_run=after_run)
@@ -67,10 +67,15 @@ def verify_matrix_target(target, *, model="mlp", widths=(64, 128, 256), depth=2,
 
     notes = preds.notes + [f"optimizer: {IMPLEMENTATIONS.get(opt, opt)} on every matrix, torch.optim.AdamW on vectors; "
                            "one model per seed (not vmap)"]
+    if opt == "soap" and (eps is None or eps < 1e-6):
+        notes.append("SOAP with a tiny eps: float32 round-off of the rotated gradient (entries that are zero in exact "
+                     "arithmetic) is normalised to ±1 by the Adam step in the eigenbasis, so the update is sign-like on "
+                     "every coordinate instead of concentrated on the gradient's rank (App. B.5); Table 2 asks "
+                     "eps ~ rotated |G_ij| -- rerun with --eps of that order (e.g. 1e-3) to test the damped regime")
     return {
         "param": target.param, "label": target.label, "optimizer": opt, "alignment": al, "model": model,
         "title": table.title, "source": table.source.cite(), "widths": list(widths), "depth": depth,
-        "arch": arch, "seeds": seeds, "steps": steps, "lr": lr, "base_width": base_width, "batch": batch, "device": device,
+        "arch": arch, "eps": eps, "seeds": seeds, "steps": steps, "lr": lr, "base_width": base_width, "batch": batch, "device": device,
         "dtype": dtype, "tol": tol, "status": "pass" if rows and not n_fail else "fail",
         "passed": sum(r["verdict"] == "pass" for r in rows), "failed": n_fail, "rows": rows,
         "r": {k: str(v) for k, v in preds.r.items()},

@@ -41,6 +41,9 @@ class RunConfig:
     #: GPT architecture: "classic" (learned positions, GELU) or "modern" (:meth:`GPT.modern`: RoPE, QK-norm, ReLU²,
     #: bf16 autocast); kept out of the store key when "classic"
     arch: str = "classic"
+    #: base optimizer eps/damping at the base width (None: 1e-8 where the table has damping rows); kept out of the
+    #: store key when None
+    eps: float | None = None
 
     def to_dict(self):
         d = asdict(self)
@@ -49,6 +52,8 @@ class RunConfig:
             del d["stats"]
         if d["arch"] == "classic":
             del d["arch"]
+        if d["eps"] is None:
+            del d["eps"]
         return d
 
 
