@@ -16,6 +16,8 @@ Adam        ``e = 0``: sign-like entries (App. B.2)
 Muon        ``UV^T`` of a rank-k matrix: entries ``(fan_in fan_out)^{-1/2}`` -> ``e = -(p_in + p_out)/2`` (B.4)
 SOAP        Adam in the eigenbasis: a rank-k block concentrates into k coordinates, so rotated back the
             entries are ``b_out^{-e_L/2} b_in^{-e_R/2}`` -> ``e = -(e_L p_out + e_R p_in)/2`` (B.5)
+Shampoo     ``(GG^T)^{-e_L} G (G^TG)^{-e_R} = U S^{1-2(e_L+e_R)} V^T``: for e_L + e_R = 1/2 Muon's entries (B.3)
+Adam#Sh.    grafting takes Adam's magnitude: ``e = 0`` (Table 1: Q1#Q2 takes Q1's LR)
 ==========  ==================================================================================================
 
 and the effective update exponent is ``eff = c - e`` -- which :func:`.predict.chain_predictions` takes as an Adam
@@ -33,19 +35,24 @@ from .predict import LayerSpec, Predictions, chain_predictions
 
 HALF = sympy.Rational(1, 2)
 #: Optimizers whose update-entry exponent is derived here (others: UserError naming the ones covered).
-COVERED = ("adam", "muon", "soap")
+COVERED = ("adam", "muon", "soap", "shampoo", "adam#shampoo")
 
 
 def entry_exponent(table, spec: LayerSpec):
     """``e``: the update's entries per unit LR scale as ``n^e`` for this optimizer and layer (see the module doc)."""
     opt = (table.optimizer or "").lower()
-    if opt == "adam":
+    if opt in ("adam", "adam#shampoo"):  # grafting: Shampoo's direction with Adam's (sign-like) magnitude
         return sympy.Integer(0)
     if opt == "muon":
         return -HALF * (spec.p_in + spec.p_out)
     if opt == "soap":
         e_l, e_r = Q(table.variant.get("e_l", 1)), Q(table.variant.get("e_r", 1))
         return -HALF * (e_l * spec.p_out + e_r * spec.p_in)
+    if opt == "shampoo":
+        # (GG^T)^-eL G (G^TG)^-eR of a low-rank G = U S V^T is U S^(1-2(eL+eR)) V^T: with eL + eR = 1/2 it is UV^T
+        # (Muon's entries); otherwise the entries depend on the gradient's scale, which this bookkeeping does not fix
+        if Q(table.variant.get("e_l", HALF / 2)) + Q(table.variant.get("e_r", HALF / 2)) == HALF:
+            return -HALF * (spec.p_in + spec.p_out)
     raise UserError(f"table {table.parametrization}: predictions for per-matrix tables cover optimizers "
                     f"{', '.join(COVERED)}; got {table.optimizer!r}")
 

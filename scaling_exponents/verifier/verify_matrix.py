@@ -23,9 +23,19 @@ def default_widths(model: str) -> list[int]:
     return list(DEFAULT_WIDTHS.get(model, DEFAULT_WIDTHS["mlp"]))
 
 
+def _table(target, alignment):
+    """``(table, optimizer, alignment)`` of a verify target (as :func:`.verify._table`; kept here: no import cycle)."""
+    from ..systems.registry import get
+    from .probes import table_for
+
+    spec = get(target.param)
+    al = alignment if spec.alignments and spec.alignments != ("",) else None
+    opt = target.optimizer if spec.optimizers and spec.optimizers != ("",) else None
+    return table_for(target.param, opt, al), opt, al
+
+
 def is_matrix_target(target, alignment=None) -> bool:
     from ..torch.matrix_roles import is_per_matrix
-    from .verify import _table
 
     return is_per_matrix(_table(target, alignment)[0])
 
@@ -41,12 +51,15 @@ def verify_matrix_target(target, *, model="mlp", widths=(64, 128, 256), depth=2,
     from .probes import RunConfig
     from .probes.optim import optim_run
     from .sweep import run_tasks
-    from .verify import _table
 
     if model not in ("mlp", "gpt"):
         raise UserError(f"per-matrix tables are verified on --model mlp or gpt (width sweeps); got {model!r}")
     store = store if store is not None else ResultStore(None)
     table, opt, al = _table(target, alignment)
+    if opt == "kfac":
+        from .optimizers import KFAC_MISSING
+
+        raise UserError(f"table {target.param}: {KFAC_MISSING}")
     layers = mlp_layers(depth) if model == "mlp" else gpt_layers(depth)
     preds = predict_matrix(table, layers)
     lr = lr if lr is not None else DEFAULT_LR.get(opt, 1e-2)

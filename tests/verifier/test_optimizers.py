@@ -79,8 +79,11 @@ def test_predictions_of_per_matrix_tables():
         assert get("head", "act_delta") == sympy_half()
     p = predict_matrix(derive("adam-qiu", optimizer="adam"), layers)
     assert p.get("hidden.0", "dW_rms").exponent == -1 and p.get("embed", "dW_rms").exponent == 0
-    with pytest.raises(UserError, match="cover optimizers adam, muon, soap"):
+    with pytest.raises(UserError, match="cover optimizers adam, muon, soap, shampoo"):
         predict_matrix(derive("sgd-qiu", optimizer="sgd"), layers)
+    # Shampoo with e_L + e_R = 1/2 has Muon's entries; its blocks-free LR equals Muon's, so the same exponents
+    sh = predict_matrix(derive("shampoo", optimizer="shampoo"), layers)
+    assert sh.get("hidden.0", "dW_rms").exponent == -1 and sh.get("embed", "dW_spec").exponent == sympy_half()
 
 
 def sympy_half():
