@@ -37,12 +37,14 @@ COMMANDS: list[tuple[str, str]] = [
     ("gpt_transfer", "transfer --param mup-table8:adam,sp-table3:adam --model gpt --widths 32,64,128,256 "
                      "--lrs 0.000976,0.00195,0.0039,0.0078,0.0156,0.03125,0.0625 --steps 80 --seeds 2 --batch 16"),
     # per-matrix optimizer tables (issue 11 items 1-2): real torch.optim.Muon / pytorch-optimizer SOAP, defaults
-    ("matrix_optimizers", "verify --param muon,soap,shampoo,grafting,adam-qiu,spectral:muon,spectral:adam"),
+    ("matrix_optimizers", "verify --param muon,soap,adam-qiu,spectral:muon,spectral:adam"),
     # SOAP with its damping of the order of the rotated gradient (Table 2), apart from the eps = 1e-8 default run
     ("matrix_optimizers_soap_damped", "verify --param soap --eps 1e-3"),
     # the modern GPT (seed 002: RoPE, QK-norm, ReLU², untied head, bf16 autocast) under muP-Adam and Muon
     ("matrix_optimizers_gpt", "verify --param mup,muon --model gpt --arch modern --widths 64,128,256"),
 ]
+#: Not yet committed (too slow for the 2-core CPU session that made the evidence; run them on a GPU and append):
+#: ("matrix_optimizers_shampoo", "verify --param shampoo,grafting")  -- pytorch-optimizer Shampoo / ScalableShampoo
 #: Folders whose generating command is not recorded in the committed report (left out rather than guessed).
 UNRECORDED = {"transfer": "transfer.md of the width-transfer folder has no 'Regenerate' line"}
 

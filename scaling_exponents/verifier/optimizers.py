@@ -123,8 +123,10 @@ def build_optimizer(name: str, groups, pz=None, *, matrix_roles=None, momentum: 
         return cls([{k: v for k, v in g.items() if not (cls is torch.optim.SGD and k == "eps")} for g in groups])
     mat, rest = _split(pz, groups, matrix_roles)
     if not mat:
-        raise UserError(f"table {name}: no parameter has the per-matrix role 'weight' (models with it: every matrix "
-                        "of mlp, resmlp, gpt when the table is per-matrix, e.g. muon/soap/shampoo)")
+        from ..torch.matrix_roles import models_with_role
+
+        raise UserError(f"table {name}: no parameter has the per-matrix role 'weight' (models with it: "
+                        f"{models_with_role('weight')}, under a per-matrix table such as muon/soap/shampoo)")
     if name == "muon":
         # torch.optim.Muon multiplies lr by sqrt(max(1, fan_out/fan_in)) ("original" adjust_lr_fn); the table already
         # states the whole shape dependence (arXiv 2512.05620 Table 1), so the group lr is divided by it here.
