@@ -9,10 +9,10 @@ heavyball 3.2.1: it has all four (heavyball has SOAP and Muon but no Shampoo wit
 runs eagerly (heavyball compiles its fused steps with ``torch.compile``, minutes on a 2-core CPU), and reads
 ``lr``/``eps``/``weight_decay`` per param group, which is where the tables' per-matrix factors live.
 
-K-FAC: no kept optimizer implements it.  backpack-for-pytorch 1.7.1 works with torch 2.13 (it computes the
-Kronecker factors A, B; the preconditioned step is not part of it) and asdfghjkl 0.1a5 is unmaintained; neither
-is installed, so ``kfac`` is a :class:`UserError` naming the experiment that would measure it (see
-:data:`KFAC_MISSING`).
+K-FAC: no kept optimizer implements it.  backpack-for-pytorch 1.7.1 works with torch 2.13 (checked outside the
+venv: its ``KFAC`` extension returns the Kronecker factors; the preconditioned step is not part of it) and
+asdfghjkl 0.1a5 is an alpha release (imports; not tried).  Neither is installed, so ``kfac`` is a :class:`UserError`
+naming the experiment that would measure it (:data:`KFAC_MISSING`).
 
 Split of the parameters: the matrix optimizer gets every parameter the Parametrization mapped to the per-matrix
 role ``weight`` (:mod:`scaling_exponents.torch.matrix_roles`) -- or, with ``matrix_roles=("hidden",)``, only the
@@ -36,7 +36,7 @@ IMPLEMENTATIONS = {
     "adam": "torch.optim.Adam", "adamw": "torch.optim.AdamW", "sgd": "torch.optim.SGD",
 }
 KFAC_MISSING = ("no kept K-FAC optimizer: backpack-for-pytorch 1.7.1 (works with torch 2.13) gives the Kronecker "
-                "factors but no preconditioned step, asdfghjkl is unmaintained; measuring kfac needs "
+                "factors but no preconditioned step, asdfghjkl 0.1a5 is an alpha release (not tried here); measuring kfac needs "
                 "`verify -p kfac` with a K-FAC step on backpack's KFAC factors (dW = -eta (B+rho_B)^-1 G (A+rho_A)^-1, "
                 "arXiv 2312.12226 Sec. 4) over widths 64..1024")
 
