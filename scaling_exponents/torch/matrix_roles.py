@@ -47,7 +47,7 @@ def table_role(table, role: str, ndim: int) -> str:
     table, ``vector`` for a user-named vector, else ``role`` unchanged."""
     if is_per_matrix(table) and ndim >= 2 and role in MATRIX_SOURCE_ROLES:
         return WEIGHT
-    if role == "matrix":
+    if role == "matrix" and "matrix" not in table.roles:  # tables with their own matrix rows (wd-layerwise) keep them
         if ndim < 2:
             raise UserError(f"role 'matrix' is for parameters with >= 2 dimensions; got a {ndim}-d parameter "
                             "(give it role 'vector')")
@@ -74,10 +74,11 @@ def block_sizes(fans: dict, block_size: int | None) -> dict:
 
 def describe(info) -> str:
     """``fan_in a/b, fan_out c/d[, blocks ...]`` for :meth:`Parametrization.explain`."""
-    parts = []
-    for d, (s, b) in list((info.fans or {}).items()) + list((info.dims or {}).items()):
-        parts.append(f"{d} {s:g}/{b:g}")
-    return ", ".join(parts)
+    fans = info.fans or {}
+    same = {"block_in": fans.get("fan_in"), "block_out": fans.get("fan_out"), "blocks": (1, 1)}
+    parts = [f"{d} {s:g}/{b:g}" for d, (s, b) in fans.items()]
+    parts += [f"{d} {s:g}/{b:g}" for d, (s, b) in (info.dims or {}).items() if tuple(same.get(d) or ()) != (s, b)]
+    return ", ".join(parts)  # blocks listed only when the matrix is split (block_size smaller than a fan)
 
 
 def models_with_role(role: str) -> str:

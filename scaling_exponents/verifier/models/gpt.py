@@ -98,7 +98,9 @@ class GPT(nn.Module):
 
     Give ``n_head`` (head_dim = width / n_head, so head_dim grows with width) or ``head_dim`` (n_head =
     width / head_dim, head_dim fixed).  ``tied_embeddings=True`` shares ``embed.weight`` with
-    ``head.weight`` (TP5 Table 8 allows it).  ``roles()`` is the hint dict auto-detection reads.
+    ``head.weight`` (TP5 Table 8 allows it).  ``readout_zero_init=True`` starts ``head.weight`` at 0 (microsoft/mup's
+    ``MuReadout(readout_zero_init=True)``; a ``Parametrization``'s rescale keeps it 0).  ``roles()`` is the hint
+    dict auto-detection reads.
     Modern switches (:mod:`.gpt_modern`): ``rope`` (no learned ``pos``), ``qk_norm``, ``activation="relu2"``,
     ``autocast="bfloat16"`` (forward under ``torch.autocast``).
     """
@@ -106,7 +108,8 @@ class GPT(nn.Module):
     def __init__(self, vocab: int, width: int, depth: int, n_head: int | None = None, head_dim: int | None = None,
                  mlp_ratio: int = 4, block_size: int = 64, attn_scale: str = "1/sqrt(d)",
                  tied_embeddings: bool = False, residual_multiplier: float = 1.0, bias: bool = True,
-                 activation: str = "gelu", rope: bool = False, qk_norm: bool = False, autocast: str | None = None):
+                 activation: str = "gelu", readout_zero_init: bool = False, rope: bool = False,
+                 qk_norm: bool = False, autocast: str | None = None):
         super().__init__()
         if autocast not in (None, "bfloat16"):
             raise UserError(f"autocast is None or 'bfloat16', got {autocast!r}")
@@ -131,8 +134,12 @@ class GPT(nn.Module):
             for _ in range(depth))
         self.ln_f = nn.LayerNorm(width, bias=bias)
         self.head = nn.Linear(width, vocab, bias=False)
+        if tied_embeddings and readout_zero_init:
+            raise UserError("readout_zero_init=True would zero the tied embedding too; drop one of them")
         if tied_embeddings:
             self.head.weight = self.embed.weight
+        if readout_zero_init:
+            nn.init.zeros_(self.head.weight)
 
     @classmethod
     def modern(cls, vocab: int, width: int, depth: int, head_dim: int = 16, block_size: int = 64, bias: bool = False,
