@@ -88,6 +88,10 @@ def main(argv=None) -> int:
         print(f"  {folder}: exit {rc}, wall {dt:.1f} s", flush=True)
     for folder, why in UNRECORDED.items():
         print(f"  not regenerated: {folder} ({why})")
+    listed = {f for f, _ in COMMANDS} | set(UNRECORDED)
+    for d in sorted(p.name for p in out.iterdir() if p.is_dir()) if out.is_dir() else []:
+        if d not in listed:  # another helper's folder: its per-entry commands are under each heading of its report.md
+            print(f"  not regenerated: {d} (no entry in COMMANDS yet; copy its command from {d}/report.md)")
     print(f"total wall time: {total:.1f} s on {a.device}")
     return status
 
