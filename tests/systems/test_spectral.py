@@ -131,7 +131,8 @@ def test_qiu_recorded_disagreements(row):
         assert got == -row.exact  # Sec. 3.2 prose has the opposite sign of Table 1 (sqrt(d_out/d_in))
 
 
-@pytest.mark.xfail(strict=True, reason="arXiv 2512.05620 Table 1 (as extracted) vs its own Sec. 3.1 derivation")
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="arXiv 2512.05620 Table 1 (as extracted) vs its own Sec. 3.1 derivation")
 def test_shampoo_table1_depth_and_blocks_as_printed():
     t = table("shampoo", e_l="1/2", e_r="1/2")
     assert (t.power("weight", "lr", "depth"), t.power("weight", "lr", "blocks")) == (1, 1)
@@ -162,7 +163,7 @@ def test_worked_example_muon_and_adam_factors():
 
 
 def test_soap_rejects_non_indicator_exponents():
-    with pytest.raises(UserError):
+    with pytest.raises(UserError, match=r"e_l, e_r are indicators \(0 or 1\)"):
         derive("soap", e_l="1/2")
 
 

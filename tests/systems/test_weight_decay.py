@@ -76,7 +76,7 @@ def test_worked_examples():
 
 
 def test_bad_options():
-    with pytest.raises(UserError):
+    with pytest.raises(UserError, match=r"--rule is 'fan' .* got 'nope'"):
         derive("wd-layerwise", rule="nope")
-    with pytest.raises(UserError):
+    with pytest.raises(UserError, match=r"does not cover optimizer 'sgd'; supported: adamw, muon"):
         derive("wd-compute-optimal", "sgd")
