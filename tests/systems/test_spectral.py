@@ -4,6 +4,10 @@
 Oracle rows of every status are checked (primary/secondary AND the 'derived' rows, which are consistency checks,
 not published values).  Two recorded disagreements of arXiv 2512.05620 (papers/oracles/README_beyond_width.md
 items 10, 11) are asserted explicitly: the module encodes the paper's derivation, not its Table 1 / Sec. 3.2 text.
+
+Where the expected values come from: **paper tables / text** (primary and secondary rows of yang2023spectral,
+qiu2025, ishikawa2024) and **regression: the project's own output** for the 'derived' rows; the theory notes'
+worked example (Sec. 8) is an **independent hand computation**.
 """
 
 from functools import lru_cache

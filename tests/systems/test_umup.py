@@ -4,6 +4,11 @@
 extra); its optimizer rules (`unit_scaling.optim.scaled_parameters` with `lr_scale_func_adam` /
 `lr_scale_func_sgd`) and residual rule (`transformer_residual_scaling_rule`) are compared with our derived
 table at several widths and depths.
+
+Where the expected values come from: **paper table** (u-muP vs muP table, via the authors' slides:
+blake2024umup.csv) and the **external library** unit-scaling 0.3.5 (LR, weight decay, forward multipliers and
+residual rule computed by the library at runtime, with the table's fans taken from each parameter's real,
+non-square shape).
 """
 
 import math

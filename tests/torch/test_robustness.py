@@ -3,6 +3,9 @@
 microsoft/mup keeps its state on each Parameter (``p.infshape``) and loses it under FSDP (mup #59),
 ``torch.compile`` (mup #60) and ``torch.save`` (mup README, "Current Limitations").  Here the multipliers
 are buffers + a forward hook on modules, and roles live in the Parametrization's name-keyed side table.
+
+Where the expected values come from: **independent computation**: the same model before and after each round trip
+(equal outputs, equal training), and TP5 Table 8's Adam LR factors at fan_in ratio 4 for the optimizer resume.
 """
 
 from __future__ import annotations

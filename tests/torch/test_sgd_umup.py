@@ -16,6 +16,9 @@ constant between the two conventions is the library's factor at the base shape (
 an ``nn.Linear`` that auto-detection calls ``embedding`` (u-muP's embedding rule, LR x fan_out^-1/2); the
 library has that rule only for ``uu.Embedding`` -- a ``uu.Linear`` input layer is a hidden ``weight`` with
 fan_in = d_in, whose LR does not change with width.
+
+Where the expected values come from: the **external libraries** microsoft/mup (MuSGD, run side by side) and
+unit-scaling 0.3.5 (lr_scale_func_adam at this and the base shape); TP5 Table 8's SGD column for the LR factors.
 """
 
 from __future__ import annotations

@@ -1,5 +1,9 @@
 """The seed-batched MLP fast path of ``probes.coord_run`` records the same statistics as the generic
-``vmap(grad(functional_call))`` path (same seeds, float tolerance), in both ``stats`` modes."""
+``vmap(grad(functional_call))`` path (same seeds, float tolerance), in both ``stats`` modes.
+
+Where the expected values come from: **independent computation**: the generic vmap(grad(functional_call)) reference
+path of the same runs.
+"""
 
 import math
 

@@ -1,4 +1,8 @@
-"""Verifier: derived predictions vs measured slopes on tiny CPU sweeps (MLP on digits, widths 32..256)."""
+"""Verifier: derived predictions vs measured slopes on tiny CPU sweeps (MLP on digits, widths 32..256).
+
+Where the expected values come from: the **derived predictions** (exponents from the tables, TP4 r_l from tp4
+tables) compared with **measured** slopes on tiny CPU sweeps; the thresholds are stated beside each assertion.
+"""
 
 import math
 
