@@ -111,3 +111,43 @@ def test_zeros_are_floored_not_minus_infinity():
 def test_bad_shapes_name_the_sizes(sizes, values, match):
     with pytest.raises(ValueError, match=match):
         fit_slope(sizes, values)
+
+
+def test_two_sizes_are_enough_and_one_dimensional_values_are_one_seed():
+    f = fit_slope([64, 256], [1.0, 0.25])  # 1-D: one value per size
+    assert f.slope == pytest.approx(-1.0, abs=1e-12) and (f.n_widths, f.n_seeds) == (2, 1)
+    assert fit_slope([64, 256], [[1.0], [0.25]]) == f
+
+
+def test_single_seed_fit_reports_its_sizes_and_r2_below_one_for_small_spread():
+    f = fit_slope(WIDTHS, [[1.0], [1.3], [1.2], [1.5]])  # sum of squares of log values < 1
+    x, y = np.log(WIDTHS), np.log([1.0, 1.3, 1.2, 1.5])
+    resid = y - np.polyval(np.polyfit(x, y, 1), x)
+    assert ((y - y.mean()) ** 2).sum() < 1
+    assert f.r2 == pytest.approx(1 - (resid ** 2).sum() / ((y - y.mean()) ** 2).sum(), abs=1e-12) and f.r2 < 0.95
+    assert (f.n_widths, f.n_seeds) == (4, 1) and f.lo == f.hi == f.slope
+
+
+def test_two_seeds_give_an_interval_around_the_point_slope_from_both_seeds():
+    # seed 0 decays as w^-1, seed 1 as w^0: the point slope (geometric mean) is -1/2.  Seeds are resampled per
+    # width, so the interval is wide and contains -1/2 strictly; resampling one seed only would give one value
+    vals = [[w ** -1.0, 1.0] for w in WIDTHS]
+    f = fit_slope(WIDTHS, vals)
+    assert f.slope == pytest.approx(-0.5, abs=1e-12) and f.n_seeds == 2
+    assert f.lo < -1.0 and f.hi > 0.0
+
+
+def test_defaults_are_1000_draws_and_seed_0():
+    """The stored CIs of earlier runs are reproducible only if the documented defaults stay."""
+    vals = [[w ** -0.5 * (1 + 0.2 * k) for k in range(3)] for w in WIDTHS]
+    assert fit_slope(WIDTHS, vals) == fit_slope(WIDTHS, vals, n_boot=1000, seed=0)
+
+
+def test_missing_values_are_non_finite():
+    f = fit_slope(WIDTHS, [[1.0, 1.1], [0.5, None], [0.25, 0.3], [0.12, 0.13]])  # a run that wrote no number
+    assert math.isnan(f.slope) and math.isnan(f.r2)
+
+
+def test_to_dict_schema():
+    assert Slope(-0.5, -0.6, -0.4, 4, 3, 0.99).to_dict() == {"slope": -0.5, "ci": [-0.6, -0.4], "n_widths": 4,
+                                                            "n_seeds": 3, "r2": 0.99}

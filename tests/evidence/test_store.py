@@ -19,6 +19,10 @@ def test_key_is_sha256_of_canonical_json():
     assert config_key({**cfg, "lr": 0.02}) != config_key(cfg)
     assert config_key({"b": 2, "a": 1}) == config_key({"a": 1, "b": 2})
     assert config_key({"p": ("x", 1)}) == config_key({"p": ["x", 1]})  # JSON has one sequence type
+    # values JSON cannot encode (a Path, a torch dtype) are keyed by their str()
+    from pathlib import PurePosixPath
+
+    assert config_key({"out": PurePosixPath("a/b")}) == config_key({"out": "a/b"})
 
 
 def test_memory_store_add_get_contains_len_rows():
@@ -34,7 +38,7 @@ def test_memory_store_add_get_contains_len_rows():
 
 
 def test_file_store_appends_one_line_per_run_and_reloads(tmp_path):
-    path = tmp_path / "sub" / "results.jsonl"  # the parent folder is created
+    path = tmp_path / "sub" / "dir" / "results.jsonl"  # the parent folders are created
     s = ResultStore(path)
     s.add({"w": 1}, {"v": 1})
     s.add({"w": 2}, {"v": 2})
@@ -72,3 +76,14 @@ def test_numpy_floats_are_written_as_floats(tmp_path):
     path = tmp_path / "results.jsonl"
     ResultStore(path).add({"w": 1}, {"v": np.float32(0.5)})
     assert json.loads(path.read_text())["result"] == {"v": 0.5}
+
+
+def test_empty_file_is_not_torn_and_a_one_byte_torn_line_is(tmp_path):
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    ResultStore(empty).add({"w": 1}, {"v": 1})
+    assert empty.read_text().startswith("{") and len(empty.read_text().splitlines()) == 1
+    one = tmp_path / "one.jsonl"
+    one.write_text("{")  # killed after one byte
+    ResultStore(one).add({"w": 1}, {"v": 1})
+    assert one.read_text().splitlines()[0] == "{" and json.loads(one.read_text().splitlines()[1])["result"] == {"v": 1}
