@@ -35,7 +35,7 @@ COMMANDS = [
     ("derive", "scaling_exponents.cli.derive", "derive a parametrization's exponent table"),
     ("classify", "scaling_exponents.cli.classify", "TP4 classification of an (a, b, c) point for an SGD MLP"),
     ("solve", "scaling_exponents.cli.solve", "Everett et al.'s LP for your own (a, b) and alignment"),
-    ("catalog", "scaling_exponents.literature.catalog", "generate catalog/ (README, one page per parametrization "
+    ("catalog", "scaling_exponents.cli.catalog", "generate catalog/ (README, one page per parametrization "
      "and paper, CSV/JSON exports); --check compares with the committed one"),
     ("verify", "scaling_exponents.verifier.verify", "measure exponents on PyTorch MLP/GPT width (and depth) sweeps and "
      "compare with the derived ones (needs the [torch] extra)"),

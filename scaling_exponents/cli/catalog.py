@@ -1,0 +1,65 @@
+"""``catalog``: generate ``catalog/`` (README, one page per parametrization and paper, CSV/JSON exports) or
+check it (``--check``); see :mod:`scaling_exponents.literature.catalog`."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from ..errors import UserError
+from ..literature.catalog.files import DEFAULT_OUT, NOTEBOOK_DIR, check, render, write
+from ..literature.catalog.oracle_check import collect
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--out", default=None, metavar="DIR",
+                        help="output folder (default: the repository's catalog/)")
+    parser.add_argument("--check", action="store_true",
+                        help="write nothing; exit 1 naming the files that differ from what the code generates")
+    parser.add_argument("--notebooks", action="store_true",
+                        help="also re-execute notebooks/*.ipynb and save them with their outputs (needs nbclient)")
+    parser.add_argument("--quiet", "-q", action="store_true", help="print only problems")
+
+
+def run(args) -> int:
+    out_dir = Path(args.out) if args.out else DEFAULT_OUT
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UserError(f"--out {args.out} exists and is not a folder")
+    t0 = time.perf_counter()
+    results = collect()
+    files = render(out_dir, results)
+    slow = sorted(((sum(c.seconds for c in r.combos), r.name) for r in results), reverse=True)[:3]
+    total = time.perf_counter() - t0
+    if not args.quiet and total > 20:
+        print("slowest parametrizations to derive: " + ", ".join(f"{n} {s:.1f} s" for s, n in slow), file=sys.stderr)
+    if args.check:
+        problems = check(out_dir, files)
+        if problems:
+            print(f"catalog is stale ({len(problems)} file(s)); regenerate with `python -m scaling_exponents catalog`:")
+            for p in problems:
+                print(f"  {p}")
+            return 1
+        if not args.quiet:
+            print(f"catalog is current ({len(files)} files, {time.perf_counter() - t0:.1f} s)")
+        return 0
+    changed = write(out_dir, files)
+    if not args.quiet:
+        print(f"wrote {len(files)} files to {_display(out_dir)} ({len(changed)} changed, "
+              f"{time.perf_counter() - t0:.1f} s)")
+        for c in changed:
+            print(f"  {c}")
+    if args.notebooks:
+        from ..literature.notebooks import execute_all
+
+        for path, secs in execute_all(NOTEBOOK_DIR, save=True):
+            if not args.quiet:
+                print(f"executed {_display(path)} ({secs:.1f} s)")
+    return 0
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,169 @@
+"""The package layout holds: every module imports, modules stay small, no import cycles, and the torch-free
+packages never import torch.
+
+Expected values come from the layout rules in README.md ("How the code is organised"): module size <= 450
+lines, the data flow papers -> systems -> solver -> tables -> (catalog | your model | verifier) -> evidence
+without cycles (function-level imports included: a lazy import that closes a cycle still couples the modules).
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PKG = Path(__file__).resolve().parents[1] / "scaling_exponents"
+MAX_LINES = 450
+#: packages (and CLI commands) that must work without torch installed
+TORCH_FREE = ("theory", "systems", "evidence", "literature", "cli", "errors")
+
+
+def _modules() -> dict[str, Path]:
+    out = {}
+    for path in sorted(PKG.rglob("*.py")):
+        rel = path.relative_to(PKG.parent).with_suffix("")
+        parts = list(rel.parts)
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        if parts[-1] == "__main__":
+            continue
+        out[".".join(parts)] = path
+    return out
+
+
+MODULES = _modules()
+
+
+def _imports(name: str, path: Path) -> set[str]:
+    """Package modules that ``name`` imports anywhere in its body (module level or inside functions)."""
+    is_pkg = path.name == "__init__.py"
+    base = name.split(".") if is_pkg else name.split(".")[:-1]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            targets = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                stem = ".".join(base[: len(base) - node.level + 1] + ([node.module] if node.module else []))
+            else:
+                stem = node.module or ""
+            targets = [f"{stem}.{a.name}" for a in node.names] + [stem]
+        else:
+            continue
+        for t in targets:
+            while t and t not in MODULES:
+                t = t.rpartition(".")[0]
+            if t and t != name:
+                found.add(t)
+    return found
+
+
+def _owning_package(mod: str) -> str:
+    return mod.rpartition(".")[0]
+
+
+def test_every_module_imports():
+    failed = {}
+    for name in MODULES:
+        try:
+            importlib.import_module(name)
+        except Exception as e:  # noqa: BLE001 - report every broken module at once
+            failed[name] = f"{type(e).__name__}: {e}"
+    assert not failed, failed
+
+
+def test_modules_are_small():
+    big = {n: len(p.read_text(encoding="utf-8").splitlines()) for n, p in MODULES.items()}
+    big = {n: k for n, k in big.items() if k > MAX_LINES}
+    assert not big, f"split these modules by concern (limit {MAX_LINES} lines): {big}"
+
+
+def test_no_import_cycles():
+    """Tarjan's SCCs over the import graph; an edge from a package's ``__init__`` to its own submodules (re-exports)
+    and from a submodule to its own package's ``__init__`` is not a design cycle, so re-exports are followed only
+    outward."""
+    graph = {}
+    for name, path in MODULES.items():
+        edges = set()
+        for t in _imports(name, path):
+            if MODULES[name].name == "__init__.py" and t.startswith(name + "."):
+                continue  # a package re-exporting its own modules
+            if MODULES[t].name == "__init__.py" and name.startswith(t + "."):
+                continue  # a module importing its own package (resolved to a sibling at run time)
+            edges.add(t)
+        graph[name] = edges
+    index, low, stack, on, sccs, counter = {}, {}, [], set(), [], [0]
+
+    def visit(v):
+        index[v] = low[v] = counter[0]
+        counter[0] += 1
+        stack.append(v)
+        on.add(v)
+        for w in graph[v]:
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                comp.append(w)
+                if w == v:
+                    break
+            if len(comp) > 1:
+                sccs.append(sorted(comp))
+
+    sys.setrecursionlimit(10000)
+    for v in graph:
+        if v not in index:
+            visit(v)
+    assert not sccs, f"import cycles: {sccs}"
+
+
+def test_cycle_detector_sees_a_cycle(tmp_path, monkeypatch):
+    """The detector itself: a function-level import that closes a cycle is found."""
+    a, b = tmp_path / "a.py", tmp_path / "b.py"
+    a.write_text("from .zz_b import f\n")
+    b.write_text("def f():\n    from .zz_a import g\n")
+    monkeypatch.setitem(MODULES, "scaling_exponents.zz_a", a)
+    monkeypatch.setitem(MODULES, "scaling_exponents.zz_b", b)
+    assert _imports("scaling_exponents.zz_b", b) == {"scaling_exponents.zz_a"}
+    with pytest.raises(AssertionError, match="zz_a"):
+        test_no_import_cycles()
+
+
+@pytest.mark.parametrize("package", TORCH_FREE)
+def test_torch_free_packages_never_import_torch(package):
+    offenders = []
+    for name, path in MODULES.items():
+        if not (name == f"scaling_exponents.{package}" or name.startswith(f"scaling_exponents.{package}.")):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            mods = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                    else [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else [])
+            if any(m == "torch" or m.startswith("torch.") for m in mods):
+                offenders.append(f"{name}:{node.lineno}")
+        for t in _imports(name, path):
+            if t.startswith(("scaling_exponents.torch", "scaling_exponents.verifier")):
+                offenders.append(f"{name} -> {t}")
+    assert not offenders, offenders
+
+
+def test_derive_list_catalog_run_without_loading_torch():
+    code = ("import sys, io, contextlib\n"
+            "from scaling_exponents.cli import main\n"
+            "for argv in (['list'], ['derive', '-p', 'completep'], ['catalog', '--check', '-q']):\n"
+            "    with contextlib.redirect_stdout(io.StringIO()):\n"
+            "        rc = main(argv)\n"
+            "    assert rc == 0, (argv, rc)\n"
+            "assert 'torch' not in sys.modules, 'torch was imported'\n"
+            "print('ok')\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PKG.parent, timeout=300)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-2000:]
