@@ -4,6 +4,8 @@
 #   scripts/mutation.sh quick   # evidence/fit.py, evidence/store.py, theory/exponents.py vs their fast unit tests
 #   scripts/mutation.sh full    # everything in pyproject's [tool.mutmut] only_mutate (hours on 2 cores)
 #   scripts/mutation.sh quick --max-children 2
+#   MUTATE=scaling_exponents/systems/everett2024.py TESTS=tests/systems/test_everett_constraints.py \
+#     scripts/mutation.sh custom                       # one module against chosen tests
 #
 # mutmut (pinned in the dev extra) writes a `mutants/` tree; to keep the checkout clean this copies the tracked
 # and untracked-but-not-ignored files to a temporary directory ($MUTATION_WORKDIR to choose it and to resume),
@@ -33,7 +35,22 @@ s = re.sub(r"pytest_add_cli_args_test_selection = \[.*?\]",
 p.write_text(s)
 PY
     ;;
-  *) echo "usage: scripts/mutation.sh [quick|full] [mutmut run options]" >&2; exit 2 ;;
+  custom)
+    : "${MUTATE:?custom needs MUTATE=comma-separated globs}" "${TESTS:?custom needs TESTS=comma-separated test paths}"
+    python - <<'PY'
+import json, os, re
+from pathlib import Path
+p = Path("pyproject.toml")
+s = p.read_text()
+globs = [g.strip() for g in os.environ["MUTATE"].split(",") if g.strip()]
+tests = [t.strip() for t in os.environ["TESTS"].split(",") if t.strip()]
+s = re.sub(r"only_mutate = \[.*?\]", "only_mutate = " + json.dumps(globs), s, count=1, flags=re.S)
+s = re.sub(r"pytest_add_cli_args_test_selection = \[.*?\]", "pytest_add_cli_args_test_selection = " + json.dumps(tests),
+           s, count=1, flags=re.S)
+p.write_text(s)
+PY
+    ;;
+  *) echo "usage: scripts/mutation.sh [quick|full|custom] [mutmut run options]" >&2; exit 2 ;;
 esac
 echo "mutation workdir: $work (profile $profile)"
 mutmut run "$@" || true   # a run with survivors still exits 0; an aborted run is reported by the stats below
