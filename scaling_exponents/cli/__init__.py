@@ -41,6 +41,8 @@ COMMANDS = [
      "compare with the derived ones (needs the [torch] extra)"),
     ("transfer", "scaling_exponents.verifier.transfer", "learning-rate transfer sweeps: optimal LR per width/depth, "
      "its drift, SP vs muP (needs the [torch] extra)"),
+    ("align", "scaling_exponents.verifier.align", "measure per-layer alignment on the MLP/GPT and solve for per-layer LR "
+     "exponents (needs the [torch] extra)"),
 ]
 
 
@@ -60,7 +62,9 @@ def _command_module(module: str):
 
 def build_parser() -> argparse.ArgumentParser:
     """The top-level parser: lists the commands (each command's own parser is built when it runs)."""
-    p = argparse.ArgumentParser(
+    from .args import Parser
+
+    p = Parser(
         prog="python -m scaling_exponents",
         description="Derive how hyperparameters must scale with width, depth and other dimensions, from each "
                     "paper's constraint system (muP, SP, NTK, MFP, CompleteP, u-muP, ...).",
@@ -80,7 +84,9 @@ def _dispatch(argv: list[str]) -> int:
         return 0
     module, help_ = commands[argv[0]]
     mod = _command_module(module)
-    sp = argparse.ArgumentParser(prog=f"python -m scaling_exponents {argv[0]}",
+    from .args import Parser
+
+    sp = Parser(prog=f"python -m scaling_exponents {argv[0]}",
                                  description=getattr(mod, "DESCRIPTION", help_),
                                  epilog=EPILOG if argv[0] == "derive" else None,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -3,15 +3,32 @@
 
 from __future__ import annotations
 
+import argparse
+
 from ..errors import UserError
 
 FORMATS = ("text", "markdown", "latex", "csv", "json")
+#: dimensions with ``--DIM`` / ``--base-DIM`` flags: (name, metavar); tokens/batch are the training horizon
+#: (systems/horizon.py), vocab the vocabulary size (systems/vocab.py)
+SIZE_FLAGS = (("width", "N"), ("depth", "L"), ("experts", "E"), ("tokens", "D"), ("batch", "B"), ("vocab", "V"))
+DIMENSIONS = tuple(d for d, _ in SIZE_FLAGS)
+#: Largest |exponent| accepted on the command line (the papers' exponents are within +-2; 1e400 would only
+#: overflow the LP solver).
+MAX_EXPONENT = 100
+
+
+class Parser(argparse.ArgumentParser):
+    """An ``ArgumentParser`` whose errors are ONE line (``UserError``: ``error: ...`` and exit 2) naming the bad
+    input and pointing at ``--help``, instead of argparse's usage block."""
+
+    def error(self, message):
+        raise UserError(f"{message} (see `{self.prog} --help`)")
 
 
 def sizes(args) -> dict:
     """``{dim: (size, base)}`` from ``--DIM`` / ``--base-DIM`` pairs; each needs the other."""
     out = {}
-    for dim in ("width", "depth", "experts"):
+    for dim in DIMENSIONS:
         size, base = getattr(args, dim, None), getattr(args, f"base_{dim}", None)
         if size is None and base is None:
             continue
@@ -47,4 +64,9 @@ def exponents(text: str, what: str):
     parts = [p for p in text.replace(";", ",").split(",") if p.strip()]
     if not parts:
         raise UserError(f"--{what} needs comma-separated exponents, e.g. --{what}=-1/2,0,1/2")
-    return [Q(p) for p in parts]
+    out = [Q(p) for p in parts]
+    big = [p.strip() for p, q in zip(parts, out) if abs(q) > MAX_EXPONENT]
+    if big:
+        raise UserError(f"--{what} exponent {big[0]} is out of range; exponents are powers of the width, "
+                        f"within +-{MAX_EXPONENT} (the papers' are within +-2)")
+    return out

@@ -26,9 +26,14 @@ def run(args) -> int:
     out_dir = Path(args.out) if args.out else DEFAULT_OUT
     if out_dir.exists() and not out_dir.is_dir():
         raise UserError(f"--out {args.out} exists and is not a folder")
+    if not args.check:
+        _writable(out_dir, args.out)
     t0 = time.perf_counter()
     results = collect()
-    files = render(out_dir, results)
+    try:
+        files = render(out_dir, results)
+    except FileNotFoundError as e:  # papers/references.bib missing
+        raise UserError(f"{e}; restore it with `git checkout papers/references.bib`") from None
     slow = sorted(((sum(c.seconds for c in r.combos), r.name) for r in results), reverse=True)[:3]
     total = time.perf_counter() - t0
     if not args.quiet and total > 20:
@@ -43,7 +48,10 @@ def run(args) -> int:
         if not args.quiet:
             print(f"catalog is current ({len(files)} files, {time.perf_counter() - t0:.1f} s)")
         return 0
-    changed = write(out_dir, files)
+    try:
+        changed = write(out_dir, files)
+    except OSError as e:
+        raise UserError(f"cannot write the catalog to --out {out_dir}: {e.strerror or e}; choose a writable folder") from None
     if not args.quiet:
         print(f"wrote {len(files)} files to {_display(out_dir)} ({len(changed)} changed, "
               f"{time.perf_counter() - t0:.1f} s)")
@@ -52,10 +60,37 @@ def run(args) -> int:
     if args.notebooks:
         from ..literature.notebooks import execute_all
 
-        for path, secs in execute_all(NOTEBOOK_DIR, save=True):
+        for path, secs in execute_all(_notebook_dir(out_dir), save=True):
             if not args.quiet:
                 print(f"executed {_display(path)} ({secs:.1f} s)")
     return 0
+
+
+def _writable(out_dir: Path, given) -> None:
+    """Fail fast (before the ~20 s derivation) when ``--out`` cannot be created or written."""
+    import tempfile
+
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out_dir):
+            pass
+    except OSError as e:
+        raise UserError(f"--out {given or out_dir} is not a writable folder ({e.strerror or e}); choose another "
+                        "folder") from None
+
+
+def _notebook_dir(out_dir: Path) -> Path:
+    """Where ``--notebooks`` executes and saves: the tracked notebooks/ for the default catalog, else copies
+    under ``OUT/notebooks`` (a catalog generated elsewhere never rewrites the repository's notebooks)."""
+    import shutil
+
+    if out_dir.resolve() == DEFAULT_OUT.resolve():
+        return NOTEBOOK_DIR
+    dest = out_dir / "notebooks"
+    dest.mkdir(parents=True, exist_ok=True)
+    for nb in sorted(NOTEBOOK_DIR.glob("*.ipynb")):
+        shutil.copy2(nb, dest / nb.name)
+    return dest
 
 
 def _display(path: Path) -> str:

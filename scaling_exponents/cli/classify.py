@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..errors import UserError
 from .args import exponents
 
 HELP = "TP4 classification of an (a, b, c) point for an SGD MLP"
@@ -19,10 +20,14 @@ def run(args) -> int:
     from ..theory.classify import classify
     from ..theory.exponents import fmt
 
-    a, b = exponents(args.a, "a"), exponents(args.b, "b")
-    cl = classify(a, b, exponents(args.c, "c")[0])
-    print(f"TP4 (arXiv 2011.14522) classification of a = {[fmt(x) for x in a]}, b = {[fmt(x) for x in b]}, c = {args.c}")
-    print(f"  r = {fmt(cl.r)}; r_l = {[fmt(x) for x in cl.r_l]}")
+    a, b, c = exponents(args.a, "a"), exponents(args.b, "b"), exponents(args.c, "c")
+    if len(c) != 1:
+        raise UserError(f"--c={args.c} gives {len(c)} values; TP4's SGD learning rate has ONE global exponent, "
+                        "e.g. --c=0 (for per-layer LRs use `solve`)")
+    cl = classify(a, b, c[0])
+    seq = lambda xs: "(" + ", ".join(fmt(x) for x in xs) + ")"
+    print(f"TP4 (arXiv 2011.14522) classification of a = {seq(a)}, b = {seq(b)}, c = {fmt(c[0])}")
+    print(f"  r = {fmt(cl.r)}; r_l = {seq(cl.r_l)}")
     print(f"  regime: {cl.regime}")
     for f in cl.failed:
         print(f"  violates: {f}")

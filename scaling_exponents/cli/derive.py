@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .args import FORMATS, extra_options, sizes
+from . import concrete
+from .args import FORMATS, SIZE_FLAGS, extra_options, sizes
 
 HELP = "derive a parametrization's exponent table"
 DESCRIPTION = ("Derive the exponent table of a named parametrization from its paper's constraint system. "
@@ -15,14 +16,15 @@ TAKES_EXTRA = True
 def add_arguments(d) -> None:
     d.add_argument("--param", "-p", required=True, help="name from `list`, e.g. mup, sp, ntk, mfp, mup-table8")
     d.add_argument("--optimizer", "-o", help="sgd | adam | adafactor | ... (default: the paper's first)")
-    d.add_argument("--alignment", "-a", help="full | no (Everett et al.; default full)")
-    for dim, sym in (("width", "N"), ("depth", "L"), ("experts", "E")):
+    d.add_argument("--alignment", "-a", help="full | no (Everett et al.; default full) | an `align` table FILE.json")
+    for dim, sym in SIZE_FLAGS:
         d.add_argument(f"--{dim}", type=int, metavar=sym, help=f"target {dim}: print concrete factors vs --base-{dim}")
         d.add_argument(f"--base-{dim}", type=int, metavar=f"{sym}0", help=f"the {dim} the base hyperparameters were tuned at")
     d.add_argument("--format", "-f", choices=FORMATS, default="text")
     d.add_argument("--convert-to", metavar="NAME", help="restate the table in another parametrization's convention "
                    "via the abc symmetry (e.g. mup-table8), or say where they differ")
     d.add_argument("--show-system", action="store_true", help="also print the constraint system it was derived from")
+    concrete.add_arguments(d)
 
 
 def run(args, extra=()) -> int:
@@ -30,12 +32,24 @@ def run(args, extra=()) -> int:
 
     dims = sizes(args)
     opts = extra_options(list(extra))
+    if args.alignment and args.alignment.endswith(".json"):  # a measured table from `align`: exact per-layer LP
+        from ..theory.aligned import exact_table, load
+
+        table = exact_table(load(args.alignment))
+        if table.parametrization.removesuffix("-measured") != args.param:
+            from ..errors import UserError
+
+            raise UserError(f"{args.alignment} was measured under {table.parametrization.removesuffix('-measured')}, "
+                            f"not --param {args.param}")
+        print(table.render(args.format, sizes=dims or None))
+        return 0
     table = derive(args.param, optimizer=args.optimizer, alignment=args.alignment, **opts)
     if args.convert_to:
         from ..systems.convert import convert
 
         table = convert(table, args.convert_to)
-    print(table.render(args.format, sizes=dims or None))
+    table = concrete.convention(table, args)
+    print(concrete.render(table, args, dims))
     if args.show_system and table.system is not None:
         print("\n" + table.system.describe())
     return 0

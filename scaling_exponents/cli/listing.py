@@ -1,16 +1,25 @@
-"""``list``: every named parametrization with its paper and what it supports."""
+"""``list``: every named parametrization with its paper and what it supports (fits 100 columns; ``--wide``)."""
 
 from __future__ import annotations
 
 HELP = "every named parametrization with its paper and what it supports"
+#: Which muP is which: the names a microsoft/mup user and an Everett et al. reader look for.
+WHICH_MUP = (
+    "which muP: `mup` = Everett et al.'s per-layer-LR form (arXiv 2407.05872; embedding multiplier n^1/2, readout "
+    "n^-1/2); `mup-table8` = microsoft/mup (TP5 arXiv 2203.03466 Table 8: readout multiplier 1/n, hidden Adam LR "
+    "1/n); `mup-table3` = TP5 Table 3 (no multipliers); all three have the same dynamics (abc symmetry): "
+    "`derive -p mup --convention table8`.  PyTorch's default SP with a width-independent LR is `sp-table3`; "
+    "`sp` is Everett et al.'s SP with its derived per-layer LRs.")
 
 
 def add_arguments(p) -> None:
     p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--wide", action="store_true", help="one line per parametrization, full sources")
 
 
 def run(args) -> int:
     from ..systems.registry import all_specs
+    from ..theory.grid import grid, wrap
 
     specs = all_specs()
     if args.format == "json":
@@ -21,13 +30,21 @@ def run(args) -> int:
                            "alignments": [a for a in s.alignments if a], "aliases": list(s.aliases),
                            "options": [o.name for o in s.options], "family": s.family} for s in specs], indent=2))
         return 0
-    rows = [("name", "paper (bib key, arXiv)", "optimizers", "alignments", "what")]
-    for s in specs:
-        rows.append((s.name, f"{s.source.key}, {s.source.arxiv or '-'} {s.source.where}".strip(),
-                     ",".join(o for o in s.optimizers if o) or "-", ",".join(a for a in s.alignments if a) or "-",
-                     s.summary))
-    widths = [max(len(r[i]) for r in rows) for i in range(4)]
-    for r in rows:
-        print("  ".join(c.ljust(w) for c, w in zip(r[:4], widths)) + "  " + r[4])
+    opts = lambda s: ",".join(o for o in s.optimizers if o) or "-"
+    als = lambda s: ",".join(a for a in s.alignments if a) or "-"
+    if args.wide:
+        rows = [[s.name, f"{s.source.key}, {s.source.arxiv or '-'} {s.source.where}".strip(), opts(s), als(s),
+                 s.summary] for s in specs]
+        lines = grid(["name", "paper (bib key, arXiv)", "optimizers", "alignments", "what"], rows, None)
+    else:  # abbreviated source (the table/section is in `derive` and the catalog); the summary on its own line
+        rows = [[s.name, f"{s.source.key}, {s.source.arxiv or '-'}", opts(s), als(s)] for s in specs]
+        table = grid(["name", "paper (bib key, arXiv)", "optimizers", "alignments"], rows, 100)
+        lines = table[:2]
+        for s, line in zip(specs, table[2:]):
+            lines.append(line)
+            lines += wrap("    " + s.summary, 100, indent="    ")
+    print("\n".join(lines))
+    print()
+    print("\n".join(wrap(WHICH_MUP, None if args.wide else 100)))
     print("\nderive one with: python -m scaling_exponents derive --param NAME [--optimizer ...] [--alignment ...]")
     return 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..errors import UserError
+from ..errors import SolverError, UserError
 from .args import FORMATS, exponents
 
 HELP = "Everett et al.'s LP for your own (a, b) and alignment"
@@ -30,7 +30,13 @@ def run(args) -> int:
         alignment = [exponents(t, "alignment") for t in triples]
         if any(len(t) != 3 for t in alignment):
             raise UserError("--alignment takes 'full', 'no', or one 'alpha,omega,u' triple per layer separated by ';'")
-    table = derive_custom(a, b, args.optimizer, alignment, name="custom", title="Custom (a, b): LP learning rates")
+    try:
+        table = derive_custom(a, b, args.optimizer, alignment, name="custom", title="Custom (a, b): LP learning rates")
+    except SolverError as e:
+        if "infeasible" not in str(e):
+            raise
+        raise UserError(f"no stable learning rates for --a={args.a} --b={args.b}: {e}; stability at init needs "
+                        "a_1 + b_1 = 0, a_l + b_l = 1/2 (hidden), a_L+1 + b_L+1 >= 1/2") from None
     print(table.render(args.format))
     if args.show_system:
         print("\n" + table.system.describe())

@@ -127,9 +127,11 @@ class Predictions:
 
 
 def mlp_layers(hidden_layers: int) -> list[LayerSpec]:
-    """Layers of the reference MLP (models.MLP): ``embed`` (fixed fan-in), ``hidden.{i}``, ``head`` (fixed fan-out)."""
-    if hidden_layers < 1:
-        raise UserError("the MLP needs at least one hidden layer (--depth >= 1)")
+    """Layers of the reference MLP (models.MLP): ``embed`` (fixed fan-in), ``hidden.{i}``, ``head`` (fixed fan-out).
+
+    ``hidden_layers = 0`` is TP4's L = 1 network (one hidden activation layer: embed then head), as tp4-mfp."""
+    if hidden_layers < 0:
+        raise UserError(f"the MLP needs hidden_layers >= 0 (--depth), got {hidden_layers}")
     specs = [LayerSpec("embed", "embedding", 0, 1)]
     specs += [LayerSpec(f"hidden.{i}", "hidden", 1, 1) for i in range(hidden_layers)]
     specs.append(LayerSpec("head", "readout", 1, 0))
@@ -223,7 +225,10 @@ def predict(table, layers: list[LayerSpec]) -> Predictions:
     roles = set(table.roles)
     for spec in layers:
         if spec.role not in roles:
-            raise UserError(f"table {table.parametrization} has no role {spec.role!r} (has {', '.join(sorted(roles))})")
+            hint = ("; it is a one-hidden-layer (L = 1) table: run the MLP with --depth 0"
+                    if spec.role == "hidden" and {"embedding", "readout"} <= roles else "")
+            raise UserError(f"table {table.parametrization} has no role {spec.role!r} (has {', '.join(sorted(roles))})"
+                            + hint)
     abc = [role_abc(table, spec.role) for spec in layers]
     preds = chain_predictions([x[0] for x in abc], [x[1] for x in abc], [x[2] for x in abc],
                               table.optimizer or "sgd", table.alignment, layers, table.parametrization)

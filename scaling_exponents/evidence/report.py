@@ -14,6 +14,9 @@ import json
 import math
 from pathlib import Path
 
+from ..errors import UserError
+from .hints import hint
+
 PANELS = [("act_init", "activation coord size at init"), ("act_delta", "activation change after t steps"),
           ("dW_spec", "||ΔW||₂"), ("W_spec", "||W||₂ at init"), ("dW_rms", "RMS(ΔW)"),
           ("kernel_move", "kernel / NTK movement, NNGP error")]
@@ -53,7 +56,7 @@ def coord_figure(summary: dict, path: Path) -> None:
         panels = DEPTH_PANELS
     else:
         fig, axes = plt.subplots(2, 3, figsize=(15, 8.5))
-        panels = PANELS
+        panels = [tuple(p) for p in summary["panels"]] if summary.get("panels") else PANELS
     widths = summary["depths"] if depth else summary["widths"]
     for ax, (q, title) in zip(axes.flat, panels):
         if depth:
@@ -90,9 +93,10 @@ def coord_figure(summary: dict, path: Path) -> None:
     plt.close(fig)
 
 
-def _verdict(r: dict) -> str:
+def _verdict(r: dict, summary: dict | None = None) -> str:
     text = {"pass": "**pass**", "info": "info (not counted)"}.get(r["verdict"], "**FAIL**")
-    return text + (f" (theory: {r['theory']})" if r.get("theory") else "")
+    h = hint(r, summary) if summary else ""
+    return text + (f" (theory: {r['theory']})" if r.get("theory") else "") + (f" ({h})" if h else "")
 
 
 def _md_rows(summary: dict) -> list[str]:
@@ -102,7 +106,7 @@ def _md_rows(summary: dict) -> list[str]:
     out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in summary["rows"]:
         cells = [r["layer"], r["quantity"], r["predicted"], f"{r['slope']:+.3f}",
-                 f"[{r['ci'][0]:+.3f}, {r['ci'][1]:+.3f}]", _verdict(r)]
+                 f"[{r['ci'][0]:+.3f}, {r['ci'][1]:+.3f}]", _verdict(r, summary)]
         if not depth:
             sc = r.get("spectral_condition", "")
             cells.append(f"n^({sc})" + (" ✓" if r.get("meets_spectral_condition") else " ✗") if sc else "")
@@ -111,12 +115,31 @@ def _md_rows(summary: dict) -> list[str]:
     return out
 
 
-def write_verify_report(summaries: dict, out: Path, plots: bool = True) -> Path:
-    """Write ``report.md``, one PNG per parametrization and ``results.json`` into ``out``."""
+def merge_previous(summaries: dict, out: Path) -> dict:
+    """The summaries already in ``out/summaries.json`` (an earlier run) updated with ``summaries``: a partial rerun
+    (``verify --param ntk`` into a folder that holds mup, sp, ntk) keeps the other entries."""
+    path = Path(out) / "summaries.json"
+    if not path.is_file():
+        return dict(summaries)
+    try:
+        old = json.loads(path.read_text())
+    except json.JSONDecodeError:
+        raise UserError(f"{path} is not valid JSON; delete it (the report is rebuilt from this run) or use another --out") from None
+    if not isinstance(old, dict):
+        raise UserError(f"{path} is not a summaries file; delete it or use another --out")
+    return {**old, **summaries}
+
+
+def write_verify_report(summaries: dict, out: Path, plots: bool = True, merge: bool = True) -> Path:
+    """Write ``report.md``, one PNG per parametrization and ``results.json`` into ``out``; with ``merge``, entries
+    of an earlier run in ``out`` that this run did not redo are kept (plots are redrawn only for this run's)."""
     from .summary import summary_json
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    fresh = set(summaries)
+    if merge:
+        summaries = merge_previous(summaries, out)
     any_depth = any(_is_depth(s) for s in summaries.values())
     only_depth = all(_is_depth(s) for s in summaries.values())
     what = "depth" if only_depth else ("width and depth" if any_depth else "width")
@@ -136,12 +159,14 @@ def write_verify_report(summaries: dict, out: Path, plots: bool = True) -> Path:
                   "weight update.", ""]
     lines += ["| parametrization | status | rows passed | device | sizes | seeds | steps |", "|---|---|---|---|---|---|---|"]
     for label, s in summaries.items():
-        sizes = (f"depth {s['depths'][0]}..{s['depths'][-1]} (width {s['width']})" if _is_depth(s)
-                 else f"{s['widths'][0]}..{s['widths'][-1]}")
+        sizes = s.get("sizes_text") or (f"depth {s['depths'][0]}..{s['depths'][-1]} (width {s['width']})" if _is_depth(s)
+                                        else f"{s['widths'][0]}..{s['widths'][-1]}")
         lines.append(f"| {label} | **{s['status']}** | {s['passed']}/{s['passed'] + s['failed']} | {s['device']} | "
                      f"{sizes} | {s['seeds']} | {s['steps']} |")
     for label, s in summaries.items():
-        if _is_depth(s):
+        if s.get("command"):  # entries of other sweeps (u-muP unit scale, MoE) carry their own command
+            cmd = s["command"]
+        elif _is_depth(s):
             name = label[: -len("@depth")] if label.endswith("@depth") else label
             cmd = (f"python -m scaling_exponents verify --param {name} --model {s['model']} --depths "
                    f"{','.join(map(str, s['depths']))} --width {s['width']} --base-depth {s['base_depth']} "
@@ -156,9 +181,10 @@ def write_verify_report(summaries: dict, out: Path, plots: bool = True) -> Path:
                   f"Source: {s['source']}.  {used}: " + ", ".join(f"{k} = {v}" for k, v in s["r"].items()),
                   "", f"```\n{cmd}\n```", ""]
         lines += [f"- note: {n}" for n in s["notes"]]
-        if plots:
-            png = f"coord_{slug(label)}.png"
+        png = f"coord_{slug(label)}.png"
+        if plots and s.get("plot", True) and (label in fresh or not (out / png).exists()):
             coord_figure(s, out / png)
+        if (plots and s.get("plot", True)) or (out / png).exists():
             lines += ["", f"![coord check {label}]({png})", ""]
         lines += _md_rows(s)
     (out / "report.md").write_text("\n".join(lines) + "\n")

@@ -13,7 +13,24 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import warnings
 from pathlib import Path
+
+from ..errors import UserError
+
+
+def prepare_out(path, flag: str = "--out") -> Path:
+    """Create the output folder ``path`` and check it is writable; a one-line :class:`UserError` otherwise."""
+    import tempfile
+
+    out = Path(path)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as e:
+        raise UserError(f"{flag} {path} is not a writable folder ({e.strerror or e}); choose another folder") from None
+    return out
 
 
 def config_key(config: dict) -> str:
@@ -28,14 +45,29 @@ class ResultStore:
     def __init__(self, path: str | os.PathLike | None):
         self.path = Path(path) if path else None
         self._rows: dict[str, dict] = {}
+        #: runs dropped on load (a torn last line): they are recomputed, and said so
+        self.dropped = 0
+        if self.path and self.path.is_dir():
+            raise UserError(f"results file {self.path} is a folder; give a .jsonl file path")
         if self.path and self.path.exists():
-            for line in self.path.read_text().splitlines():
+            lines = self.path.read_text(errors="replace").splitlines()
+            for i, line in enumerate(lines):
+                if not line.strip():
+                    continue
                 try:
                     row = json.loads(line)
                 except json.JSONDecodeError:
-                    continue  # torn line from an interrupted write
-                if isinstance(row, dict) and "key" in row:
-                    self._rows[row["key"]] = row
+                    row = None
+                if not (isinstance(row, dict) and isinstance(row.get("key"), str) and "result" in row):
+                    if row is None and line.lstrip().startswith("{"):  # torn line from an interrupted write
+                        self.dropped += 1
+                        continue
+                    raise UserError(f"{self.path} line {i + 1} is not a result record (corrupted or not a results "
+                                    "file); delete that line (its run is recomputed) or point --out elsewhere")
+                self._rows[row["key"]] = row
+            if self.dropped:
+                warnings.warn(f"{self.path}: {self.dropped} truncated line(s) from an interrupted write ignored; "
+                              "a run without a complete record is recomputed", stacklevel=2)
 
     def __contains__(self, config: dict) -> bool:
         return config_key(config) in self._rows

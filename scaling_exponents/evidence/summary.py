@@ -17,10 +17,14 @@ INFORMATIONAL = {"ntk_move": "measured slopes of the LR-weighted ReLU eNTK movem
 def predictions_for(table, model: str, depth: int, optimizer: str):
     from . import predict as P
 
+    from .fans import has_fan_rows, width_view
+
     if model == "mlp":
         layers = P.mlp_layers(depth)
     else:
         layers = P.gpt_layers(depth)
+    if has_fan_rows(table):  # u-muP: rows per fan, restated as width exponents of these layers
+        table = width_view(table, layers)
     preds = P.predict(table, layers)
     if preds.optimizer != optimizer:
         preds.notes.append(f"table optimizer {preds.optimizer} vs run optimizer {optimizer}")
@@ -72,6 +76,11 @@ def summary_json(summaries: dict) -> dict:
              "optimizer": s["optimizer"], "model": s["model"], "widths": s["widths"], "seeds": s["seeds"],
              "steps": s["steps"], "tol": s["tol"], "passed": s["passed"], "failed": s["failed"],
              "failed_rows": [f"{r['layer']}|{r['quantity']}" for r in s["rows"] if r["verdict"] == "fail"]}
+        for key in ("expected", "claims"):  # SAM / weight-decay probes: what the paper predicts, per layer
+            if s.get(key) is not None:
+                e[key] = s[key]
+        if s.get("dimension") not in (None, "width", "depth"):  # e.g. MoE sweeps along experts
+            e["dimension"] = s["dimension"]
         if s.get("dimension") == "depth":
             e.update(dimension="depth", depths=s["depths"], width=s["width"], base_depth=s["base_depth"], lr=s["lr"],
                      alpha=s["r"].get("alpha"), gamma=s["r"].get("gamma"),

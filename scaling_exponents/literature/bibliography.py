@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
+from ..errors import UserError
+
 __all__ = ["PAPERS_DIR", "BIB_PATH", "Entry", "load_bibliography", "latex_to_text", "split_authors"]
 
 #: The project's ``papers/`` folder (repository root / "papers").
@@ -287,24 +289,34 @@ def _make_entry(key: str, entry_type: str, fields: Mapping[str, str]) -> Entry:
 def load_bibliography(path: str | Path | None = None) -> dict[str, Entry]:
     """Parse a ``.bib`` file (default: ``papers/references.bib``) into ``{key: Entry}``.
 
-    Raises :class:`FileNotFoundError` if the file is missing and :class:`ValueError` naming the file
-    and the offending blocks if bibtexparser reports parse errors or duplicate keys.
+    Raises :class:`FileNotFoundError` if the file is missing and :class:`~scaling_exponents.errors.UserError`
+    (a ``ValueError``) naming the file and the offending blocks if bibtexparser reports parse errors, duplicate
+    or empty keys, an entry without a title, or no entry at all.
     """
-    import bibtexparser  # lazy: keep package import cheap
-
     bib_path = Path(path) if path is not None else BIB_PATH
     if not bib_path.is_file():
         raise FileNotFoundError(f"bibliography not found: {bib_path}")
-    library = bibtexparser.parse_file(str(bib_path))
-    return _library_to_entries(library, source=str(bib_path))
+    return parse_bibliography_string(bib_path.read_text(encoding="utf-8", errors="replace"), source=str(bib_path))
 
 
 def parse_bibliography_string(text: str, *, source: str = "<string>") -> dict[str, Entry]:
     """Like :func:`load_bibliography`, for BibTeX given as a string."""
+    import logging
+
     import bibtexparser  # lazy
 
-    library = bibtexparser.parse_string(text)
-    return _library_to_entries(library, source=source)
+    log = logging.getLogger("bibtexparser")
+    level = log.level
+    log.setLevel(logging.CRITICAL)  # its own warnings would be a second, less precise message
+    try:
+        library = bibtexparser.parse_string(text)
+    finally:
+        log.setLevel(level)
+    entries = _library_to_entries(library, source=source)
+    if not entries:
+        raise UserError(f"{source}: no BibTeX entries found; the file must hold @article{{key, title = {{...}}, ...}} "
+                        "entries (restore papers/references.bib from git)")
+    return entries
 
 
 def _library_to_entries(library, *, source: str) -> dict[str, Entry]:
@@ -319,16 +331,22 @@ def _library_to_entries(library, *, source: str) -> dict[str, Entry]:
             head = raw[0][:80] if raw else ""
             where = f" at line {start + 1}" if isinstance(start, int) else ""
             descriptions.append(f"{kind}{where}" + (f" key={key!r}" if key else "") + (f": {head}" if head else ""))
-        raise ValueError(f"{source}: {len(failed)} block(s) failed to parse: " + "; ".join(descriptions))
+        raise UserError(f"{source}: {len(failed)} block(s) failed to parse: " + "; ".join(descriptions)
+                        + ("; keep one entry per key" if all("Duplicate" in d for d in descriptions)
+                           else "; fix the braces/commas of those entries"))
 
     entries: dict[str, Entry] = {}
     duplicates: list[str] = []
     for block in library.entries:
         fields = {f.key: f.value for f in block.fields}
+        if not (block.key or "").strip():
+            raise UserError(f"{source}: an @{block.entry_type} entry has an empty key; give it one, e.g. @article{{smith2024x, ...}}")
+        if not any(k.lower() == "title" for k in fields):
+            raise UserError(f"{source}: entry {block.key!r} has no title field; add title = {{...}}")
         if block.key in entries:
             duplicates.append(block.key)
             continue
         entries[block.key] = _make_entry(block.key, block.entry_type, fields)
     if duplicates:
-        raise ValueError(f"{source}: duplicate keys: {', '.join(sorted(set(duplicates)))}")
+        raise UserError(f"{source}: duplicate keys: {', '.join(sorted(set(duplicates)))}; keep one entry per key")
     return entries

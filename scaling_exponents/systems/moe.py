@@ -103,7 +103,10 @@ def _mup(optimizer, alignment, variant="mup"):
 
 
 # ------------------------------------------------------------------------------------------------
-JDIMS = ("width", "ffn_ratio", "experts", "topk", "depth")
+#: No ``topk`` dimension: the paper holds kappa = n_act/n_exp fixed, so n_act is not an independent scaling dimension --
+#: it moves only together with n_exp (the ``experts`` rows).  A separate ``topk`` row for the 1/n_act output mean
+#: counted the same growth twice (``E^-1 k^-1`` where the paper's 1/n_act = 1/(kappa n_exp) is ``E^-1``).
+JDIMS = ("width", "ffn_ratio", "experts", "depth")
 #: fan-in exponents of each trained group along each dimension (2601.20205 Sec. 3 architecture).
 JFANIN = {
     "router": {"width": 1},
@@ -111,8 +114,9 @@ JFANIN = {
     "expert_down": {"width": 1, "ffn_ratio": 1},  # n_hid = alpha_ffn n
     "expert_bias": {},
 }
-#: exponent of n_act along each dimension: kappa = n_act/n_exp fixed, so n_act ∝ n_exp along `experts`.
-N_ACT = {"topk": 1, "experts": 1}
+#: exponent of n_act along each dimension: kappa = n_act/n_exp fixed, so n_act = kappa n_exp ∝ n_exp along
+#: `experts` -- once (arXiv 2601.20205 Sec. 3, f = (1/n_act) sum_{i in A(h)} g_i E_i, equation number UNVERIFIED).
+N_ACT = {"experts": 1}
 UPD = "arXiv 2601.20205 Sec. 4 (each component Theta(1) change per step; Adam ~ SignGD, LLN alignment)"
 ARCH = "arXiv 2601.20205 Sec. 3 (architecture)"
 INIT_J = "arXiv 2601.20205 Table 1 / Sec. 4 (init)"
@@ -123,8 +127,6 @@ def build_completep(gamma="1") -> CellSystem:
     cs = CellSystem("MoE CompleteP (Jiang et al.)", source=UPD)
     for role, fans in JFANIN.items():
         for dim in JDIMS:
-            if dim == "topk":
-                continue  # the paper holds kappa fixed: top-k moves only together with E (the `experts` rows)
             fi = Q(fans.get(dim, 0))
             t = f"[{role}, {dim}: fan_in^{fi}]"
             lr = cs.cell(role, "lr", dim)
@@ -145,7 +147,8 @@ def build_completep(gamma="1") -> CellSystem:
                                                  f"expert-hidden index; DMFT selection) {t}", source=INIT_J)
     for dim in JDIMS:
         m = cs.cell("moe_output", "multiplier", dim, note="1/n_act")
-        cs.eq(m + N_ACT.get(dim, 0), 0, label=f"MoE output = mean over n_act experts (kappa fixed) [{dim}]", source=ARCH)
+        cs.eq(m + N_ACT.get(dim, 0), 0, label=f"MoE output = mean over n_act = kappa n_exp experts (kappa fixed) [{dim}]",
+              source=ARCH)
     r = cs.cell("residual_branch", "multiplier", "depth", note="CompleteP h + f/L")
     cs.eq(r + 1, 0, label="residual branch 1/L (CompleteP alpha = 1)", source=ARCH)
     return cs

@@ -14,7 +14,8 @@ from .base import ParamSpec
 
 #: Paper modules, in the order ``list`` shows them.
 MODULES = ["tp4", "tp5", "everett2024", "depth", "umup", "moe", "sam", "spectral", "matrix_optimizers",
-           "weight_decay"]
+           "weight_decay", "muon_conventions", "horizon", "vocab",
+           "dit", "umup_ops"]
 
 _SPECS: dict[str, ParamSpec] = {}
 _ALIASES: dict[str, str] = {}

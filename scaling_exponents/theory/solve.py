@@ -168,20 +168,9 @@ def _solver():
 
 def _silence_highs_banner():
     """HiGHS prints a copyright banner on stdout at its first instance; swallow it so JSON output stays clean."""
-    import os
-    import sys
+    from .highs_backend import silence_banner
 
-    import highspy
-
-    sys.stdout.flush()
-    saved = os.dup(1)
-    try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), 1)
-            highspy.Highs()
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
+    silence_banner()
 
 
 class _Problem:
@@ -214,7 +203,10 @@ class _Problem:
         try:
             self.prob.solve(solver=_solver())
         except Exception as e:  # cvxpy raises SolverError on numerical trouble
-            raise SolverError(f"LP solver failed: {e}") from e
+            first = str(e).splitlines()[0] if str(e) else type(e).__name__
+            if "Solution(" in first:  # cvxpy's internal repr of a failed solve says nothing to a user
+                first = "no valid solution (numerical trouble: are the exponents of a reasonable size?)"
+            raise SolverError(f"LP solver failed: {first[:200]}") from e
         status = self.prob.status
         if status in ("optimal", "optimal_inaccurate"):
             return "optimal"
@@ -225,11 +217,25 @@ class _Problem:
         return status
 
 
+def _make_problem(lp: _LP, face: bool = False):
+    """A direct HiGHS model when highspy is installed (:class:`.fast_solve.HighsProblem`, < 1 ms a solve),
+    else the cvxpy problem above (the exact re-check and certificate below are the same either way)."""
+    from .highs_backend import HighsProblem, highs_available
+
+    if _USE_HIGHS and highs_available():
+        return HighsProblem(lp, face)
+    return _Problem(lp, face)
+
+
+#: set False to route every LP through cvxpy (the reference back end; tests compare the two)
+_USE_HIGHS = True
+
+
 def _feasible(system, items) -> bool:
     import numpy as np
 
     lp = _LP(system, items)
-    return _Problem(lp).run(np.zeros(len(lp.names))) == "optimal"
+    return _make_problem(lp).run(np.zeros(len(lp.names))) == "optimal"
 
 
 def _iis(system, items) -> list[str]:
@@ -274,7 +280,7 @@ def _certify(system, prob: _Problem, w_exact: LinExpr, objective: sympy.Rational
 def _solve_items(system, items, objective: LinExpr):
     """Solve min objective over items; return (status, exact point, exact objective, problem, x)."""
     lp = _LP(system, items)
-    prob = _Problem(lp, face=True)
+    prob = _make_problem(lp, face=True)
     prob.face_w.value = lp.vector(objective) * 0
     prob.face_t.value = 1.0
     status = prob.run(lp.vector(objective))
@@ -338,7 +344,7 @@ def _face_bounds(system, items, min_obj, value, names, exact_only: bool):
     point fails the exact re-check) when ``exact_only`` is set.
     """
     lp = _LP(system, items)
-    prob = _Problem(lp, face=True)
+    prob = _make_problem(lp, face=True)
     prob.face_w.value = lp.vector(min_obj)
     prob.face_t.value = float(value - min_obj.const) + _FACE_TOL
     out = {}

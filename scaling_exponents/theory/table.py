@@ -17,6 +17,9 @@ import sympy
 
 from ..errors import UserError
 from .exponents import Q, factor, fmt
+from .grid import WIDTH, grid, wrap
+from .values import size_for
+from .values import values as _values
 
 #: Display order of quantities and roles (others follow alphabetically).
 QUANTITY_ORDER = ["multiplier", "init_std", "lr", "weight_decay", "adam_eps", "perturbation", "damping"]
@@ -108,17 +111,23 @@ class ExponentTable:
         """Numeric factor of every row given ``sizes = {dimension: (size, base_size)}``."""
         out = {}
         for r in self.rows:
-            if r.dimension in sizes:
-                out[r.key()] = factor(r.power, *sizes[r.dimension])
+            pair = size_for(r.role, r.dimension, sizes)  # fan_in/fan_out rows take their size from width
+            if pair is not None:
+                out[r.key()] = factor(r.power, *pair)
         return out
 
     def combined_factor(self, role, quantity, sizes: dict) -> float:
         """Product over dimensions of ``(size/base)^power`` for one (role, quantity)."""
         f = 1.0
         for r in self.rows:
-            if (r.role, r.quantity) == (role, quantity) and r.dimension in sizes:
-                f *= factor(r.power, *sizes[r.dimension])
+            pair = size_for(r.role, r.dimension, sizes) if (r.role, r.quantity) == (role, quantity) else None
+            if pair is not None:
+                f *= factor(r.power, *pair)
         return f
+
+    def values(self, sizes: dict, *, lr=None, init_std=None, weight_decay=None, eps=None) -> dict:
+        """Concrete per-role values at ``sizes`` from base values; see :func:`.values.values`."""
+        return _values(self, sizes, lr=lr, init_std=init_std, weight_decay=weight_decay, eps=eps)
 
     # -- rendering ------------------------------------------------------------------------------
     def heading(self) -> str:
@@ -142,7 +151,10 @@ class ExponentTable:
             return "-"
         text = " · ".join(parts) if parts else "1"
         if sizes:
-            text += f"  (x{self.combined_factor(role, quantity, sizes):.6g})"
+            missing = sorted({r.dimension for r in self.rows if (r.role, r.quantity) == (role, quantity)
+                              and r.power != 0 and size_for(role, r.dimension, sizes) is None})
+            text += (f"  ({', '.join(missing)} not given)" if missing
+                     else f"  (x{self.combined_factor(role, quantity, sizes):.6g})")
         return text
 
     def _grid(self, sizes=None):
@@ -159,23 +171,23 @@ class ExponentTable:
                 lines.append(f"{k}: {fmt(v) if _is_num(v) else v}")
         return lines
 
-    def to_text(self, sizes=None) -> str:
+    def to_text(self, sizes=None, width: int | None = WIDTH) -> str:
+        """The practitioner's table; fits in ``width`` columns (blocks of columns, wrapped notes); None: wide."""
         header, body = self._grid(sizes)
-        widths = [max(len(str(x)) for x in col) for col in zip(header, *body)]
-        line = lambda cells: "  ".join(str(c).ljust(w) for c, w in zip(cells, widths)).rstrip()
         dims = ", ".join(f"{SYMBOL.get(d, d)} = {d}" for d in self.dimensions)
-        out = [self.heading(), f"source: {self.source.cite()}"]
+        head = [self.heading(), f"source: {self.source.cite()}"]
         if self.convention:
-            out.append(f"convention: {self.convention}")
-        out.append(f"each cell: the factor a quantity scales by ({dims}); 1 = constant")
+            head.append(f"convention: {self.convention}")
+        head.append(f"each cell: the factor a quantity scales by ({dims}); 1 = constant")
         if sizes:
-            out.append("concrete factors: " + ", ".join(f"{d} {s} vs base {b}" for d, (s, b) in sizes.items()))
-        out += ["", line(header), line(["-" * w for w in widths])] + [line(r) for r in body]
+            head.append("concrete factors: " + ", ".join(f"{d} {s} vs base {b}" for d, (s, b) in sizes.items()))
+        out = [ln for h in head for ln in wrap(h, width)]
+        out += [""] + grid(header, body, width)
         derived = self._derived_lines()
         if derived:
-            out += [""] + derived
+            out += [""] + [ln for d in derived for ln in wrap(d, width)]
         if self.notes:
-            out += [""] + [f"note: {n}" for n in self.notes]
+            out += [""] + [ln for n in self.notes for ln in wrap(f"note: {n}", width)]
         return "\n".join(out)
 
     def to_markdown(self, sizes=None) -> str:
@@ -256,11 +268,14 @@ class ExponentTable:
     def to_json(self, sizes=None) -> str:
         return json.dumps(self.to_dict(sizes), indent=2, ensure_ascii=False)
 
-    def render(self, fmt_name: str = "text", sizes=None) -> str:
+    def render(self, fmt_name: str = "text", sizes=None, width: int | None = WIDTH) -> str:
+        """``fmt_name`` in text, markdown, latex, csv, json; ``width`` limits the text format (None: wide)."""
         renderers = {"text": self.to_text, "markdown": self.to_markdown, "latex": self.to_latex,
                      "csv": self.to_csv, "json": self.to_json}
         if fmt_name not in renderers:
             raise UserError(f"unknown format {fmt_name!r}; choose one of {', '.join(renderers)}")
+        if fmt_name == "text":
+            return self.to_text(sizes=sizes, width=width)
         return renderers[fmt_name](sizes=sizes)
 
 

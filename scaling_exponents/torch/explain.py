@@ -4,7 +4,9 @@ every table row it did NOT apply with the reason (so nothing is silently half-ap
 from __future__ import annotations
 
 from ..theory.exponents import fmt
+from ..theory.grid import WIDTH, grid, wrap
 from . import roles as _roles
+from . import safety as _safety
 from .records import ParamInfo
 
 PARAM_QUANTITIES = ("multiplier", "init_std", "lr", "weight_decay", "adam_eps", "lr_wd_product")
@@ -49,7 +51,7 @@ def unapplied_rows(self) -> list[tuple]:
     return out
 
 
-def explain(self) -> str:
+def explain(self, width: int | None = WIDTH) -> str:
     """Every parameter: role, why, init std, multiplier, LR (and wd/eps); unmatched patterns; defaults."""
     t = self.table
     nwd = f"; 0 for roles {', '.join(self.no_weight_decay)}" if self.no_weight_decay else ""
@@ -73,9 +75,7 @@ def explain(self) -> str:
                      f"{self.lr * info.lr_scale:.4g}", f"{info.lr_scale:.4g}",
                      "0" if no_wd else f"{info.wd_scale:.4g}", "0" if no_wd else f"{info.lr_wd_scale:.4g}",
                      f"{info.eps_scale:.4g}", why])
-    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
-    line = lambda cells: "  ".join(str(c).ljust(w) for c, w in zip(cells, widths)).rstrip()
-    out += [line(header), line(["-" * w for w in widths])] + [line(r) for r in rows]
+    out += grid(header, rows, width)
     if self.output_multipliers or self.module_roles:
         out += ["", "module roles:"]
         for ma in self.module_roles:
@@ -104,4 +104,8 @@ def explain(self) -> str:
     else:
         out.append("table rows NOT applied to this model: none")
     out += [f"note: {n}" for n in self.notes]
-    return "\n".join(out)
+    out += [f"warning: {p}" for p in _safety.problems(self)]
+    if getattr(self, "zeroed", None):
+        out.append("readout_zero_init: zeroed " + ", ".join(self.zeroed))
+    return "\n".join([ln for raw in out for ln in (wrap(raw, width) if raw and not raw.startswith(("  ", "--")) and
+                                                    len(raw) > (width or 1 << 30) and "  " not in raw.strip() else [raw])])

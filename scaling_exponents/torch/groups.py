@@ -21,8 +21,12 @@ def param_groups_for(self, model) -> list[dict]:
                         "architecture as the model the Parametrization was applied to")
     use_eps = self.eps is not None or self._has_rows_any("adam_eps")
     groups: dict[tuple, dict] = {}
+    frozen = getattr(self, "frozen", set())
     for name, info in self.records.items():
-        key = (info.role, info.lr_scale, info.wd_scale, info.eps_scale)
+        if name in frozen:  # requires_grad=False: no group (the safety summary names it)
+            continue
+        key = (info.role, info.lr_scale, info.wd_scale, info.eps_scale,
+               name if name in getattr(self, "_per_layer", ()) else None)  # measured alignment: own group
         if key not in groups:
             lr = self.lr * info.lr_scale
             wd = self.weight_decay * info.wd_scale

@@ -51,8 +51,11 @@ from ..errors import UserError
 from ..theory.exponents import fmt
 from . import explain as _explain
 from . import groups as _groups
+from . import mha as _mha
 from . import multiplier as _mult
+from . import online as _online
 from . import roles as _roles
+from . import safety as _safety
 from .records import ParamInfo
 from .shapes import BaseShapes
 from .tables import evaluate as _evaluate
@@ -60,7 +63,7 @@ from .tables import resolve_table as _table
 
 INIT_MODES = ("rescale", "float std", None)
 WD_MODES = ("decoupled", "coupled", "independent")
-_RESCALE_TYPES = (nn.Linear, nn.Bilinear, nn.modules.conv._ConvNd)  # PyTorch default init std ∝ fan_in^-1/2
+_RESCALE_TYPES = (nn.Linear, nn.Bilinear, nn.modules.conv._ConvNd) + _mha.MHA_TYPES  # default std ∝ fan_in^-1/2
 
 
 class Parametrization:
@@ -91,6 +94,13 @@ class Parametrization:
         multipliers: install forward multipliers (default ``True``).
         no_weight_decay: roles whose groups get ``weight_decay`` 0 (e.g. ``("norm", "final_norm",
             "hidden_bias")`` as nanoGPT-mup); default none.
+        table: a measured-alignment table from ``align`` (path to its JSON, dict or
+            :class:`~scaling_exponents.theory.aligned.AlignedTable`): per-weight LR exponents replace the
+            table's ``lr`` rows for those weights (:func:`.online.apply_table`).
+        readout_zero_init: start the readout weight (and its bias) at 0, as microsoft/mup's
+            ``MuReadout(readout_zero_init=True)`` (:mod:`.safety`).
+        strict: raise :class:`UserError` instead of warning when a parameter is unmanaged (no role), matched
+            by two patterns, or frozen (``requires_grad=False``: not re-initialised, no optimizer group).
     """
 
     def __init__(self, model: nn.Module, param="mup", optimizer: str | None = "adam", alignment: str | None = None,
@@ -98,7 +108,7 @@ class Parametrization:
                  depth=None, base_depth=None, base_head_dim=None, sizes: dict | None = None,
                  lr: float = 1e-3, weight_decay: float = 0.0, weight_decay_mode: str = "decoupled",
                  eps: float | None = None, init="rescale", multipliers: bool = True, options: dict | None = None,
-                 no_weight_decay=()):
+                 no_weight_decay=(), readout_zero_init: bool = False, strict: bool = False, table=None):
         self.table = _table(param, optimizer, alignment, options or {})
         self.model = model
         net = _roles.unwrap(model)
@@ -113,12 +123,15 @@ class Parametrization:
         self.notes: list[str] = []
         self._inconsistent: set[str] = set()
 
+        self.doubles: list[tuple[str, str, str]] = []
+        self.frozen = _safety.frozen_names(net)
+        self.readout_zero_init = bool(readout_zero_init)
         if layers is None:
-            assigned, mod_assigned, self.unmatched = _roles.auto(net)
+            assigned, mod_assigned, self.unmatched = _roles.auto(net, self.doubles)
         else:
             if not isinstance(layers, dict) or not layers:
                 raise UserError(f"layers must be a non-empty dict {{glob pattern: role}} or None (auto-detect), got {layers!r}")
-            assigned, mod_assigned, self.unmatched = _roles.match(net, layers)
+            assigned, mod_assigned, self.unmatched = _roles.match(net, layers, doubles=self.doubles)
             if not assigned and not mod_assigned:
                 raise UserError(
                     f"no module or parameter matched the layer patterns {list(layers)}; module names are: "
@@ -135,14 +148,21 @@ class Parametrization:
         self._base = BaseShapes(self, net, width, base_width, base_model, depth, base_depth, base_head_dim, sizes or {})
         self.records: dict[str, ParamInfo] = self._build_records(net, assigned)
         self.module_roles = mod_assigned
+        self._per_layer: set = set()  # weights with their own optimizer group (measured alignment)
+        self._online = None
+        self.aligned = None if table is None else _online.apply_table(self, table)
+        self._explicit_default = {a.name for a in assigned if a.role == "default"}
         if init is not None:
             self._initialise(net)
+        if self.readout_zero_init:
+            self.zeroed = _safety.zero_readout(self, net)
         self.output_multipliers: dict[str, float] = {}
         self.logit_scales: dict[str, tuple[float, str]] = {}
         if multipliers:
             self._install_multipliers(net)
         self._set_attention(net)
         self.unapplied = self._unapplied_rows()
+        _safety.report(self, strict)
 
     # -- setup -----------------------------------------------------------------------------------------
     @staticmethod
@@ -271,7 +291,7 @@ class Parametrization:
         modules = dict(net.named_modules())
         with torch.no_grad():
             for info in self.records.values():
-                if info.role == "default" or info.role in _roles.NORM_ROLES:
+                if info.role == "default" or info.role in _roles.NORM_ROLES or info.name in self.frozen:
                     continue
                 module = modules.get(info.module_name, net)
                 p = getattr(module, info.attr)
@@ -294,7 +314,7 @@ class Parametrization:
                 info.init_std = float(p.float().std()) if p.numel() > 1 else float(p.abs())
             if self.init_mode == "rescale":
                 for info in self.records.values():
-                    if info.role != "default" and info.role not in _roles.NORM_ROLES:
+                    if info.role != "default" and info.role not in _roles.NORM_ROLES and info.name not in self.frozen:
                         modules.get(info.module_name, net)._se_rescaled = True
 
     def _install_multipliers(self, net):
@@ -379,10 +399,24 @@ class Parametrization:
         """The base learning rate of parameter ``name`` (before any scheduler)."""
         return self.lr * self.records[name].lr_scale
 
+    # -- measured alignment (seed 003 Phase 2; :mod:`.online`) --------------------------------------------
+    def online(self, probe, **kwargs):
+        """Start online per-layer LRs from measured alignment (:class:`.online.OnlineAlignment`); call before
+        building the optimizer from ``param_groups``, then ``attach(optimizer, *schedulers)``."""
+        self._online = _online.OnlineAlignment(self, probe, **kwargs)
+        return self._online
+
+    def step(self) -> bool:
+        """One training step of the online alignment solver: measure, re-solve and set LRs when due."""
+        if self._online is None:
+            raise UserError("param.step() needs param.online(probe, ...) first (measured-alignment LRs)")
+        return self._online.step()
+
     # -- reporting ------------------------------------------------------------------------------------
-    def explain(self) -> str:
-        """Every parameter: role, why, init std, multiplier, LR (and wd/eps); unmatched patterns; defaults."""
-        return _explain.explain(self)
+    def explain(self, width: int | None = 100) -> str:
+        """Every parameter: role, why, init std, multiplier, LR (and wd/eps); unmatched patterns; defaults; safety
+        warnings.  Fits in ``width`` columns (``None``: one line per parameter)."""
+        return _explain.explain(self, width)
 
     def __repr__(self):
         return self.explain()

@@ -25,13 +25,14 @@ from dataclasses import dataclass
 from torch import nn
 
 from ..errors import UserError
+from . import mha as _mha
 
 MODULE_ROLES = ("residual_branch", "attention")
 PARAM_ROLES = ("embedding", "hidden", "readout", "bias", "hidden_bias", "norm", "final_norm")
 #: Roles of normalisation gains and biases (not re-initialised: gain 1, bias 0).
 NORM_ROLES = ("norm", "final_norm")
 #: Layers counted by auto-detection, in definition order.
-WEIGHT_LAYERS = (nn.Linear, nn.Embedding, nn.EmbeddingBag, nn.Bilinear, nn.modules.conv._ConvNd)
+WEIGHT_LAYERS = (nn.Linear, nn.Embedding, nn.EmbeddingBag, nn.Bilinear, nn.modules.conv._ConvNd) + _mha.MHA_TYPES
 #: Normalisation layers: their gains and biases get role ``norm``.
 NORM_LAYERS = (nn.LayerNorm, nn.RMSNorm, nn.GroupNorm, nn.modules.batchnorm._NormBase)
 
@@ -91,19 +92,20 @@ def _layer_params(module_name, module, role, rule, out):
         if isinstance(module, NORM_LAYERS) or role in NORM_ROLES:
             nrole = role if role in NORM_ROLES else "norm"
             out.append(Assignment(full, module_name, attr, nrole, rule, layer_role=nrole))
-        elif attr == "bias" or attr.endswith("_bias"):
+        elif attr == "bias" or attr.endswith("_bias") or (_mha.is_mha(module) and attr in _mha.BIASES):
             out.append(Assignment(full, module_name, attr, "bias", rule + " (its bias)", layer_role=role))
         else:
             out.append(Assignment(full, module_name, attr, role, rule, layer_role=role))
 
 
-def match(model: nn.Module, layers: dict, rule_prefix: str = "pattern"):
+def match(model: nn.Module, layers: dict, rule_prefix: str = "pattern", doubles: list | None = None):
     """Apply ``{glob pattern: role(s)}`` to module names and parameter names.
 
     Returns ``(assignments, module_assignments, unmatched_patterns)``.  A pattern naming a module assigns
     its direct parameters (weight -> role, bias -> ``bias``); a pattern naming a parameter
     (``"ln_f.weight"``) assigns that parameter only.  A parameter matched twice with different roles is an
-    error naming both patterns.
+    error naming both patterns; matched twice with the same role, it is appended to ``doubles`` as
+    ``(name, first rule, second rule)`` (the :class:`Parametrization` safety summary warns about it).
     """
     modules = dict(model.named_modules())
     params = dict(model.named_parameters())
@@ -129,7 +131,7 @@ def match(model: nn.Module, layers: dict, rule_prefix: str = "pattern"):
                     new: list[Assignment] = []
                     _layer_params(mname, module, role, rule, new)
                     for a in new:
-                        _put(found, a)
+                        _put(found, a, doubles)
         for pname in params:
             mname, _, attr = pname.rpartition(".")
             if mname not in hit_modules and fnmatch.fnmatchcase(pname, pattern):
@@ -137,14 +139,16 @@ def match(model: nn.Module, layers: dict, rule_prefix: str = "pattern"):
                 for role in roles:
                     if role in MODULE_ROLES:
                         raise UserError(f"role {role!r} acts on a module; pattern {pattern!r} names parameter {pname!r}")
-                    _put(found, Assignment(pname, mname, attr, role, rule, layer_role=role))
+                    _put(found, Assignment(pname, mname, attr, role, rule, layer_role=role), doubles)
         if not hit:
             unmatched.append(pattern)
     return list(found.values()), list(mods.values()), unmatched
 
 
-def _put(found, a: Assignment):
+def _put(found, a: Assignment, doubles=None):
     old = found.get(a.name)
+    if old is not None and old.role == a.role and old.rule != a.rule and doubles is not None:
+        doubles.append((a.name, old.rule, a.rule))
     if old is not None and old.role != a.role:
         raise UserError(
             f"parameter {a.name!r} matched twice with different roles: {old.role!r} by {old.rule} and "
@@ -153,7 +157,7 @@ def _put(found, a: Assignment):
     found.setdefault(a.name, a)
 
 
-def auto(model: nn.Module):
+def auto(model: nn.Module, doubles: list | None = None):
     """Auto-detect roles (opt-in: ``layers=None``).
 
     1. The model's own hints, if it has a ``roles()`` method returning ``{pattern: role(s)}`` (the
@@ -176,15 +180,19 @@ def auto(model: nn.Module):
         hint_map = hints()
         if not isinstance(hint_map, dict):
             raise UserError(f"{type(model).__name__}.roles() must return a dict {{pattern: role}}, got {hint_map!r}")
-        assigned, mods, unmatched = match(model, hint_map, rule_prefix=f"hint {type(model).__name__}.roles()")
+        assigned, mods, unmatched = match(model, hint_map, rule_prefix=f"hint {type(model).__name__}.roles()",
+                                          doubles=doubles)
         found.update({a.name: a for a in assigned})
     layers = [(n, m) for n, m in model.named_modules()
               if isinstance(m, WEIGHT_LAYERS) and not any(f"{n}.{a}" in found for a, _ in _direct_params(m))]
     seen_params = set()
-    for i, (mname, module) in enumerate(layers):
-        if i == 0:
+    plain = [n for n, m in layers if not _mha.is_mha(m)]
+    for mname, module in layers:
+        if _mha.is_mha(module):  # q, k, v projections: hidden matrices wherever the attention sits
+            role, rule = "hidden", "auto: nn.MultiheadAttention q/k/v projections (torch.mha)"
+        elif mname == plain[0]:
             role, rule = "embedding", "auto: first weight layer (Linear/Embedding/Conv) in definition order"
-        elif i == len(layers) - 1:
+        elif mname == plain[-1]:
             role, rule = "readout", "auto: last weight layer in definition order"
         else:
             role, rule = "hidden", "auto: weight layer between the first and the last"

@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from ..errors import UserError
+from . import mha as _mha
 from . import roles as _roles
 
 _EMBED_TYPES = (nn.Embedding, nn.EmbeddingBag)                        # PyTorch default N(0, 1)
@@ -25,6 +26,9 @@ def fans(module: nn.Module, attr: str, p: torch.Tensor) -> tuple[int, int]:
     *width* question, but PyTorch's default bias init uses the layer's fan_in)."""
     if isinstance(module, _EMBED_TYPES) and attr == "weight":
         return p.shape[0], p.shape[1]
+    block = _mha.fans(module, attr, p)  # one q/k/v block of nn.MultiheadAttention's packed weight
+    if block is not None:
+        return block
     if p.dim() >= 2:
         receptive = math.prod(p.shape[2:]) if p.dim() > 2 else 1
         return p.shape[1] * receptive, p.shape[0] * receptive

@@ -185,7 +185,7 @@ def run(args) -> int:
 
     from .probes import check_device
     from ..evidence.report import transfer_figure
-    from ..evidence.store import ResultStore
+    from ..evidence.store import ResultStore, prepare_out
     from .verify import _table
 
     if args.steps < 1 or args.seeds < 1 or args.batch < 1:
@@ -206,8 +206,7 @@ def run(args) -> int:
             raise UserError(f"--width must be >= 1 (a multiple of 16 for the GPT); got {args.width}")
     check_device(args.device)
     targets = parse_targets(args.param, args.optimizer)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = prepare_out(Path(args.out))
     store = ResultStore(out / "results.jsonl")
     summary = {"model": width_model if do_width else depth_model, "steps": args.steps, "seeds": args.seeds,
                "metric": "final train loss", "device": args.device, "params": {}}

@@ -14,6 +14,10 @@ the base LR at the smallest depth; entries are labelled ``NAME@depth``.  A table
 ``sp-table3``) is the unscaled-ResNet baseline (alpha = gamma = 0), whose positive exponents say what blows up.
 With ``--depths`` no width sweep runs unless ``--widths`` is also given.
 
+u-muP (``-p umup``, arXiv 2407.17465): the width sweep applies the table at ``--depth`` with ``--base-depth``
+(default ``--depth``); without ``--depths`` a ResMLP depth sweep (2,4,8,16) runs too, and :mod:`.unit_verify` checks
+the paper's own claim (unit-scale activations, weights, gradients at init) on graphcore's unit-scaled transformer.
+
 Exit status: 0 when every row passes, 1 when some row fails (the numbers are in the report), 2 on bad input.
 """
 
@@ -80,8 +84,11 @@ def _table(target: Target, alignment):
 
 def verify_target(target: Target, *, model="mlp", widths=(64, 128, 256), depth=2, seeds=5, steps=3, lr=None,
                   base_width=None, batch=64, device="cpu", dtype="float32", alignment=None, tol=DEFAULT_TOL,
-                  store=None, progress=False, after_run=None, nngp=True) -> dict:
-    """Verify one parametrization; returns the summary dict (rows with verdicts, per-step coord data)."""
+                  store=None, progress=False, after_run=None, nngp=True, base_depth=None) -> dict:
+    """Verify one parametrization; returns the summary dict (rows with verdicts, per-step coord data).
+
+    A table with depth rows (u-muP, CompleteP, ...) is applied at ``depth`` with ``base_depth`` (default ``depth``:
+    depth factors 1, only the width rows act)."""
     from .probes import RunConfig, coord_run, nngp_run
     from ..evidence.store import ResultStore
     from .sweep import run_tasks
@@ -91,11 +98,13 @@ def verify_target(target: Target, *, model="mlp", widths=(64, 128, 256), depth=2
     preds = predictions_for(table, model, depth, opt or "sgd")
     lr = lr if lr is not None else DEFAULT_LR.get(opt or "sgd", 1e-2)
     base_width = base_width or min(widths)
+    scales_with_depth = any(r.dimension == "depth" and r.power != 0 for r in table.rows)
+    base_depth = (base_depth or depth) if scales_with_depth else None
     tasks = []
     for w in widths:
         cfg = RunConfig(param=target.param, model=model, optimizer=opt or "sgd", alignment=al, width=w,
-                        depth=depth, base_width=base_width, lr=lr, steps=steps, seeds=tuple(range(seeds)),
-                        batch=batch, dtype=dtype, device=device)
+                        depth=depth, base_width=base_width, base_depth=base_depth, lr=lr, steps=steps,
+                        seeds=tuple(range(seeds)), batch=batch, dtype=dtype, device=device)
         tasks.append(({"kind": "coord", **cfg.to_dict(), "device_kind": device.split(":")[0]},
                       (lambda c=cfg: coord_run(c))))
     if nngp and model == "mlp":
@@ -116,6 +125,12 @@ def verify_target(target: Target, *, model="mlp", widths=(64, 128, 256), depth=2
         preds.notes.append("logit change grows with width although Everett et al.'s alignment (omega_{L+1} = 1/2) "
                            "predicts n^0: the readout's init weights align with the feature update (omega_{L+1} = 1, "
                            "TP4's stability condition a+b+r >= 1) whenever (a+b)_out = 1/2, which predicts n^{1/2}")
+    emb = next((p for p in preds.items if (p.layer, p.quantity) == ("embed", "act_delta")), None)
+    if emb is not None and emb.exponent < 0 and any(r["verdict"] == "fail" for r in rows):
+        preds.notes.append(f"the embedding's update vanishes (n^{emb.exponent}; u-muP's embedding LR rule, not a muP "
+                           "symmetry), so the first hidden layer's change and the feature kernel's movement are a "
+                           "Theta(1) term plus a vanishing one: at these widths their slopes lie between the predicted "
+                           "0 and the vanishing term's exponent")
     nonfinite = sorted({k for r in coord.values() for k in r.get("nonfinite", [])})
     return {
         "param": target.param, "label": target.label, "optimizer": opt, "alignment": al, "model": model,
@@ -185,8 +200,11 @@ def verify_depth_target(target: Target, *, model="resmlp", depths=(2, 4, 8, 16),
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--param", "-p", required=True,
                    help="comma-separated names from `list`; NAME:OPTIMIZER picks the optimizer (e.g. mup,sp,tp4-ntk:sgd)")
-    p.add_argument("--model", choices=("mlp", "gpt", "resmlp"),
-                   help="mlp (default for width sweeps), resmlp (pre-LN residual MLP; default for depth sweeps) or gpt")
+    p.add_argument("--model", choices=("mlp", "gpt", "resmlp", "moe"),
+                   help="mlp (default for width sweeps), resmlp (pre-LN residual MLP; default for depth sweeps), gpt, "
+                        "or moe (top-k MoE network for the MoE tables: sweeps width, --experts and depth)")
+    p.add_argument("--experts", help="--model moe: comma-separated expert counts of the sweep at fixed sparsity "
+                                     "k/E = 1/4 (default 4,8,16)")
     p.add_argument("--optimizer", "-o", help="default optimizer for names without :OPTIMIZER (default: the paper's first)")
     p.add_argument("--alignment", "-a", help="full | no (Everett et al. tables; default full)")
     p.add_argument("--widths", help=f"comma-separated widths of a width sweep (default {DEFAULT_WIDTHS}; with --depths "
@@ -195,8 +213,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                                     "entries are labelled NAME@depth; a table without depth rows is the unscaled ResNet")
     p.add_argument("--width", type=int, default=DEFAULT_DEPTH_WIDTH,
                    help=f"fixed width of a depth sweep (default {DEFAULT_DEPTH_WIDTH})")
-    p.add_argument("--base-depth", type=int, help="depth the base LR refers to in a depth sweep (default: the smallest)")
-    p.add_argument("--depth", type=int, default=2, help="hidden layers (MLP) / blocks (GPT) in the width sweep")
+    p.add_argument("--base-depth", type=int, help="depth the base LR refers to: in a depth sweep (default: the smallest "
+                                                  "depth) and, for tables with depth rows, in a width sweep (default --depth)")
+    p.add_argument("--depth", type=int, default=2, help="hidden layers (MLP; 0 = TP4's one-hidden-layer net, as tp4-mfp) "
+                                                        "/ blocks (GPT) in the width sweep")
     p.add_argument("--seeds", type=int, default=5, help="seeds per width, trained together (default 5)")
     p.add_argument("--steps", type=int, default=3, help="optimizer steps on the fixed batch (default 3)")
     p.add_argument("--lr", type=float, help="base LR at the base width (default: adam 1e-2, sgd 0.5)")
@@ -208,6 +228,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dtype", default="float32", help="float32 | tf32 (CUDA) | bfloat16 | float64")
     p.add_argument("--out", default="verification", help="output directory (report.md, PNGs, results.jsonl/json)")
     p.add_argument("--no-nngp", action="store_true", help="skip the NNGP-at-init check")
+    p.add_argument("--rho", type=float, help="SAM tables: perturbation radius at the base width (default 0.1)")
+    p.add_argument("--weight-decay", type=float,
+                   help="weight-decay rules: coupled (torch AdamW) lambda at the base size (default: 1/(40 lr), "
+                        "a 40-step timescale)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     p.add_argument("--no-plots", action="store_true", help="Markdown only, no PNGs")
 
@@ -223,13 +247,14 @@ def validate(args) -> None:
         raise UserError(f"--lr must be a positive number, got {args.lr}")
     if args.batch < 1:
         raise UserError("--batch must be >= 1")
-    if args.depth < 1:
-        raise UserError("--depth must be >= 1")
+    if args.depth < 0 or (args.depth == 0 and (args.model or "mlp") != "mlp"):
+        raise UserError("--depth must be >= 1 (>= 0 for --model mlp: --depth 0 is TP4's one-hidden-layer net, "
+                        "input and readout layers only)")
 
 
 def run(args) -> int:
     from .probes import check_device
-    from ..evidence.store import ResultStore
+    from ..evidence.store import ResultStore, prepare_out
 
     validate(args)
     depths = parse_ints(args.depths, "depths") if args.depths else None
@@ -237,6 +262,10 @@ def run(args) -> int:
     widths = parse_ints(args.widths or DEFAULT_WIDTHS, "widths", 2) if do_width else []
     if do_width and len(widths) < 2:
         raise UserError("--widths needs at least two different widths to fit a slope")
+    if args.model == "moe":
+        return _run_moe(args)
+    if getattr(args, "experts", None):
+        raise UserError("--experts sweeps the number of experts of the MoE network: add --model moe")
     width_model = args.model or "mlp"
     depth_model = args.model or "resmlp"
     if do_width and width_model == "resmlp":
@@ -255,22 +284,30 @@ def run(args) -> int:
         raise UserError(f"GPT widths must be multiples of the head dimension 16; got {bad}")
     check_device(args.device)
     targets = parse_targets(args.param, args.optimizer)
+    for t in targets:
+        _check_not_moe(t, args.alignment, args.model or ("resmlp" if depths and not do_width else "mlp"))
     if depths is not None:
         from ..evidence.predict import depth_exponents
 
         for t in targets:  # fail early, before any run, on tables the depth predictions do not cover
             table, _, _ = _table(t, args.alignment)
             depth_exponents(table)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = prepare_out(Path(args.out))
     store = ResultStore(out / "results.jsonl")
     summaries = {}
     for t in targets if do_width else []:
+        from .verify_optim import special_verifier
+
+        special = special_verifier(t.param)  # SAM / weight-decay rules: their own probes (issue 11 items 5, 6)
+        if special is not None:
+            s = summaries[t.label] = special(t, args, widths if args.widths else None, width_model, store)
+            print(f"{t.label}: {s['status']} ({s['passed']}/{s['passed'] + s['failed']} rows)", file=sys.stderr)
+            continue
         summaries[t.label] = verify_target(
             t, model=width_model, widths=widths, depth=args.depth, seeds=args.seeds, steps=args.steps, lr=args.lr,
             base_width=args.base_width, batch=args.batch, device=args.device, dtype=args.dtype,
             alignment=args.alignment, tol=args.tol, store=store, progress=not args.no_progress,
-            nngp=not args.no_nngp)
+            nngp=not args.no_nngp, base_depth=args.base_depth)
         s = summaries[t.label]
         print(f"{t.label}: {s['status']} ({s['passed']}/{s['passed'] + s['failed']} rows)", file=sys.stderr)
     for t in targets if depths else []:
@@ -280,6 +317,22 @@ def run(args) -> int:
             alignment=args.alignment, tol=args.tol, store=store, progress=not args.no_progress)
         summaries[s["label"]] = s
         print(f"{s['label']}: {s['status']} ({s['passed']}/{s['passed'] + s['failed']} rows)", file=sys.stderr)
+    for t in targets:  # u-muP's own claim (unit scale at init) and, without --depths, its depth exponents
+        from .unit_verify import UNIT_DEPTH_SWEEP, verify_unit, wants_unit_check
+
+        table, _, _ = _table(t, args.alignment)
+        if not wants_unit_check(table):
+            continue
+        if depths is None:
+            s = verify_depth_target(t, model="resmlp", depths=UNIT_DEPTH_SWEEP, width=args.width, seeds=args.seeds,
+                                    steps=args.steps, lr=args.lr, batch=args.batch, device=args.device,
+                                    dtype=args.dtype, tol=args.tol, store=store, progress=not args.no_progress)
+            summaries[s["label"]] = s
+        new = verify_unit(t, table, seeds=args.seeds, tol=args.tol, store=store, progress=not args.no_progress)
+        summaries.update(new)
+        for s in list(new.values()) + ([summaries[depth_label(t.label)]] if depths is None else []):
+            if s["param"] == t.param:
+                print(f"{s['label']}: {s['status']} ({s['passed']}/{s['passed'] + s['failed']} rows)", file=sys.stderr)
     from ..evidence.report import write_verify_report
 
     write_verify_report(summaries, out, plots=not args.no_plots)
@@ -288,3 +341,51 @@ def run(args) -> int:
     return 0 if all(s["status"] == "pass" for s in summaries.values()) else 1
 
 
+
+
+def _check_not_moe(target: Target, alignment, model: str) -> None:
+    """An MoE table on a dense model: a one-line error naming the table, its MoE roles and the model that has them."""
+    table, _, _ = _table(target, alignment)
+    moe_roles = [r for r in ("router", "expert_up", "expert_down") if r in table.roles]
+    if moe_roles:
+        raise UserError(f"table {table.parametrization} states roles {', '.join(moe_roles)}, which --model {model} has "
+                        "none of: use --model moe (the reference MoE network)")
+
+
+def _run_moe(args) -> int:
+    """``--model moe``: the MoE sweeps of :mod:`.moe_verify` (all three unless some of --widths/--experts/--depths)."""
+    from .moe_verify import MOE_DEPTHS, MOE_EXPERTS, MOE_WIDTHS, verify_moe
+    from .probes import check_device
+    from ..evidence.report import write_verify_report
+    from ..evidence.store import ResultStore
+
+    validate(args)
+    chosen = [x is not None for x in (args.widths, args.experts, args.depths)]
+    pick = lambda given, text, default, what: (parse_ints(text, what) if given else
+                                               (list(default) if not any(chosen) else []))
+    widths = pick(args.widths is not None, args.widths, MOE_WIDTHS, "widths")
+    experts = pick(args.experts is not None, args.experts, MOE_EXPERTS, "experts")
+    depths = pick(args.depths is not None, args.depths, MOE_DEPTHS, "depths")
+    check_device(args.device)
+    targets = parse_targets(args.param, args.optimizer)
+    tables = [(t, _table(t, args.alignment)[0]) for t in targets]
+    from ..evidence.predict_moe import check_moe_table
+
+    for _, table in tables:  # fail early, before any run
+        check_moe_table(table)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    store = ResultStore(out / "results.jsonl")
+    summaries = {}
+    for t, table in tables:
+        res = verify_moe(t, table, widths=widths, experts=experts, depths=depths, seeds=args.seeds, steps=args.steps,
+                         lr=args.lr if args.lr is not None else DEFAULT_LR["adam"], batch=args.batch,
+                         device=args.device, dtype=args.dtype, tol=args.tol, store=store,
+                         progress=not args.no_progress)
+        for label, s in res.items():
+            print(f"{label}: {s['status']} ({s['passed']}/{s['passed'] + s['failed']} rows)", file=sys.stderr)
+        summaries.update(res)
+    write_verify_report(summaries, out, plots=not args.no_plots)
+    print(short_table(summaries))
+    print(f"\nreport: {out / 'report.md'}")
+    return 0 if all(s["status"] == "pass" for s in summaries.values()) else 1

@@ -172,8 +172,8 @@ def test_section_counts(bib):
     for entry in bib.values():
         counts[entry.sections[0]] = counts.get(entry.sections[0], 0) + 1
     assert counts == {
-        "key-papers": 4, "depth": 5, "transfer-theory": 4, "optimisers": 6, "architectures": 17,
-        "weight-decay": 4, "misc": 13, "resources-blog": 5, "resources-talk": 2, "resources-code": 3,
+        "key-papers": 4, "depth": 6, "transfer-theory": 4, "optimisers": 10, "architectures": 18,
+        "weight-decay": 4, "misc": 14, "resources-blog": 5, "resources-talk": 2, "resources-code": 4,
     }
 
 

@@ -1,18 +1,21 @@
 """Mixture-of-Experts (arXiv 2508.09752, arXiv 2601.20205): every numeric oracle row equals the derived table.
 
 malasnicki2025mu.csv: 6 rows 'derived' (the paper's table unread; TP5 applied to its classification) + 2 secondary,
-all checked.  jiang2026hyperparameter.csv: 22 secondary rows (Table 1 via a digest), all checked.
+all checked.  jiang2026hyperparameter.csv: 21 secondary rows (Table 1 via a digest), all checked.
 
-Where the expected values come from: **paper tables** via digests (jiang2026: 22 secondary rows) and, for
+Where the expected values come from: **paper tables** via digests (jiang2026: 21 secondary rows) and, for
 malasnicki2025's 6 'derived' rows, **regression: the project's own output** (TP5 applied to the paper's
 classification; its table was not read).
 """
 
+import contextlib
+import io
 from functools import lru_cache
 
 import pytest
 import sympy
 
+from scaling_exponents.cli import main
 from scaling_exponents.literature import oracles
 from scaling_exponents.systems.moe import build_completep
 from scaling_exponents.systems.registry import derive
@@ -31,7 +34,7 @@ JIANG = oracles.load("jiang2026hyperparameter")
 
 
 def test_oracle_counts():
-    assert len(MAL) == 8 and len(JIANG) == 22
+    assert len(MAL) == 8 and len(JIANG) == 21
 
 
 @pytest.mark.parametrize("row", MAL, ids=lambda r: f"{r.variant or 'mup'}-{r.role}-{r.quantity}-{r.dimension}")
@@ -88,3 +91,21 @@ def test_no_expert_count_dependence_at_fixed_kappa():
     t = table("moe-completep")
     for role in ("router", "expert_up", "expert_down", "expert_bias"):
         assert t.power(role, "lr", "experts") == 0 and t.power(role, "lr", "depth") == 0
+
+
+def test_moe_output_counts_n_act_once_at_fixed_kappa():
+    # arXiv 2601.20205 Sec. 3: f(h) = (1/n_act) sum_{i in A(h)} g_i(h) E_i(h) with kappa = n_act/n_exp fixed, so
+    # n_act = kappa n_exp is ONE dimension: E x4 (hence n_act x4) divides the output by 4, not 16 (the old table
+    # had rows along both `experts` and `topk` and printed E^-1 k^-1)
+    t = table("moe-completep")
+    assert "topk" not in {r.dimension for r in t.rows}
+    assert t.power("moe_output", "multiplier", "experts") == -1
+    kappa, e0 = sympy.Rational(1, 4), 8
+    for e in (8, 16, 32, 64):
+        got = t.combined_factor("moe_output", "multiplier", {"experts": (e, e0)})
+        assert got == pytest.approx(float((kappa * e0) / (kappa * e)))  # (1/n_act) / (1/n_act0)
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        assert main(["derive", "-p", "moe-completep"]) == 0
+    line = next(l for l in buf.getvalue().splitlines() if l.startswith("moe_output"))
+    assert line.split()[1] == "E^-1" and "k^" not in line

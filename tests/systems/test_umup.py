@@ -59,12 +59,11 @@ def test_umup_adam_rows():
 
 def test_umup_sgd_readout_none_rows():
     rows = oracles.select(ORACLE, param="umup", optimizer="sgd", variant="readout_constraint=None")
-    # NOT compared: 'norm lr fan_out +1' -- the oracle says bias/norm get x shape[0] on the SGD path even with
-    # readout_constraint=None, but unit-scaling 0.3.5's lr_scale_func_sgd(None) returns lr_scale_func_adam
-    # (checked against the package in test_library_sgd_none_is_adam_for_norm_and_bias below).
-    wrong = [r for r in rows if r.role == "norm"]
-    assert len(rows) == 5 and len(wrong) == 1
-    check(derive("umup", "sgd"), [r for r in rows if r.role != "norm"])
+    # unit-scaling's lr_scale_func_sgd(None) returns lr_scale_func_adam since commit 6db4000 (2024-10-24, v0.3.0+):
+    # bias/norm LR has no x shape[0] factor (that was commit 27b8af3 only); also checked against the package below
+    norm = [r for r in rows if r.role == "norm"]
+    assert len(rows) == 5 and [r.power for r in norm] == ["0"]
+    check(derive("umup", "sgd"), rows)
 
 
 def test_umup_mup_row_is_depth_mup():
@@ -200,7 +199,7 @@ def test_library_sgd_none_is_adam_for_norm_and_bias():
     sgd = {n: g["lr"] for n, _, g in groups(m, lr_scale_func_sgd(readout_constraint=None))}
     assert adam == sgd
     norm = [n for n, p in m.named_parameters() if p.mup_type == "norm"][0]
-    assert sgd[norm] == pytest.approx(LR / math.sqrt(2))  # depth only, no x shape[0] (oracle row is wrong)
+    assert sgd[norm] == pytest.approx(LR / math.sqrt(2))  # depth only, no x shape[0] (as the oracle row)
 
 
 @pytest.mark.parametrize("layers", [2, 8, 32])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .. import markdown as md
 from .cells import SECTIONS, _authors, _cite, _entry_links
-from .evidence import _empirical
+from .evidence import empirical_md
 from .oracle_check import oracle_files
 from .readme import GENERATED
 from .results import ROOT, OracleVerdict, SpecResult, _clean, _num_like
@@ -21,7 +21,7 @@ def _param_page(r: SpecResult, bib, verification) -> str:
            + (f", {md.escape(spec.source.where)}" if spec.source.where else ""), ""]
     if spec.summary:
         out += [md.escape(spec.summary), ""]
-    facts = [f"- **status:** {md.escape(r.status)}", f"- **empirical check:** {md.escape(_empirical(r.name, verification))}"]
+    facts = [f"- **status:** {md.escape(r.status)}", f"- **empirical check:** {empirical_md(r.name, verification, '../')}"]
     if spec.family:
         facts.append(f"- **family:** {md.escape(spec.family)}")
     if spec.aliases:

@@ -86,13 +86,15 @@ class GPT(nn.Module):
 
     Give ``n_head`` (head_dim = width / n_head, so head_dim grows with width) or ``head_dim`` (n_head =
     width / head_dim, head_dim fixed).  ``tied_embeddings=True`` shares ``embed.weight`` with
-    ``head.weight`` (TP5 Table 8 allows it).  ``roles()`` is the hint dict auto-detection reads.
+    ``head.weight`` (TP5 Table 8 allows it).  ``readout_zero_init=True`` starts ``head.weight`` at 0 (microsoft/mup's
+    ``MuReadout(readout_zero_init=True)``; a ``Parametrization``'s rescale keeps it 0).  ``roles()`` is the hint
+    dict auto-detection reads.
     """
 
     def __init__(self, vocab: int, width: int, depth: int, n_head: int | None = None, head_dim: int | None = None,
                  mlp_ratio: int = 4, block_size: int = 64, attn_scale: str = "1/sqrt(d)",
                  tied_embeddings: bool = False, residual_multiplier: float = 1.0, bias: bool = True,
-                 activation: str = "gelu"):
+                 activation: str = "gelu", readout_zero_init: bool = False):
         super().__init__()
         if (n_head is None) == (head_dim is None):
             raise UserError("give exactly one of n_head= (head_dim = width/n_head) or head_dim= (n_head = width/head_dim)")
@@ -113,8 +115,12 @@ class GPT(nn.Module):
             for _ in range(depth))
         self.ln_f = nn.LayerNorm(width, bias=bias)
         self.head = nn.Linear(width, vocab, bias=False)
+        if tied_embeddings and readout_zero_init:
+            raise UserError("readout_zero_init=True would zero the tied embedding too; drop one of them")
         if tied_embeddings:
             self.head.weight = self.embed.weight
+        if readout_zero_init:
+            nn.init.zeros_(self.head.weight)
 
     def roles(self) -> dict:
         """Hints for auto-detection: positions are input weights; attention and MLP are residual branches."""

@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 from ...errors import UserError
+from ...evidence.hints import GPT_VOCAB
 
 
 @dataclass
@@ -73,8 +74,9 @@ def make_model(cfg: RunConfig, d_in: int = 64, d_out: int = 10) -> nn.Module:
     from ..models import GPT, MLP
     from ..models import ResMLP
 
-    if cfg.width < 1 or cfg.depth < 1:
-        raise UserError(f"width and depth must be >= 1, got width={cfg.width}, depth={cfg.depth}")
+    if cfg.width < 1 or cfg.depth < (0 if cfg.model == "mlp" else 1):
+        raise UserError(f"width must be >= 1 and depth >= 1 (>= 0 for the MLP), got width={cfg.width}, "
+                        f"depth={cfg.depth}")
     if cfg.model == "mlp":
         return MLP(d_in, cfg.width, d_out, depth=cfg.depth, bias=cfg.bias)
     if cfg.model == "resmlp":
@@ -82,7 +84,7 @@ def make_model(cfg: RunConfig, d_in: int = 64, d_out: int = 10) -> nn.Module:
     if cfg.model == "gpt":
         if cfg.width % cfg.head_dim:
             raise UserError(f"GPT width {cfg.width} must be a multiple of head_dim {cfg.head_dim}")
-        return GPT(256, cfg.width, cfg.depth, head_dim=cfg.head_dim, block_size=cfg.block, bias=cfg.bias)
+        return GPT(GPT_VOCAB, cfg.width, cfg.depth, head_dim=cfg.head_dim, block_size=cfg.block, bias=cfg.bias)
     raise UserError(f"--model must be mlp, resmlp or gpt, got {cfg.model!r}")
 
 

@@ -1,0 +1,39 @@
+"""Finite-size hints for verdicts: a failed row that a known pre-asymptotic effect explains says so.
+
+* **vocab >= width.**  The spectral norm of an ``n x V`` Gaussian matrix is ``~ sigma (sqrt(n) + sqrt(V))``
+  (Vershynin, arXiv 1011.3027, Thm. 5.32 / Cor. 5.35), so an embedding or readout with vocabulary ``V`` only
+  shows the large-width slope ``max(p_in, p_out)/2`` (:mod:`.predict`, spectral rows) once ``n >> V``; the
+  GPT reference model has ``V = 256`` (:data:`GPT_VOCAB`).
+* **widths below a minimum.**  Coordinate checks (TP5 App. D, arXiv 2203.03466) use widths from 64 upward;
+  a fit that includes smaller widths is dominated by ``O(1/sqrt(n))`` corrections (:data:`MIN_WIDTH`).
+
+Torch-free: used by :mod:`.report` when rendering verdicts.
+"""
+
+from __future__ import annotations
+
+#: Vocabulary of the GPT reference model (:func:`scaling_exponents.verifier.probes.config.make_model`).
+GPT_VOCAB = 256
+#: Smallest width whose coordinate check is taken at face value (TP5's coord checks start at 64).
+MIN_WIDTH = 64
+#: Layers of the reference models that have a vocabulary / data side.
+VOCAB_LAYERS = ("embed", "head", "embedding", "readout", "wte", "lm_head")
+SPECTRAL_QUANTITIES = ("W_spec", "dW_spec")
+
+
+def hint(row: dict, summary: dict) -> str:
+    """A short finite-size hint for a failed ``row`` of a width ``summary``, or ``""``."""
+    if row.get("verdict") in ("pass", "info") or "widths" not in summary:
+        return ""
+    widths = summary.get("widths") or []
+    if not widths:
+        return ""
+    lo = min(widths)
+    layer = str(row.get("layer", "")).split(".")[-1]
+    if (summary.get("model") == "gpt" and row.get("quantity") in SPECTRAL_QUANTITIES and layer in VOCAB_LAYERS
+            and lo <= GPT_VOCAB):
+        return (f"finite size: vocab {GPT_VOCAB} >= width {lo}, so the spectral norm follows the vocab side until "
+                f"width >> {GPT_VOCAB}; rerun with widths above {GPT_VOCAB}")
+    if lo < MIN_WIDTH:
+        return f"finite size: widths from {lo} (< {MIN_WIDTH}) are pre-asymptotic; rerun with widths >= {MIN_WIDTH}"
+    return ""

@@ -1,0 +1,84 @@
+"""``align``: measure per-layer alignment on the reference MLP/GPT and solve Everett et al.'s LP for per-layer c.
+
+One width (m-wojnar/maxP's measure-once) or, with ``--widths``, the slope of the log-alignment ratio across
+widths with a bootstrap CI over seeds.  The JSON (``--format json`` or ``--out DIR``) is accepted by
+``Parametrization(model, ..., table=PATH)`` and ``derive --alignment PATH``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ..errors import UserError
+
+HELP = "measure per-layer alignment (alpha, omega, u) and solve for per-layer LR exponents"
+DESCRIPTION = ("Train the reference MLP or GPT under a named parametrization, measure Everett et al.'s alignment "
+               "exponents per layer (arXiv 2407.05872, Sec. 3) and solve their LP for per-layer LR exponents c_l.")
+
+
+def add_arguments(p) -> None:
+    p.add_argument("--model", required=True, help="mlp | gpt")
+    p.add_argument("--width", type=int, default=128, help="width to measure at (default 128)")
+    p.add_argument("--widths", help="comma-separated widths: measure the slope across them instead")
+    p.add_argument("--steps", type=int, default=100, help="training steps before measuring (default 100)")
+    p.add_argument("--optimizer", default="adam", help="adam | sgd (default adam)")
+    p.add_argument("--param", default="mup", help="mup | sp | ntk | mfp: (a, b) of the LP and the training run")
+    p.add_argument("--lr", type=float, help="base learning rate (default 1e-3 adam, 0.1 sgd)")
+    p.add_argument("--depth", type=int, default=2, help="hidden layers (MLP) or blocks (GPT)")
+    p.add_argument("--batch", type=int, default=32)
+    p.add_argument("--probe-batch", type=int, default=32, help="examples in the fixed probe batch (default 32)")
+    p.add_argument("--mode", default="rms", help="rms | spectral")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seeds", type=int, default=3, help="seeds per width for --widths (default 3)")
+    p.add_argument("--threads", type=int, help="torch CPU threads (default: torch's)")
+    p.add_argument("--out", help="directory to write align_<model>_w<width>.json into")
+    p.add_argument("--format", "-f", choices=("text", "json"), default="text")
+
+
+def _ints(text: str, flag: str) -> list[int]:
+    try:
+        vals = [int(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise UserError(f"{flag} takes comma-separated integers, e.g. {flag} 64,128,256; got {text!r}") from None
+    if not vals or min(vals) < 1:
+        raise UserError(f"{flag} takes positive integers, got {text!r}")
+    return vals
+
+
+def run(args) -> int:
+    from .alignment_sweep import MODELS, measure_once, sweep
+
+    if args.model not in MODELS:
+        raise UserError(f"--model must be one of {', '.join(MODELS)}, got {args.model!r}")
+    if args.optimizer not in ("adam", "sgd"):
+        raise UserError(f"--optimizer must be adam or sgd, got {args.optimizer!r}")
+    if args.mode not in ("rms", "spectral"):
+        raise UserError(f"--mode must be rms or spectral, got {args.mode!r}")
+    if args.threads is not None:
+        import torch
+
+        if args.threads < 1:
+            raise UserError(f"--threads must be >= 1, got {args.threads}")
+        torch.set_num_threads(args.threads)
+    lr = args.lr if args.lr is not None else (1e-3 if args.optimizer == "adam" else 0.1)
+    kw = dict(optimizer=args.optimizer, mode=args.mode, param=args.param, lr=lr, depth=args.depth,
+              batch=args.batch, probe_batch=args.probe_batch)
+    if args.widths:
+        widths = _ints(args.widths, "--widths")
+        table, fits = sweep(args.model, widths, args.steps, seeds=tuple(range(args.seed, args.seed + args.seeds)), **kw)
+        table.meta["fits"] = {n: {k: (None if f is None else f.to_dict()) for k, f in d.items()} for n, d in fits.items()}
+        tag = f"w{min(widths)}-{max(widths)}"
+    else:
+        table = measure_once(args.model, args.width, args.steps, seed=args.seed, strict=False, **kw)
+        tag = f"w{args.width}"
+    if args.out:
+        path = table.save(Path(args.out) / f"align_{args.model}_{tag}.json")
+    if args.format == "json":
+        print(json.dumps(table.to_dict(), indent=1))
+    else:
+        print(table.render())
+        if args.out:
+            print(f"\nwrote {path}  (use: Parametrization(model, '{table.param}', '{table.optimizer}', ..., "
+                  f"table='{path}') or derive --alignment {path})")
+    return 0
