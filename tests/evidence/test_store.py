@@ -63,11 +63,17 @@ def test_torn_last_line_is_skipped_and_the_next_row_starts_on_a_new_line(tmp_pat
     assert len(ResultStore(path)) == 2
 
 
-def test_lines_that_are_not_rows_are_ignored(tmp_path):
+def test_a_line_that_is_not_a_row_is_a_user_error_naming_it(tmp_path):
+    import pytest
+
+    from scaling_exponents.errors import UserError
+
     path = tmp_path / "results.jsonl"
-    path.write_text('[1, 2]\n{"no_key": 1}\n{"key": "k", "config": {}, "result": {"v": 0}}\n')
-    s = ResultStore(path)
-    assert len(s) == 1 and s.rows()[0]["key"] == "k"
+    path.write_text('{"key": "k", "config": {}, "result": {"v": 0}}\n[1, 2]\n')
+    with pytest.raises(UserError, match=r"results.jsonl line 2 is not a result record"):
+        ResultStore(path)
+    path.write_text('{"key": "k", "config": {}, "result": {"v": 0}}\n\n')  # blank lines are fine
+    assert len(ResultStore(path)) == 1
 
 
 def test_numpy_floats_are_written_as_floats(tmp_path):
