@@ -176,6 +176,10 @@ def write_verify_report(summaries: dict, out: Path, plots: bool = True, merge: b
             cmd = (f"python -m scaling_exponents verify --param {label} --model {s['model']} --widths "
                    f"{','.join(map(str, s['widths']))} --seeds {s['seeds']} --steps {s['steps']} --lr {s['lr']:g} "
                    f"--tol {s['tol']:g} --device {s['device']}")
+            if s.get("arch", "classic") != "classic":
+                cmd += f" --arch {s['arch']}"
+            if s.get("eps") is not None:
+                cmd += f" --eps {s['eps']:g}"
         used = "depth exponents used" if _is_depth(s) else "r exponents used"
         lines += ["", f"## {label}: {s['title']} -- {s['status']}", "",
                   f"Source: {s['source']}.  {used}: " + ", ".join(f"{k} = {v}" for k, v in s["r"].items()),

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from ..theory.exponents import fmt
 from ..theory.grid import WIDTH, grid, wrap
+from . import matrix_roles as _mroles
 from . import roles as _roles
 from . import safety as _safety
 from .records import ParamInfo
 
-PARAM_QUANTITIES = ("multiplier", "init_std", "lr", "weight_decay", "adam_eps", "lr_wd_product")
+PARAM_QUANTITIES = ("multiplier", "init_std", "lr", "weight_decay", "adam_eps", "lr_wd_product", "damping")
 MODULE_QUANTITIES = {"residual_branch": ("multiplier",), "attention": ("logit_scale",)}
 
 
@@ -59,13 +60,15 @@ def explain(self, width: int | None = WIDTH) -> str:
            "factors are relative to the base shape: prod over dimensions of (size/base)^power "
            "(all 1 at the base shape)", self._base.describe(),
            f"base lr {self.lr:g}, weight_decay {self.weight_decay:g} ({self.weight_decay_mode}{nwd}), "
-           f"eps {self.eps if self.eps is not None else ('1e-08' if self._has_rows_any('adam_eps') else 'optimizer default')}, "
+           f"eps {self.eps if self.eps is not None else ('1e-08' if self._has_rows_any('adam_eps') or self._has_rows_any('damping') else 'optimizer default')}, "
            f"init {self.init_mode!r}", ""]
     header = ["parameter", "shape", "role", "width", "init std", "init x", "mult", "lr", "lr x", "wd x", "lr*wd x",
               "eps x", "why"]
     rows = []
     for info in self.records.values():
         w = "-" if info.width is None else f"{info.width[0]:g}/{info.width[1]:g}"
+        if info.dims:  # a matrix under a per-matrix table: its own fans (and blocks) are its dimensions
+            w = _mroles.describe(info)
         std = "-" if info.init_std is None else f"{info.init_std:.4g}"
         ix = "-" if info.init_scale is None else f"{info.init_scale:.4g}"
         mult = f"{info.multiplier:.4g}" + "".join(f"; {n}: {m:.4g}" for n, _, m, _, _ in info.aliases)

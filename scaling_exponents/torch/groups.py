@@ -19,7 +19,7 @@ def param_groups_for(self, model) -> list[dict]:
     if missing:
         raise UserError(f"model has no parameters named {missing[:5]}; param_groups_for needs the same "
                         "architecture as the model the Parametrization was applied to")
-    use_eps = self.eps is not None or self._has_rows_any("adam_eps")
+    use_eps = self.eps is not None or self._has_rows_any("adam_eps") or self._has_rows_any("damping")
     groups: dict[tuple, dict] = {}
     frozen = getattr(self, "frozen", set())
     for name, info in self.records.items():

@@ -53,6 +53,7 @@ from . import explain as _explain
 from . import groups as _groups
 from . import mha as _mha
 from . import multiplier as _mult
+from . import matrix_roles as _mroles
 from . import online as _online
 from . import presets as _presets
 from . import roles as _roles
@@ -87,6 +88,8 @@ class Parametrization:
         base_head_dim: base head dimension for the attention logit-scale row (default: from base_model, or
             for models.GPT from how it was built: head_dim/ratio when n_head is fixed, head_dim when fixed).
         sizes: ``{dimension: (size, base)}`` for any other dimension a table uses (e.g. ``experts``).
+        block_size: preconditioner block size of per-matrix Shampoo/SOAP tables (rows along ``blocks``,
+            ``block_in``, ``block_out``; :mod:`.matrix_roles`); ``None``: one block per matrix.
         lr, weight_decay, eps: base values; groups get ``lr * lr_scale`` etc.  ``eps=None`` leaves the
             optimizer's eps unless the table has ``adam_eps`` rows (then base eps 1e-8).
         weight_decay_mode: ``"decoupled"`` (AdamW), ``"coupled"`` (L2) or ``"independent"``.
@@ -113,7 +116,7 @@ class Parametrization:
                  lr: float = 1e-3, weight_decay: float = 0.0, weight_decay_mode: str = "decoupled",
                  eps: float | None = None, init="rescale", multipliers: bool = True, options: dict | None = None,
                  no_weight_decay=(), readout_zero_init: bool = False, strict: bool = False, table=None,
-                 base_config=None):
+                 block_size: int | None = None, base_config=None):
         self.table = _table(param, optimizer, alignment, options or {})
         self.model = model
         net = _roles.unwrap(model)
@@ -127,6 +130,7 @@ class Parametrization:
             no_weight_decay = (no_weight_decay,)
         self.no_weight_decay = tuple(no_weight_decay or ())
         self.layers = layers
+        self.block_size = block_size
         self.notes: list[str] = []
         self._inconsistent: set[str] = set()
 
@@ -192,7 +196,7 @@ class Parametrization:
             raise UserError(f"init must be 'rescale', a base std (float >= 0) or None, got {init!r}")
 
     def _validate_roles(self, assigned, mod_assigned):
-        known = (set(_roles.PARAM_ROLES) | set(self.table.roles) | {"default"}) - set(_roles.MODULE_ROLES)
+        known = (set(_roles.PARAM_ROLES) | set(self.table.roles) | set(_mroles.ROLES) | {"default"}) - set(_roles.MODULE_ROLES)
         for a in assigned:
             if a.role not in known:
                 close = difflib.get_close_matches(a.role, sorted(known | set(_roles.MODULE_ROLES)), n=1)
@@ -228,20 +232,25 @@ class Parametrization:
             if name != a.name:
                 aliases.append((name, a))
                 continue
-            role = self._role_of(a)
+            role = _mroles.table_role(self.table, self._role_of(a), p.dim())
             rule = a.rule
-            if role != a.role:
+            if role == _mroles.WEIGHT and a.role != _mroles.WEIGHT:
+                rule += f"; per-matrix table: {a.role} matrix takes the weight rows with its own fans"
+            elif role != a.role:
                 rule += ("; a hidden layer's bias: hidden_bias" if role == "hidden_bias"
                          else f"; table has no {a.role} rows: {role}")
-            info = ParamInfo(a.name, role, rule, a.module_name, a.attr, tuple(p.shape))
+            info = ParamInfo(a.name, role, rule, a.module_name, a.attr, tuple(p.shape), model_role=a.role)
             if role != "default":
                 info.width = self._base.width(a, module, p, role)
                 info.fans = self._base.fans(a, module, p)
+                if role == _mroles.WEIGHT and p.dim() >= 2:
+                    info.dims = _mroles.block_sizes(info.fans, self.block_size)
                 info.fan_in_ratio = self._base.fan_in_ratio(a, module, p)
                 info.multiplier = self.factor(role, "multiplier", info)
                 info.lr_scale = self.factor(role, "lr", info)
                 info.wd_scale = self.factor(role, "weight_decay", info)
-                info.eps_scale = self.factor(role, "adam_eps", info)
+                # per-matrix tables state the optimizer's damping/epsilon as ``damping`` (arXiv 2512.05620 Table 2)
+                info.eps_scale = self.factor(role, "damping" if self._has_role_rows(role, "damping") else "adam_eps", info)
                 self._decay_factors(info)
                 if role not in self.table.roles:
                     info.note = f"table has no rows for role {role!r}: defaults kept"
@@ -250,11 +259,13 @@ class Parametrization:
             if name not in records:
                 raise UserError(f"parameter {a.name!r} is tied to {name!r}, which no role covers; give both a role")
             main = records[name]
-            role = self._role_of(a)
-            probe = ParamInfo(a.name, role, a.rule, a.module_name, a.attr, main.shape)
             tied_p = getattr(modules[a.module_name], a.attr)
+            role = _mroles.table_role(self.table, self._role_of(a), tied_p.dim())
+            probe = ParamInfo(a.name, role, a.rule, a.module_name, a.attr, main.shape)
             probe.width = self._base.width(a, modules[a.module_name], tied_p, role)
             probe.fans = self._base.fans(a, modules[a.module_name], tied_p)
+            if role == _mroles.WEIGHT:
+                probe.dims = _mroles.block_sizes(probe.fans, self.block_size)
             for q, attr in (("init_std", None), ("lr", "lr_scale"), ("weight_decay", "wd_scale"), ("adam_eps", "eps_scale"),
                             ("lr_wd_product", None)):
                 mine = self.factor(role, q, probe)

@@ -26,5 +26,7 @@ class ParamInfo:
     eps_scale: float = 1.0
     lr_wd_scale: float = 1.0            # per-step decay factor lr x weight_decay (table's lr_wd_product rows)
     fans: dict | None = None            # {"fan_in": (size, base), "fan_out": (size, base)} for fan rows (u-muP)
+    model_role: str = ""                # the role the model gave (before a per-matrix table mapped it to ``weight``)
+    dims: dict | None = None            # per-matrix dimensions of per-matrix tables: {"blocks": (size, base), ...}
     aliases: list = field(default_factory=list)  # tied uses: (name, role, multiplier)
     note: str = ""

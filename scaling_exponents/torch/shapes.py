@@ -16,6 +16,7 @@ from torch import nn
 from ..errors import UserError
 from . import mha as _mha
 from . import roles as _roles
+from .matrix_roles import BLOCK_DIMS
 
 _EMBED_TYPES = (nn.Embedding, nn.EmbeddingBag)                        # PyTorch default N(0, 1)
 
@@ -92,7 +93,7 @@ class BaseShapes:
                             "base_depth= (or a base_model with a `depth` attribute)")
         self.base_head_dim = base_head_dim
         self.sizes = dict(sizes)
-        for d in dims - {"width", "depth", "head_dim", "fan_in", "fan_out"}:
+        for d in dims - {"width", "depth", "head_dim", "fan_in", "fan_out", *BLOCK_DIMS}:
             if d not in self.sizes:
                 raise UserError(f"{table.parametrization} has rows along {d!r}: give sizes={{{d!r}: (size, base)}}")
 
@@ -148,6 +149,8 @@ class BaseShapes:
             if info.fans is None:
                 raise UserError(f"the table has {info.role!r} rows along {dim!r}, which only parameters have")
             return info.fans[dim]
+        if info.dims and dim in info.dims:  # per-matrix dimensions (preconditioner blocks, :mod:`.matrix_roles`)
+            return info.dims[dim]
         if dim in self.sizes:
             return self.sizes[dim]
         raise UserError(f"no size for dimension {dim!r} of role {info.role!r}; give sizes={{{dim!r}: (size, base)}}")

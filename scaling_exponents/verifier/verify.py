@@ -85,12 +85,23 @@ def _table(target: Target, alignment):
 
 def verify_target(target: Target, *, model="mlp", widths=(64, 128, 256), depth=2, seeds=5, steps=3, lr=None,
                   base_width=None, batch=64, device="cpu", dtype="float32", alignment=None, tol=DEFAULT_TOL,
-                  store=None, progress=False, after_run=None, nngp=True, base_depth=None, executor=None, retry=0,
-                  on_result=None) -> dict:
+                  store=None, progress=False, after_run=None, nngp=True, base_depth=None, arch="classic",
+                  eps=None, executor=None, retry=0, on_result=None) -> dict:
     """Verify one parametrization; returns the summary dict (rows with verdicts, per-step coord data).
 
     A table with depth rows (u-muP, CompleteP, ...) is applied at ``depth`` with ``base_depth`` (default ``depth``:
-    depth factors 1, only the width rows act).  ``executor``/``retry``/``on_result``: see :func:`.sweep.run_tasks`."""
+    depth factors 1, only the width rows act).  Per-matrix optimizer tables (muon, soap, ...) go to
+    :func:`.verify_matrix.verify_matrix_target` (the real optimizer, one model per seed).
+    ``executor``/``retry``/``on_result``: see :func:`.sweep.run_tasks`."""
+    from .verify_matrix import is_matrix_target, verify_matrix_target
+
+    if is_matrix_target(target, alignment):  # per-matrix optimizer tables (muon, soap, ...): the real optimizer
+        return verify_matrix_target(target, model=model, widths=widths, depth=depth, seeds=seeds, steps=steps, lr=lr,
+                                    base_width=base_width, batch=batch, device=device, dtype=dtype,
+                                    alignment=alignment, tol=tol, store=store, progress=progress, after_run=after_run,
+                                    arch=arch, eps=eps)
+    if eps is not None:
+        raise UserError(f"--eps sets the damping of per-matrix optimizer tables (muon, soap, ...); {target.param} is not one")
     from .probes import RunConfig, coord_run, nngp_run
     from ..evidence.store import ResultStore
     from .sweep import run_tasks
@@ -106,7 +117,7 @@ def verify_target(target: Target, *, model="mlp", widths=(64, 128, 256), depth=2
     for w in widths:
         cfg = RunConfig(param=target.param, model=model, optimizer=opt or "sgd", alignment=al, width=w,
                         depth=depth, base_width=base_width, base_depth=base_depth, lr=lr, steps=steps,
-                        seeds=tuple(range(seeds)), batch=batch, dtype=dtype, device=device)
+                        seeds=tuple(range(seeds)), batch=batch, dtype=dtype, device=device, arch=arch)
         tasks.append(({"kind": "coord", **cfg.to_dict(), "device_kind": device.split(":")[0]},
                       (lambda c=cfg: coord_run(c))))
     if nngp and model == "mlp":
@@ -222,6 +233,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                                                   "depth) and, for tables with depth rows, in a width sweep (default --depth)")
     p.add_argument("--depth", type=int, default=2, help="hidden layers (MLP; 0 = TP4's one-hidden-layer net, as tp4-mfp) "
                                                         "/ blocks (GPT) in the width sweep")
+    p.add_argument("--arch", choices=("classic", "modern"), default="classic",
+                   help="GPT architecture: classic (learned positions, GELU) or modern (RoPE, QK-norm, ReLU², untied head, "
+                        "bf16 autocast; seed 002 / modded-nanogpt)")
+    p.add_argument("--eps", type=float, help="base optimizer eps/damping at the base width for per-matrix tables "
+                                             "(scaled by the table's damping rows; default 1e-8)")
     p.add_argument("--seeds", type=int, default=5, help="seeds per width, trained together (default 5)")
     p.add_argument("--steps", type=int, default=3, help="optimizer steps on the fixed batch (default 3)")
     p.add_argument("--lr", type=float, help="base LR at the base width (default: adam 1e-2, sgd 0.5)")
@@ -323,6 +339,8 @@ def _run(args) -> int:
     executor, tracker = executors.from_args(args, out), tracking.from_args(args, out)
     sweep = dict(executor=executor, retry=getattr(args, "retry", 0), on_result=tracker and tracker.log_run)
     summaries = {}
+    from .verify_matrix import default_widths, is_matrix_target
+
     for t in targets if do_width else []:
         from .verify_optim import special_verifier
 
@@ -331,11 +349,13 @@ def _run(args) -> int:
             s = summaries[t.label] = special(t, args, widths if args.widths else None, width_model, store)
             print(f"{t.label}: {s['status']} ({s['passed']}/{s['passed'] + s['failed']} rows)", file=sys.stderr)
             continue
+        t_widths = widths if args.widths is not None or not is_matrix_target(t, args.alignment) else \
+            default_widths(width_model)
         summaries[t.label] = verify_target(
-            t, model=width_model, widths=widths, depth=args.depth, seeds=args.seeds, steps=args.steps, lr=args.lr,
+            t, model=width_model, widths=t_widths, depth=args.depth, seeds=args.seeds, steps=args.steps, lr=args.lr,
             base_width=args.base_width, batch=args.batch, device=args.device, dtype=args.dtype,
             alignment=args.alignment, tol=args.tol, store=store, progress=not args.no_progress,
-            nngp=not args.no_nngp, base_depth=args.base_depth, **sweep)
+            nngp=not args.no_nngp, base_depth=args.base_depth, arch=args.arch, eps=args.eps, **sweep)
         s = summaries[t.label]
         print(f"{t.label}: {s['status']} ({s['passed']}/{s['passed'] + s['failed']} rows)", file=sys.stderr)
     for t in targets if depths else []:

@@ -1,4 +1,8 @@
-"""The command line: output schema, concrete factors, one-line errors with exit status 2, no torch."""
+"""The command line: output schema, concrete factors, one-line errors with exit status 2, no torch.
+
+Where the expected values come from: **regression: the project's own output** for the output schema and messages
+(the CLI's contract); the concrete factors are **independent computation** ((N/N0)^p by hand).
+"""
 
 import json
 import subprocess

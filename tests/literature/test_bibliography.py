@@ -1,4 +1,8 @@
-"""Tests for papers/references.bib and scaling_exponents.literature.bibliography."""
+"""Tests for papers/references.bib and scaling_exponents.literature.bibliography.
+
+Where the expected values come from: the project's literature list (arXiv / OpenReview ids copied verbatim below)
+and the bib file itself; **regression** for the keys.
+"""
 
 from __future__ import annotations
 

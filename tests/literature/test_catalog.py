@@ -1,4 +1,8 @@
-"""The generated catalog/: deterministic, current, cross-linked, escaped, with computed statuses."""
+"""The generated catalog/: deterministic, current, cross-linked, escaped, with computed statuses.
+
+Where the expected values come from: **regression: the project's own output** (the committed catalog/ must equal a
+fresh render); a planted wrong oracle value must show as MISMATCH.
+"""
 
 import json
 import re

@@ -1,4 +1,8 @@
-"""Every notebook in notebooks/ runs top to bottom on CPU without errors and draws at least one figure."""
+"""Every notebook in notebooks/ runs top to bottom on CPU without errors and draws at least one figure.
+
+Where the expected values come from: none: the notebooks must run and draw (a smoke test; their numbers are checked
+elsewhere).
+"""
 
 from pathlib import Path
 

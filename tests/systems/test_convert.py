@@ -1,4 +1,8 @@
-"""--convert-to: restating a table in another convention via the abc symmetry (TP5 Lemma J.1)."""
+"""--convert-to: restating a table in another convention via the abc symmetry (TP5 Lemma J.1).
+
+Where the expected values come from: **paper tables**: TP5 (arXiv 2203.03466) Tables 3/8/9 via
+papers/oracles/tp5_yang2022tensor.csv.
+"""
 
 import pytest
 

@@ -1,6 +1,10 @@
 """Depth family: CompleteP (arXiv 2505.01618), Depth-muP (TP6, arXiv 2310.02244; Bordelon et al., 2309.16620).
 
 Every oracle row is compared with the DERIVED table; rows that are not compared are listed with the reason.
+
+Where the expected values come from: **paper tables** (CompleteP Table 1, primary rows in dey2025dont.csv; TP6
+claims) and the **authors' code** (nanoGPT-mup @3904404, status 'code'); rows with status 'derived' (lr x wd) are
+**regression: the project's own output** (consistency checks).
 """
 
 import pytest

@@ -2,6 +2,10 @@
 
 malasnicki2025mu.csv: 6 rows 'derived' (the paper's table unread; TP5 applied to its classification) + 2 secondary,
 all checked.  jiang2026hyperparameter.csv: 21 secondary rows (Table 1 via a digest), all checked.
+
+Where the expected values come from: **paper tables** via digests (jiang2026: 21 secondary rows) and, for
+malasnicki2025's 6 'derived' rows, **regression: the project's own output** (TP5 applied to the paper's
+classification; its table was not read).
 """
 
 import contextlib

@@ -1,4 +1,9 @@
-"""Tensor Programs IV (arXiv 2011.14522): r, regimes, Table 1, and LP vs closed-form classification."""
+"""Tensor Programs IV (arXiv 2011.14522): r, regimes, Table 1, and LP vs closed-form classification.
+
+Where the expected values come from: **paper table**: TP4 (arXiv 2011.14522) Table 1 and its r formula
+(tp4_yang2020feature.csv); the property test compares the LP with TP4's **closed-form** classification (an
+independent computation).
+"""
 
 import pytest
 import sympy

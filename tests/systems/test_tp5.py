@@ -1,4 +1,8 @@
-"""Tensor Programs V (arXiv 2203.03466): Tables 3, 8, 9 derived via Everett's LP + the abc symmetry."""
+"""Tensor Programs V (arXiv 2203.03466): Tables 3, 8, 9 derived via Everett's LP + the abc symmetry.
+
+Where the expected values come from: **paper tables**: TP5 (arXiv 2203.03466) Tables 3, 8, 9
+(tp5_yang2022tensor.csv).
+"""
 
 import pytest
 

@@ -4,6 +4,11 @@
 extra); its optimizer rules (`unit_scaling.optim.scaled_parameters` with `lr_scale_func_adam` /
 `lr_scale_func_sgd`) and residual rule (`transformer_residual_scaling_rule`) are compared with our derived
 table at several widths and depths.
+
+Where the expected values come from: **paper table** (u-muP vs muP table, via the authors' slides:
+blake2024umup.csv) and the **external library** unit-scaling 0.3.5 (LR, weight decay, forward multipliers and
+residual rule computed by the library at runtime, with the table's fans taken from each parameter's real,
+non-square shape).
 """
 
 import math
@@ -122,9 +127,16 @@ def groups(m, lr_scale_func):
     return [(name, p, g) for (name, p), g in zip(named, out)]
 
 
-def sizes_of(p, layers):
-    fan_in = p.shape[1] if p.ndim == 2 else p.shape[0]  # unit_scaling.optim._get_fan_in (embedding: hidden dim)
-    fan_out = p.shape[1] if p.ndim == 2 else p.shape[0]  # embedding (V, d): the table's fan_out is d; 1-D: size
+def sizes_of(name, p, layers):
+    """Fans of a parameter as the table means them: fan_in of a (out, in) weight is shape[1] (the library's
+    ``unit_scaling.optim._get_fan_in``), fan_out is shape[0]; an embedding (V, d) has fan_out d (its hidden size,
+    the library's "fan_in" of an embedding); a 1-D parameter has fan_out = its size.  The MLP's Linear(w, 2w)
+    and Linear(2w, w) are non-square, so a fan_in/fan_out swap in the u-muP rules changes the factor."""
+    if p.ndim == 1:
+        return {"fan_in": (p.shape[0], 1), "fan_out": (p.shape[0], 1), "depth": (layers, 1)}
+    fan_in, fan_out = p.shape[1], p.shape[0]
+    if name.startswith("emb."):
+        fan_in, fan_out = p.shape[0], p.shape[1]
     return {"fan_in": (fan_in, 1), "fan_out": (fan_out, 1), "depth": (layers, 1)}
 
 
@@ -136,16 +148,38 @@ SHAPES = [(16, 1), (16, 3), (64, 4), (128, 8)]
 def test_lr_and_weight_decay_equal_unit_scaling(width, layers, optimizer):
     table = derive("umup", optimizer)
     func = lr_scale_func_adam if optimizer == "adam" else lr_scale_func_sgd(readout_constraint=None)
-    seen = set()
+    seen, non_square = set(), 0
     for name, p, g in groups(model(width, layers), func):
         role = role_of(name, p)
         seen.add(role)
-        s = sizes_of(p, layers)
+        s = sizes_of(name, p, layers)
+        non_square += role == "hidden" and s["fan_in"] != s["fan_out"]
         assert g["lr"] == pytest.approx(LR * table.combined_factor(role, "lr", s), rel=1e-12), name
         # independent weight decay: torch value lambda / lr_group, so lr * wd = lambda
         assert g["weight_decay"] == pytest.approx(WD * table.combined_factor(role, "weight_decay", s) / LR, rel=1e-12)
         assert g["lr"] * g["weight_decay"] == pytest.approx(WD * table.combined_factor(role, "lr_wd_product", s))
     assert seen == {"embedding", "hidden", "hidden_bias", "norm", "readout"}
+    assert non_square >= 2 * layers  # each block's MLP in and out weights
+
+
+@pytest.mark.parametrize("width", [16, 64])
+def test_forward_multipliers_equal_unit_scaling(width):
+    """The library's forward scale of each weight type (weights and inputs all ones: output = multiplier x
+    fan_in) equals the table's multiplier at the parameter's own fans; the layers are non-square, so a
+    fan_in/fan_out swap in the table shows."""
+    import torch
+
+    t = derive("umup", "adam")
+    layers = [("emb.weight", uu.Embedding(VOCAB, width), "embedding", torch.tensor([[0]]), 1),
+              ("stack.w1", uu.Linear(width, 3 * width), "hidden", torch.ones(1, width), width),
+              ("stack.w2", uu.Linear(3 * width, width), "hidden", torch.ones(1, 3 * width), 3 * width),
+              ("out.weight", uu.LinearReadout(width, VOCAB), "readout", torch.ones(1, width), width)]
+    for name, layer, role, x, summed in layers:
+        torch.nn.init.ones_(layer.weight)
+        with torch.no_grad():
+            got = float(layer(x).flatten()[0]) / summed
+        want = t.combined_factor(role, "multiplier", sizes_of(name, layer.weight, 1))
+        assert got == pytest.approx(want, rel=1e-6), (name, got, want)
 
 
 def test_library_test_vector():

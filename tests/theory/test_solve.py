@@ -1,4 +1,8 @@
-"""The exact LP pipeline: rational answers, certificates, non-uniqueness, infeasibility, min/max terms."""
+"""The exact LP pipeline: rational answers, certificates, non-uniqueness, infeasibility, min/max terms.
+
+Where the expected values come from: **independent computation by hand**: small LPs whose optimum, interval,
+conflict or unboundedness is worked out in the comments.
+"""
 
 import pytest
 import sympy

@@ -13,6 +13,9 @@ give the numbers of the authors' reference code, EleutherAI/nanoGPT-mup branch `
 
 nanoGPT-mup does not decay norms and biases: a power law cannot say "zero", so that is
 ``no_weight_decay=("norm", "final_norm", "hidden_bias")`` here.
+
+Where the expected values come from: the **authors' code** (nanoGPT-mup branch completep @3904404) restated as
+plain numbers.
 """
 
 from __future__ import annotations

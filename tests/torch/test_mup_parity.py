@@ -17,6 +17,10 @@ Differences by design, stated here rather than hidden:
   measures the effect of the default eps.
 
 All runs are float64, so "equal" means agreement to ~1e-12, far below the 1e-5 the issue asks for.
+
+Where the expected values come from: the **external library** microsoft/mup (run side by side: same LRs, init and
+loss trajectory to ~1e-12); the Everett-vs-Table-8 tests compare two of our tables (TP5 Lemma J.1); the eps
+difference band (2.0e-6 measured) is **regression: the project's own output**.
 """
 
 from __future__ import annotations
@@ -26,7 +30,11 @@ import copy
 import pytest
 import torch
 
-mup = pytest.importorskip("mup")
+try:  # the Everett-vs-Table-8 tests compare two of our tables and must not skip without microsoft/mup
+    import mup
+except ImportError:
+    mup = None
+needs_mup = pytest.mark.skipif(mup is None, reason="microsoft/mup (dev extra) is not installed")
 
 from scaling_exponents.torch import Parametrization
 from scaling_exponents.verifier.models import GPT, MLP  # noqa: E402
@@ -146,6 +154,7 @@ def compare(kind, width):
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
+@needs_mup
 @pytest.mark.parametrize("kind, width", [("mlp", w) for w in WIDTHS] + [("gpt", w) for w in GPT_WIDTHS])
 def test_table8_matches_mup(kind, width):
     d, p = compare(kind, width)
@@ -197,10 +206,11 @@ def test_everett_form_same_dynamics_as_table8(kind, width):
 def test_everett_eps_scaling_is_a_real_difference():
     """With the default eps 1e-8, Everett's per-layer eps (hidden eps x 1/8 at width 8x base) and Table 8's
     constant eps give slightly different trajectories; the difference is small, but not rounding."""
-    _, loss, _ = _everett_vs_table8("mlp", 256, eps=1e-8)  # measured: 2.0e-6
-    assert 1e-12 < loss < 1e-3
+    _, loss, _ = _everett_vs_table8("mlp", 256, eps=1e-8)  # measured: 2.0e-6 (float64, deterministic)
+    assert 1e-6 < loss < 4e-6  # regression band around the measured value (factor 2 either way)
 
 
+@needs_mup
 def test_mup_weight_decay_matches_independent_mode():
     """MuAdamW's default (non-decoupled) wd multiplies wd by width_mult for hidden weights, so the per-step
     decay lr*wd is width-independent: our ``independent`` mode with weight_decay = lr * wd_mup."""

@@ -1,4 +1,8 @@
-"""Parametrization: roles, init, multipliers, LR/WD/eps groups, schedulers, depth rows, errors."""
+"""Parametrization: roles, init, multipliers, LR/WD/eps groups, schedulers, depth rows, errors.
+
+Where the expected values come from: **paper tables** (TP5 Table 8, Everett et al. Table 1) evaluated by hand at 4x
+the base width, and **independent computation** (forward passes recomputed with plain torch ops).
+"""
 
 from __future__ import annotations
 

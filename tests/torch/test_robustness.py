@@ -3,6 +3,9 @@
 microsoft/mup keeps its state on each Parameter (``p.infshape``) and loses it under FSDP (mup #59),
 ``torch.compile`` (mup #60) and ``torch.save`` (mup README, "Current Limitations").  Here the multipliers
 are buffers + a forward hook on modules, and roles live in the Parametrization's name-keyed side table.
+
+Where the expected values come from: **independent computation**: the same model before and after each round trip
+(equal outputs, equal training), and TP5 Table 8's Adam LR factors at fan_in ratio 4 for the optimizer resume.
 """
 
 from __future__ import annotations
@@ -87,13 +90,35 @@ def test_state_dict_roundtrip_then_reapply():
 
 
 def test_optimizer_state_dict_roundtrip_keeps_group_factors():
+    """Resume from a checkpoint: groups rebuilt by name carry TP5 Table 8's LRs before loading the optimizer
+    state, and stepping on after the reload follows the uninterrupted run exactly.
+
+    Expected LR factors: TP5 (arXiv 2203.03466) Table 8, Adam column, at fan_in ratio 64/16 = 4: hidden
+    weights 1/fan_in -> 1/4; embedding, biases, norms and the readout (multiplier 1/fan_in) LR 1."""
+    want = {"embedding": 1.0, "norm": 1.0, "hidden": 0.25, "bias": 1.0, "readout": 1.0}
     model, p = _setup()
+    assert {g["role"]: g["lr"] for g in p.param_groups} == pytest.approx({k: 1e-2 * v for k, v in want.items()})
     opt = torch.optim.AdamW(p.param_groups)
-    _train(model, p.param_groups, steps=1)
-    state = opt.state_dict()
-    opt2 = torch.optim.AdamW(p.param_groups_for(model))
+    idx, tgt = _batch()
+
+    def step(m, o):
+        loss = m.loss(idx, tgt)
+        o.zero_grad()
+        loss.backward()
+        o.step()
+        return loss.item()
+
+    for _ in range(2):
+        step(model, opt)
+    assert all(int(s["step"]) == 2 for s in opt.state.values()) and len(opt.state) == len(list(model.parameters()))
+    twin, state = copy.deepcopy(model), copy.deepcopy(opt.state_dict())
+    opt2 = torch.optim.AdamW(p.param_groups_for(twin))
+    # before load_state_dict (which copies the saved group values back): the rebuilt groups are already right
+    assert {g["role"]: g["lr"] for g in opt2.param_groups} == pytest.approx({k: 1e-2 * v for k, v in want.items()})
     opt2.load_state_dict(state)
     assert [g["lr_scale"] for g in opt2.param_groups] == [g["lr_scale"] for g in opt.param_groups]
+    assert [step(model, opt) for _ in range(3)] == [step(twin, opt2) for _ in range(3)]
+    assert all(int(s["step"]) == 5 for s in opt2.state.values())
 
 
 def test_torch_compile_fullgraph_matches_eager():

@@ -1,5 +1,9 @@
 """The seed-batched MLP fast path of ``probes.coord_run`` records the same statistics as the generic
-``vmap(grad(functional_call))`` path (same seeds, float tolerance), in both ``stats`` modes."""
+``vmap(grad(functional_call))`` path (same seeds, float tolerance), in both ``stats`` modes.
+
+Where the expected values come from: **independent computation**: the generic vmap(grad(functional_call)) reference
+path of the same runs.
+"""
 
 import math
 
@@ -52,7 +56,7 @@ def test_stats_field_keeps_store_keys_and_dispatch():
     cfg = P.RunConfig(param="mup", width=64)
     assert "stats" not in cfg.to_dict()  # results.jsonl keys of existing (full-statistics) runs are unchanged
     assert config_key(cfg.to_dict()) != config_key(P.RunConfig(param="mup", width=64, stats="l1").to_dict())
-    with pytest.raises(UserError):
+    with pytest.raises(UserError, match="the fast MLP coord_run does not apply: model 'gpt'"):
         P.coord_run(P.RunConfig(param="mup", model="gpt", width=32), impl="fast")
-    with pytest.raises(UserError):
+    with pytest.raises(UserError, match="stats must be 'full' or 'l1', got 'l2'"):
         P.coord_run(P.RunConfig(param="mup", stats="l2"))

@@ -1,4 +1,8 @@
-"""Results store (resume after interruption, torn lines) and the verify/transfer CLI's error handling."""
+"""Results store (resume after interruption, torn lines) and the verify/transfer CLI's error handling.
+
+Where the expected values come from: the **measured** CLI outcome of tiny sweeps (all rows pass at --tol 0.5: exit
+0) and the error messages the CLI documents; resume behaviour is checked by counting runs.
+"""
 
 import json
 
@@ -78,9 +82,11 @@ def test_verify_cli_writes_report_and_resumes(tmp_path, capsys):
     argv = ["verify", "--param", "mup", "--widths", "32,64", "--seeds", "2", "--steps", "1", "--out", str(tmp_path),
             "--no-progress", "--tol", "0.5"]
     code = main(argv)
-    assert code in (0, 1)
     summary = json.loads((tmp_path / "results.json").read_text())
-    assert summary["mup"]["device"] == "cpu" and summary["mup"]["status"] in ("pass", "fail")
+    # measured: every row passes at --tol 0.5 (22 rows); exit 0 means "all pass" (1 would mean a failed row)
+    assert code == 0 and summary["mup"]["status"] == "pass", summary["mup"]["failed_rows"]
+    assert summary["mup"]["failed"] == 0 and summary["mup"]["passed"] >= 20
+    assert summary["mup"]["device"] == "cpu"
     assert (tmp_path / "report.md").read_text().count("| embed |") >= 3
     assert (tmp_path / "coord_mup.png").stat().st_size > 10_000
     lines = (tmp_path / "results.jsonl").read_text().splitlines()

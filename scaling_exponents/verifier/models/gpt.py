@@ -16,6 +16,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from ...errors import UserError
+from .gpt_modern import ReLU2, apply_rope, qk_rms_norm, rope_tables
 from .mlp import _activation
 
 #: Attention logit scale rules: the multiplier of q.k as a function of the head dimension d.
@@ -29,7 +30,8 @@ class Attention(nn.Module):
     ``logit_scale_for(head_dim)`` (this module's rule), and the buffer ``logit_scale``.
     """
 
-    def __init__(self, width: int, n_head: int, head_dim: int, attn_scale: str, bias: bool):
+    def __init__(self, width: int, n_head: int, head_dim: int, attn_scale: str, bias: bool, rope: bool = False,
+                 qk_norm: bool = False, block_size: int = 64):
         super().__init__()
         if attn_scale not in ATTN_SCALES:
             raise UserError(f"attn_scale must be one of {', '.join(ATTN_SCALES)}, got {attn_scale!r}")
@@ -37,6 +39,11 @@ class Attention(nn.Module):
         self.qkv = nn.Linear(width, 3 * n_head * head_dim, bias=bias)
         self.proj = nn.Linear(n_head * head_dim, width, bias=bias)
         self.register_buffer("logit_scale", torch.tensor(self.logit_scale_for(head_dim)), persistent=False)
+        self.rope, self.qk_norm = rope, qk_norm  # modern switches (:mod:`.gpt_modern`)
+        if rope:
+            cos, sin = rope_tables(head_dim, block_size)
+            self.register_buffer("rope_cos", cos, persistent=False)
+            self.register_buffer("rope_sin", sin, persistent=False)
 
     def logit_scale_for(self, head_dim: float) -> float:
         return ATTN_SCALES[self.attn_scale](head_dim)
@@ -44,6 +51,10 @@ class Attention(nn.Module):
     def forward(self, x):
         b, t, _ = x.shape
         q, k, v = self.qkv(x).view(b, t, 3, self.n_head, self.head_dim).permute(2, 0, 3, 1, 4)
+        if self.qk_norm:
+            q, k = qk_rms_norm(q), qk_rms_norm(k)
+        if self.rope:
+            q, k = apply_rope(q, self.rope_cos, self.rope_sin), apply_rope(k, self.rope_cos, self.rope_sin)
         att = (q @ k.transpose(-2, -1)) * self.logit_scale
         mask = torch.ones(t, t, dtype=torch.bool, device=x.device).tril()
         att = att.masked_fill(~mask, float("-inf")).softmax(dim=-1)
@@ -55,7 +66,7 @@ class FeedForward(nn.Module):
         super().__init__()
         self.up = nn.Linear(width, hidden, bias=bias)
         self.down = nn.Linear(hidden, width, bias=bias)
-        self.act = _activation(activation)
+        self.act = ReLU2() if activation == "relu2" else _activation(activation)
 
     def forward(self, x):
         return self.down(self.act(self.up(x)))
@@ -68,11 +79,12 @@ class Block(nn.Module):
     depth-muP ``L^-alpha``) is applied to them by :class:`Parametrization` on top of ``r``.
     """
 
-    def __init__(self, width, n_head, head_dim, mlp_ratio, attn_scale, bias, activation, residual_multiplier):
+    def __init__(self, width, n_head, head_dim, mlp_ratio, attn_scale, bias, activation, residual_multiplier,
+                 rope=False, qk_norm=False, block_size=64):
         super().__init__()
         self.residual_multiplier = float(residual_multiplier)
         self.ln1 = nn.LayerNorm(width, bias=bias)
-        self.attn = Attention(width, n_head, head_dim, attn_scale, bias)
+        self.attn = Attention(width, n_head, head_dim, attn_scale, bias, rope, qk_norm, block_size)
         self.ln2 = nn.LayerNorm(width, bias=bias)
         self.mlp = FeedForward(width, mlp_ratio * width, bias, activation)
 
@@ -89,13 +101,19 @@ class GPT(nn.Module):
     ``head.weight`` (TP5 Table 8 allows it).  ``readout_zero_init=True`` starts ``head.weight`` at 0 (microsoft/mup's
     ``MuReadout(readout_zero_init=True)``; a ``Parametrization``'s rescale keeps it 0).  ``roles()`` is the hint
     dict auto-detection reads.
+    Modern switches (:mod:`.gpt_modern`): ``rope`` (no learned ``pos``), ``qk_norm``, ``activation="relu2"``,
+    ``autocast="bfloat16"`` (forward under ``torch.autocast``).
     """
 
     def __init__(self, vocab: int, width: int, depth: int, n_head: int | None = None, head_dim: int | None = None,
                  mlp_ratio: int = 4, block_size: int = 64, attn_scale: str = "1/sqrt(d)",
                  tied_embeddings: bool = False, residual_multiplier: float = 1.0, bias: bool = True,
-                 activation: str = "gelu", readout_zero_init: bool = False):
+                 activation: str = "gelu", readout_zero_init: bool = False, rope: bool = False,
+                 qk_norm: bool = False, autocast: str | None = None):
         super().__init__()
+        if autocast not in (None, "bfloat16"):
+            raise UserError(f"autocast is None or 'bfloat16', got {autocast!r}")
+        self.rope, self.qk_norm, self.autocast = rope, qk_norm, autocast
         if (n_head is None) == (head_dim is None):
             raise UserError("give exactly one of n_head= (head_dim = width/n_head) or head_dim= (n_head = width/head_dim)")
         if n_head is not None and width % n_head:
@@ -109,9 +127,10 @@ class GPT(nn.Module):
         self.vocab, self.width, self.depth, self.n_head, self.head_dim = vocab, width, depth, n_head, head_dim
         self.block_size = block_size
         self.embed = nn.Embedding(vocab, width)
-        self.pos = nn.Embedding(block_size, width)
+        self.pos = None if rope else nn.Embedding(block_size, width)
         self.blocks = nn.ModuleList(
-            Block(width, n_head, head_dim, mlp_ratio, attn_scale, bias, activation, residual_multiplier)
+            Block(width, n_head, head_dim, mlp_ratio, attn_scale, bias, activation, residual_multiplier, rope, qk_norm,
+                  block_size)
             for _ in range(depth))
         self.ln_f = nn.LayerNorm(width, bias=bias)
         self.head = nn.Linear(width, vocab, bias=False)
@@ -122,15 +141,31 @@ class GPT(nn.Module):
         if readout_zero_init:
             nn.init.zeros_(self.head.weight)
 
+    @classmethod
+    def modern(cls, vocab: int, width: int, depth: int, head_dim: int = 16, block_size: int = 64, bias: bool = False,
+               autocast: str | None = "bfloat16", **kw) -> "GPT":
+        """Every modern switch on (seed 002 / modded-nanogpt): RoPE, QK-norm, ReLU², untied head, bf16 autocast."""
+        return cls(vocab, width, depth, head_dim=head_dim, block_size=block_size, bias=bias, rope=True, qk_norm=True,
+                   activation="relu2", tied_embeddings=False, autocast=autocast, **kw)
+
     def roles(self) -> dict:
         """Hints for auto-detection: positions are input weights; attention and MLP are residual branches."""
-        return {"pos": "embedding", "blocks.*.attn": ("residual_branch", "attention"), "blocks.*.mlp": "residual_branch"}
+        hints = {"blocks.*.attn": ("residual_branch", "attention"), "blocks.*.mlp": "residual_branch"}
+        return {"pos": "embedding", **hints} if self.pos is not None else hints
 
     def forward(self, idx):
         t = idx.shape[1]
         if t > self.block_size:
             raise UserError(f"sequence length {t} exceeds block_size={self.block_size}")
-        x = self.embed(idx) + self.pos(torch.arange(t, device=idx.device))
+        if self.autocast:
+            with torch.autocast(idx.device.type, dtype=torch.bfloat16):
+                return self._forward(idx, t).float()
+        return self._forward(idx, t)
+
+    def _forward(self, idx, t):
+        x = self.embed(idx)
+        if self.pos is not None:
+            x = x + self.pos(torch.arange(t, device=idx.device))
         for block in self.blocks:
             x = block(x)
         return self.head(self.ln_f(x))

@@ -39,12 +39,22 @@ class RunConfig:
     #: "full": every quantity of :mod:`.predict` (what the verifier fits); "l1": only what microsoft/mup's
     #: ``get_coord_data`` records by default -- the mean |output| of every weight layer and activation per step
     stats: str = "full"
+    #: GPT architecture: "classic" (learned positions, GELU) or "modern" (:meth:`GPT.modern`: RoPE, QK-norm, ReLU²,
+    #: bf16 autocast); kept out of the store key when "classic"
+    arch: str = "classic"
+    #: base optimizer eps/damping at the base width (None: 1e-8 where the table has damping rows); kept out of the
+    #: store key when None
+    eps: float | None = None
 
     def to_dict(self):
         d = asdict(self)
         d["seeds"] = list(self.seeds)
         if d["stats"] == "full":  # the default stays out of the store key (results.jsonl keys predate the field)
             del d["stats"]
+        if d["arch"] == "classic":
+            del d["arch"]
+        if d["eps"] is None:
+            del d["eps"]
         return d
 
 
@@ -84,6 +94,10 @@ def make_model(cfg: RunConfig, d_in: int = 64, d_out: int = 10) -> nn.Module:
     if cfg.model == "gpt":
         if cfg.width % cfg.head_dim:
             raise UserError(f"GPT width {cfg.width} must be a multiple of head_dim {cfg.head_dim}")
+        if cfg.arch == "modern":
+            return GPT.modern(GPT_VOCAB, cfg.width, cfg.depth, head_dim=cfg.head_dim, block_size=cfg.block, bias=cfg.bias)
+        if cfg.arch != "classic":
+            raise UserError(f"--arch is classic or modern, got {cfg.arch!r}")
         return GPT(GPT_VOCAB, cfg.width, cfg.depth, head_dim=cfg.head_dim, block_size=cfg.block, bias=cfg.bias)
     raise UserError(f"--model must be mlp, resmlp or gpt, got {cfg.model!r}")
 
