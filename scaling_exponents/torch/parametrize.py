@@ -56,6 +56,7 @@ from . import multiplier as _mult
 from . import matrix_roles as _mroles
 from . import online as _online
 from . import presets as _presets
+from .presets import hf as _hf
 from . import roles as _roles
 from . import safety as _safety
 from .records import ParamInfo
@@ -323,8 +324,7 @@ class Parametrization:
                         raise UserError(f"{info.module_name!r} was already rescaled by a Parametrization; pass init=None "
                                         "to re-apply one (e.g. before loading a checkpoint)")
                     # PyTorch's default init std ∝ fan_in^-1/2; a preset's model (HF) uses a fixed std
-                    torch_default = isinstance(module, _RESCALE_TYPES) and not (
-                        self.preset is not None and self.preset.constant_init)
+                    torch_default = isinstance(module, _RESCALE_TYPES) and not getattr(self.preset, "constant_init", 0)
                     extra = [(info.fan_in_ratio, sympy.Rational(1, 2))] if torch_default else []
                     info.init_scale = _evaluate(self.terms(info.role, "init_std", info) + extra)
                     p.mul_(info.init_scale)
@@ -374,36 +374,25 @@ class Parametrization:
         self.output_multipliers = out_mult
 
     def _set_attention(self, net):
-        from .presets.hf import Attention as _HFAttention
-
         modules = dict(net.named_modules())
         power = self.table.power("attention", "logit_scale", "head_dim")
         has_row = any(r.key() == ("attention", "logit_scale", "head_dim") for r in self.table.rows)
         for ma in self.module_roles:
             if ma.role != "attention":
                 continue
-            module = modules[ma.module_name]
-            # Hugging Face attention modules keep their scale in a float `scaling` attribute (presets.hf)
-            hf = _HFAttention(module) if _HFAttention.supports(module) else None
-            if hf is None and not (hasattr(module, "logit_scale") and hasattr(module, "head_dim")):
+            h = _hf.attention_handle(modules[ma.module_name])  # a `logit_scale` buffer or HF's float `scaling`
+            if h is None:
                 raise UserError(f"module {ma.module_name!r} has role 'attention' but no `logit_scale` buffer and "
                                 "`head_dim` attribute (see scaling_exponents.verifier.models.gpt.Attention), nor "
                                 "a Hugging Face float `scaling` attribute")
             if not has_row:
-                now = hf.current() if hf else float(module.logit_scale)
-                self.logit_scales[ma.module_name] = (now, "model's own (table has no attention row)")
+                self.logit_scales[ma.module_name] = (h.current(), "model's own (table has no attention row)")
                 continue
-            d = hf.head_dim if hf else module.head_dim
-            d0 = self._base.head_dim(ma.module_name, d)
-            rule = hf.rule if hf else getattr(module, "logit_scale_for", lambda dd: 1.0 / math.sqrt(dd))
-            value = rule(d0) * (d / d0) ** float(power)
-            if hf:
-                hf.set(value)
-            else:
-                module.logit_scale.fill_(value)
-            self.logit_scales[ma.module_name] = (value, f"base {rule(d0):.6g} at head_dim {d0:g} x (d/d0)^{fmt(power)}")
+            d0 = self._base.head_dim(ma.module_name, h.head_dim)
+            value = h.rule(d0) * (h.head_dim / d0) ** float(power)
+            h.set(value)
+            self.logit_scales[ma.module_name] = (value, f"base {h.rule(d0):.6g} at head_dim {d0:g} x (d/d0)^{fmt(power)}")
 
-    #: quantities applied to parameter roles, and to each module role
     #: quantities applied to parameter roles, and to each module role (see :mod:`.explain`)
     PARAM_QUANTITIES = _explain.PARAM_QUANTITIES
     MODULE_QUANTITIES = _explain.MODULE_QUANTITIES

@@ -127,6 +127,32 @@ def base_model_from_config(model, base_config):
     return base, int(base_config.num_hidden_layers)
 
 
+class BufferAttention:
+    """The attention-scale handle of a module with a ``logit_scale`` buffer and ``head_dim`` (the reference
+    GPT's ``Attention``); its rule is ``module.logit_scale_for`` or ``1/sqrt(d)``."""
+
+    def __init__(self, module):
+        self.module, self.head_dim = module, module.head_dim
+
+    def current(self) -> float:
+        return float(self.module.logit_scale)
+
+    def rule(self, d0) -> float:
+        return getattr(self.module, "logit_scale_for", lambda d: 1.0 / math.sqrt(d))(d0)
+
+    def set(self, value: float) -> None:
+        self.module.logit_scale.fill_(value)
+
+
+def attention_handle(module):
+    """How to read and set ``module``'s attention logit scale, or ``None`` when it has no known one."""
+    if Attention.supports(module):
+        return Attention(module)
+    if hasattr(module, "logit_scale") and hasattr(module, "head_dim"):
+        return BufferAttention(module)
+    return None
+
+
 class Attention:
     """The attention-scale handle of an HF attention module: its ``scaling`` attribute and ``head_dim``."""
 
