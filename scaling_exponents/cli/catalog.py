@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from ..errors import UserError
+from ..literature.catalog.evidence import load_verification, missing_evidence
 from ..literature.catalog.files import DEFAULT_OUT, NOTEBOOK_DIR, check, render, write
 from ..literature.catalog.oracle_check import collect
 
@@ -16,7 +17,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--out", default=None, metavar="DIR",
                         help="output folder (default: the repository's catalog/)")
     parser.add_argument("--check", action="store_true",
-                        help="write nothing; exit 1 naming the files that differ from what the code generates")
+                        help="write nothing; exit 1 naming the files that differ from what the code generates, "
+                             "or the parametrizations with neither an empirical verdict nor a stated reason")
     parser.add_argument("--notebooks", action="store_true",
                         help="also re-execute notebooks/*.ipynb and save them with their outputs (needs nbclient)")
     parser.add_argument("--quiet", "-q", action="store_true", help="print only problems")
@@ -44,6 +46,14 @@ def run(args) -> int:
             print(f"catalog is stale ({len(problems)} file(s)); regenerate with `python -m scaling_exponents catalog`:")
             for p in problems:
                 print(f"  {p}")
+            return 1
+        verification = load_verification(out_dir)
+        unexplained = missing_evidence(results, verification) if verification is not None else []
+        if unexplained:
+            print(f"{len(unexplained)} parametrization(s) have neither an empirical verdict under {_display(out_dir)}/"
+                  f"verification/ nor a stated reason in papers/not_measured.csv: {', '.join(unexplained)}; run "
+                  "`python -m scaling_exponents verify -p NAME --out <catalog>/verification/<topic>` or add a row "
+                  "(parametrization, reason, would_measure)")
             return 1
         if not args.quiet:
             print(f"catalog is current ({len(files)} files, {time.perf_counter() - t0:.1f} s)")

@@ -42,11 +42,19 @@ CASES = {
     "head_dim": (8, {"model": "gpt"}),
     "bias": (True, {}),
     "stats": ("l1", {}),
+    "arch": ("modern", {"model": "gpt"}),
+    # eps acts in per-matrix optimizer runs (probes.optim); SOAP skips its first step (preconditioner warm-up)
+    "eps": (1e-1, {"param": "soap", "optimizer": "soap", "steps": 2}),
 }
 
 
 def _measure(cfg: RunConfig):
-    run = depth_run if cfg.base_depth is not None else coord_run
+    if cfg.param == "soap":
+        from scaling_exponents.verifier.probes.optim import optim_run
+
+        run = optim_run
+    else:
+        run = depth_run if cfg.base_depth is not None else coord_run
     r = run(cfg)
     return r["metrics"], r.get("loss")
 
