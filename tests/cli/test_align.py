@@ -1,5 +1,11 @@
 """``align``: measure-once on the MLP and GPT, JSON out, accepted back by Parametrization and by
-``derive --alignment FILE`` (exact check); one-line errors."""
+``derive --alignment FILE`` (exact check); one-line errors.
+
+Expected values: the readout c_full = 1/2 and hidden c_full = 1 are Everett et al.'s muP-for-Adam LR exponents under
+full alignment (arXiv 2407.05872 Table 1); the LR round trip is base x (width/base)^-c computed from the JSON the
+command wrote. The bands 0.3 < alpha, omega < 1.0 and 0 < slope < 1.2 are loose windows around the theory's range
+[1/2, 1] chosen for 15-step tiny runs (not from a paper); error strings are regression: the project's own output.
+"""
 
 import json
 

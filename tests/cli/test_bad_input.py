@@ -1,6 +1,11 @@
 """Every bad input is answered: exit status 2 and ONE line naming the bad input and the fix (CLI), or a
 :class:`UserError` with such a message (API).  Table-driven; each case states the fragment naming the input and a
-fragment of the fix.  Nothing here may print a traceback or be silently ignored."""
+fragment of the fix.  Nothing here may print a traceback or be silently ignored.
+
+Expected values: regression: the project's own output. The contract (exit status 2, one line, no traceback, names
+the input and the fix) is the project brief's bad-input standard; each fragment is the project's own error wording,
+and the only number (>= 50 cases) is the brief's count. No paper or library value is checked here.
+"""
 
 from __future__ import annotations
 

@@ -1,6 +1,13 @@
 """``derive NAME --emit megatron|nanogpt-mup|hf``: flags with the width ratio, every row sorted into
 reproduced / cannot express; the derivation of Megatron's untied-output LR from Everett et al.'s constraints
-(arXiv 2407.05872 Sec. 3); :func:`as_megatron` for comparison runs.  Torch-free."""
+(arXiv 2407.05872 Sec. 3); :func:`as_megatron` for comparison runs.  Torch-free.
+
+Expected values: Megatron-LM flags and exponents restated from its code (PRs #3058/#4381,
+``get_mup_config_overrides``; read, not run: Megatron is not installed), EleutherAI/nanoGPT-mup branch ``completep``
+model.py @3904404 keys, and transformers PR #45848 (open, UNVERIFIED); the readout rows are TP5 Table 8 (arXiv
+2203.03466). The untied-output LR (LP c = 0 vs Megatron c = 1, logit exponent 1) is an independent computation from
+Everett et al.'s logit-update exponent min(1, c, c) (arXiv 2407.05872 Sec. 3).
+"""
 
 import subprocess
 import sys

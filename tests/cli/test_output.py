@@ -1,6 +1,12 @@
 """Readable output: 100 columns by default (``--wide`` for full lines), fractions in ``classify``, the catalog
 README legend in a fresh folder, ``catalog --notebooks --out`` leaving the tracked notebooks alone, a partial
-``verify`` rerun merging into the existing report, finite-size hints in verdicts."""
+``verify`` rerun merging into the existing report, finite-size hints in verdicts.
+
+Expected values: regression: the project's own output (list/derive/classify/explain text, the catalog README legend,
+report merging of catalog/verification/summaries.json, the finite-size hint wording); the 100-column limit is the
+project's readability rule. One derived number: (x0.25) is u-muP's hidden LR fan_in^-1/2 L^-1/2 at 4x width and 4x
+depth (arXiv 2407.17465, authors' slides 21/39), computed by hand.
+"""
 
 from __future__ import annotations
 

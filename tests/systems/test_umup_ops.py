@@ -1,5 +1,11 @@
 """u-muP per-op scales and residual tau (systems/umup_ops.py): every code row of unit-scaling 0.3.5 equals the
-derived table, and the op table agrees with the abc 'umup' table where they overlap."""
+derived table, and the op table agrees with the abc 'umup' table where they overlap.
+
+Expected values come from the oracle papers/oracles/umup_ops_blake2024umup.csv, whose rows are read from the code of
+graphcore-research/unit-scaling v0.3.5 (unit_scaling/functional.py ``linear``, constraints.py; each row names its
+file). The agreement with the abc 'umup' table is an internal consistency check between two derived tables (no
+external value).
+"""
 
 import pytest
 

@@ -1,5 +1,11 @@
 """Alignment measurement (Everett et al., arXiv 2407.05872, Sec. 3) on constructed cases: full alignment
-reads 1, no alignment 1/2, in RMS and spectral modes; chain detection; save/restore of the initial state."""
+reads 1, no alignment 1/2, in RMS and spectral modes; chain detection; save/restore of the initial state.
+
+Expected values: independent computation on constructed updates whose alignment is known analytically (Everett et
+al. arXiv 2407.05872 Sec. 3 definitions): a rank-one update along the input gives alpha = 1 exactly; an independent
+Gaussian update gives ||dW z|| / ||dW|| ~ sqrt(n), i.e. alpha = 1/2 (tolerances are sampling error at width 1024);
+regenerated vs stored initial weights must agree, and the memory saved is numel x 4 bytes.
+"""
 
 import math
 

@@ -1,6 +1,12 @@
 """Folding a Parametrization into a plain model (TP5 Lemma J.1, arXiv 2203.03466): SGD reproduces the
 parametrized trajectory exactly, Adam does when eps is divided by the multiplier (and not otherwise), Adam
-state moves with it, and saving/loading keeps the per-group LRs."""
+state moves with it, and saving/loading keeps the per-group LRs.
+
+Expected values: TP5 Lemma J.1 (abc symmetry): the folded model's trajectory must equal the parametrized run
+computed in the same test (float64, rel 1e-12 SGD / 1e-10 Adam); the readout numbers (multiplier 1/4, SGD LR x4 then
+x m^2, coupled wd / m^2, Adam LR x m and eps / m) follow from TP5 Table 8 at width ratio 4 and the lemma, worked out
+in the comments; the HF reload is compared with the unfolded run of transformers 5.24.0.
+"""
 
 from __future__ import annotations
 

@@ -1,6 +1,12 @@
 """Hugging Face presets: every parameter of GPT-2 / Llama / Mistral / Qwen2 gets a role with no globs,
 the numbers are TP5 Table 8's (arXiv 2203.03466), tied embeddings work, the attention scale goes through
-the module's own ``scaling``, and at the base shape the model is unchanged."""
+the module's own ``scaling``, and at the base shape the model is unchanged.
+
+Expected values: TP5 Table 8 (arXiv 2203.03466) at width ratio 4: hidden Adam LR x 1/4, readout multiplier 1/4,
+embedding LR x 1, attention 1/d (0.125, worked out in the comment); the hidden-matrix counts (4 per GPT-2 block, 7
+per Llama-family block) are the module layout of transformers 5.24.0; at the base shape the logits must equal an
+untouched twin's exactly.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,10 @@
-"""Per-matrix tables (role ``weight``) on the reference models and a user's model (scaling_exponents.torch.matrix_roles)."""
+"""Per-matrix tables (role ``weight``) on the reference models and a user's model (scaling_exponents.torch.matrix_roles).
+
+Expected values: Qiu et al. arXiv 2512.05620 Table 1 (Muon LR ∝ sqrt(fan_out/fan_in): x sqrt 2, 1, 1/sqrt 2 at width
+ratio 2) and Table 2 (damping sqrt(fan_in/fan_out) -> eps), blocked Shampoo LR n_blk^-1/2 (Sec. 3.1); the per-role
+check is muP for Adam's hidden LR 1/n (arXiv 2407.05872 Table 1: x 1/2 at ratio 2). Error strings and explain() text
+are regression: the project's own output.
+"""
 
 import math
 

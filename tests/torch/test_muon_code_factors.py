@@ -1,5 +1,10 @@
 """The muon-convention tables against the running code: torch.optim.Muon's ``_adjust_lr`` (torch 2.13) gives the
-same factor between two matrix shapes as the derived table's combined factor."""
+same factor between two matrix shapes as the derived table's combined factor.
+
+Expected values come from an external library run live: torch.optim.Muon's ``_adjust_lr`` (torch 2.13.0,
+torch/optim/_muon.py: 'original' sqrt(max(1, A/B)), 'match_rms_adamw' 0.2 sqrt(max(A, B))); the spectral ratio
+sqrt(fan_out/fan_in) is Qiu et al. arXiv 2512.05620 Table 1, computed by hand in the test.
+"""
 
 from functools import lru_cache
 

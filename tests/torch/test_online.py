@@ -1,6 +1,12 @@
 """Online per-layer LRs from measured alignment (seed 003 Phase 2, ``param.step()``): LRs change only at
 solve steps, compose with cosine / one-cycle / warmup-stable-decay schedules (the schedule scales every group,
-the solver sets the ratios), survive save/resume; the measure-once table round-trips into Parametrization."""
+the solver sets the ratios), survive save/resume; the measure-once table round-trips into Parametrization.
+
+Expected values: independent computation: the same torch LR scheduler run alone on an untouched group gives the
+reference schedule; solve steps 5, 10, 15 follow from warmup = every = 5; after a solve each LR must be base x
+(64/32)^-c for the solver's own c (self-consistency, no paper value); resume must equal the uninterrupted run bit
+for bit. The c values [0.5, 0.8, 0.8, 0.4] are arbitrary inputs; warnings/errors are the project's text.
+"""
 
 import io
 import warnings

@@ -1,5 +1,11 @@
 """umup-ops against the running unit-scaling library: measured output / gradient scales of U.linear and the
-residual tau rule follow the derived exponents."""
+residual tau rule follow the derived exponents.
+
+Expected values come from an external library run live: unit-scaling 0.3.5 (``U.linear``,
+``transformer_residual_scaling_rule``), compared with the derived umup-ops exponents; the predicted stds are an
+independent computation (a sum of fan unit-variance products has std sqrt(fan), times the table's scale), within 5%
+sampling error at the sizes used.
+"""
 
 import math
 

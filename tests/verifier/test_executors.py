@@ -1,5 +1,10 @@
 """Executors: a failed task is reported with its config and does not stop the others; --retry; the progress bar's
-counts; the same config and seed give identical results locally, on Ray and as a (submitit) SLURM job array."""
+counts; the same config and seed give identical results locally, on Ray and as a (submitit) SLURM job array.
+
+Expected values: the tasks are built in the test, so their results and errors are known; the Ray (2.60) and submitit
+(1.5.4, 'debug' cluster) runs must equal the local executor's results from the same module. The event sequence, bar
+counts and message wording are regression: the project's own output.
+"""
 
 import pytest
 

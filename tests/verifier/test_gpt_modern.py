@@ -1,4 +1,9 @@
-"""The modern GPT switches (RoPE, QK-norm, ReLU², untied head, bf16 autocast; Muon on hidden matrices + Adam)."""
+"""The modern GPT switches (RoPE, QK-norm, ReLU², untied head, bf16 autocast; Muon on hidden matrices + Adam).
+
+Expected values: RoPE's relative-position identity (Su et al. arXiv 2104.09864 Eq. 34), RMS = 1 after QK RMS-norm
+and ReLU²(x) = max(0, x)² by definition (independent computation). Which parameters go to Muon vs Adam, the
+parameter names and the error strings are regression: the project's own design and output.
+"""
 
 import pytest
 import torch

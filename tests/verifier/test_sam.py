@@ -1,4 +1,10 @@
-"""SAM with per-layer radii (muP^2, Haas et al. arXiv 2411.00075): the optimizer, the predictions, a tiny sweep."""
+"""SAM with per-layer radii (muP^2, Haas et al. arXiv 2411.00075): the optimizer, the predictions, a tiny sweep.
+
+Expected values: Haas et al. arXiv 2411.00075: the effective radii d = -1/2, d_l = (-1/2, 1/2, 3/2) from Table D.2's
+caption, the perturbation eps_l of Sec. 3, and the per-layer effect exponents (muP^2 all 0; global SAM only the last
+layer, Fig. 1 / abstract); the SAM step is checked against a hand computation (gradient at the perturbed weights,
+then SGD). Measured slopes: |slope| < 0.15, CI bounds 0.3 / -1.2.
+"""
 
 import math
 

@@ -1,5 +1,10 @@
 """``--config sweep.yaml``: the example files run (at tiny size, flags overriding the file); bad keys and types are
-one-line errors naming the key and the accepted ones."""
+one-line errors naming the key and the accepted ones.
+
+Expected values: the YAML files in examples/ and the flags passed by each test (file values as defaults, flags win);
+the result counts are computed by hand (2 params x 2 widths x 3 LRs); the accepted keys and error wording are
+regression: the project's own output.
+"""
 
 import argparse
 import json

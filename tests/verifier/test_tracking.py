@@ -1,5 +1,10 @@
 """--log: TensorBoard event files and the MLflow file store, read back (per-run curves = the stored results; the
-final table = transfer.json); W&B offline run files; a resumed sweep does not log a run twice."""
+final table = transfer.json); W&B offline run files; a resumed sweep does not log a run twice.
+
+Expected values: round trip: the curves and table must equal the same sweep's own results.jsonl / transfer.json,
+read back with the external clients (tensorboard 2.21 EventAccumulator, mlflow-skinny 3.17 MlflowClient, wandb 0.31
+offline files); run names, counts and error wording are the project's own output.
+"""
 
 import json
 

@@ -1,5 +1,11 @@
 """`verify -p umup`: the table on the reference MLP (fan rows restated as width exponents), its depth rows at
---depth/--base-depth, and u-muP's own claim on graphcore's unit-scaled transformer (arXiv 2407.17465)."""
+--depth/--base-depth, and u-muP's own claim on graphcore's unit-scaled transformer (arXiv 2407.17465).
+
+Expected values: the u-muP table (arXiv 2407.17465; read from the authors' slides 21/39, the paper's table number
+UNVERIFIED): hidden A = C = fan_in^-1/2, readout A = 1/fan_in, embedding C = fan_out^-1/2, depth^-1/2; the library
+side is unit-scaling 0.3.5 run live (B_W = 1, its LR scale = the table's factor); measured slopes within 0.05-0.15
+at tiny sizes.
+"""
 
 import math
 
