@@ -9,7 +9,6 @@ are regression: the project's own output.
 import math
 
 import pytest
-import torch
 from torch import nn
 
 from scaling_exponents.errors import UserError
