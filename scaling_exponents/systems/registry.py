@@ -13,7 +13,7 @@ from ..theory.table import ExponentTable
 from .base import ParamSpec
 
 #: Paper modules, in the order ``list`` shows them.
-MODULES = ["tp4", "tp5", "everett2024", "depth", "umup", "moe", "sam", "spectral", "matrix_optimizers",
+MODULES = ["tp4", "tp5", "everett2024", "depth", "umup", "moe", "moe_details", "sam", "spectral", "matrix_optimizers",
            "weight_decay", "muon_conventions", "horizon", "vocab",
            "dit", "umup_ops"]
 
