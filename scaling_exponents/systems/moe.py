@@ -122,29 +122,36 @@ ARCH = "arXiv 2601.20205 Sec. 3 (architecture)"
 INIT_J = "arXiv 2601.20205 Table 1 / Sec. 4 (init)"
 
 
+def expert_group(cs: CellSystem, role: str, dim: str, fi, gamma, down_mean_field, init_source: str = INIT_J) -> None:
+    """The lr and init_std rows of one trained MoE group (router, expert_up, expert_down) along ``dim``, whose fan_in
+    grows as ``dim^fi`` (arXiv 2601.20205 Table 1 / Sec. 4): Theta(1) change per step (eta x fan_in = Theta(1));
+    router logits O(1) at init with the chosen init n_embd^-gamma; expert-hidden pre-activations Theta(1); the
+    expert output at init ~ alpha_ffn^-1/2, ``down_mean_field`` being that exponent along ``dim``."""
+    t = f"[{role}, {dim}: fan_in^{fi}]"
+    cs.eq(cs.cell(role, "lr", dim) + fi, 0, label=f"Theta(1) change: eta x fan_in = Theta(1) {t}", source=UPD)
+    sig = cs.cell(role, "init_std", dim)
+    if role == "router":
+        cs.le(sig + HALF * fi, 0, label=f"router logits O(1) at init (gamma >= 1/2) {t}", source=init_source)
+        cs.eq(sig, -gamma * fi, label=f"router init n_embd^-gamma, gamma = {gamma} (choice) {t}",
+              source="arXiv 2601.20205 Table 1 (experiments: gamma = 1)")
+    elif role == "expert_up":
+        cs.eq(sig + HALF * fi, 0, label=f"expert hidden pre-activations Theta(1) {t}", source=init_source)
+    else:
+        cs.eq(sig + HALF * fi, down_mean_field, label=f"expert output at init ~ alpha_ffn^-1/2 (mean-field in the "
+                                                      f"expert-hidden index; DMFT selection) {t}", source=init_source)
+
+
 def build_completep(gamma="1") -> CellSystem:
     gamma = Q(gamma)
     cs = CellSystem("MoE CompleteP (Jiang et al.)", source=UPD)
     for role, fans in JFANIN.items():
         for dim in JDIMS:
             fi = Q(fans.get(dim, 0))
-            t = f"[{role}, {dim}: fan_in^{fi}]"
-            lr = cs.cell(role, "lr", dim)
             if role == "expert_bias":
-                cs.eq(lr, 0, label=f"load-balancing bias moves the top-k set by Theta(1) per step {t}", source=UPD)
+                cs.eq(cs.cell(role, "lr", dim), 0, label=f"load-balancing bias moves the top-k set by Theta(1) per "
+                      f"step [{role}, {dim}: fan_in^{fi}]", source=UPD)
                 continue
-            cs.eq(lr + fi, 0, label=f"Theta(1) change: eta x fan_in = Theta(1) {t}", source=UPD)
-            sig = cs.cell(role, "init_std", dim)
-            if role == "router":
-                cs.le(sig + HALF * fi, 0, label=f"router logits O(1) at init (gamma >= 1/2) {t}", source=INIT_J)
-                cs.eq(sig, -gamma * fi, label=f"router init n_embd^-gamma, gamma = {gamma} (choice) {t}",
-                      source="arXiv 2601.20205 Table 1 (experiments: gamma = 1)")
-            elif role == "expert_up":
-                cs.eq(sig + HALF * fi, 0, label=f"expert hidden pre-activations Theta(1) {t}", source=INIT_J)
-            else:
-                mf = -HALF if dim == "ffn_ratio" else 0
-                cs.eq(sig + HALF * fi, mf, label=f"expert output at init ~ alpha_ffn^-1/2 (mean-field in the "
-                                                 f"expert-hidden index; DMFT selection) {t}", source=INIT_J)
+            expert_group(cs, role, dim, fi, gamma, -HALF if dim == "ffn_ratio" else 0)
     for dim in JDIMS:
         m = cs.cell("moe_output", "multiplier", dim, note="1/n_act")
         cs.eq(m + N_ACT.get(dim, 0), 0, label=f"MoE output = mean over n_act = kappa n_exp experts (kappa fixed) [{dim}]",

@@ -32,17 +32,12 @@ an interpretation, not a statement of either paper.
 
 from __future__ import annotations
 
-import sympy
-
 from ..theory.exponents import Q
 from ..theory.table import Source
 from .base import Option, ParamSpec
+from .moe import ARCH, HALF, JIANG, UPD, expert_group
 from .spectral import CellSystem
 
-HALF = sympy.Rational(1, 2)
-JIANG = ("jiang2026hyperparameter", "2601.20205")
-UPD = "arXiv 2601.20205 Sec. 4 (each component Theta(1) change per step; Adam ~ SignGD, LLN alignment)"
-ARCH = "arXiv 2601.20205 Sec. 3 (architecture)"
 INIT_J = "arXiv 2601.20205 Table 1 / Sec. 4 (init; via en.papernotes.org digest)"
 GRAN = ("granularity G = the direction alpha_ffn ∝ G^-1, n_exp ∝ G at fixed kappa (change of variables of "
         "arXiv 2601.20205's alpha_ffn and n_exp rules)")
@@ -81,21 +76,8 @@ def build_granularity(gamma="1") -> CellSystem:
     for role in ("router", "expert_up", "expert_down"):
         for dim in DIMS:
             fi = _fan_in(role, dim)
+            expert_group(cs, role, dim, fi, gamma, -HALF * _exp(dim, "alpha"), init_source=INIT_J)
             t = f"[{role}, {dim}: fan_in^{fi}]"
-            cs.eq(cs.cell(role, "lr", dim) + fi, 0, label=f"Theta(1) change: eta x fan_in = Theta(1) {t}", source=UPD)
-            sig = cs.cell(role, "init_std", dim)
-            if role == "router":
-                # router logits W_r . h stay O(1) at init: sigma sqrt(n_embd) = O(1), i.e. gamma >= 1/2
-                cs.le(sig + HALF * fi, 0, label=f"router logits O(1) at init (gamma >= 1/2) {t}", source=INIT_J)
-                cs.eq(sig, -gamma * fi, label=f"router init n_embd^-gamma, gamma = {gamma} (choice) {t}",
-                      source="arXiv 2601.20205 Table 1 (experiments: gamma = 1)")
-            elif role == "expert_up":
-                cs.eq(sig + HALF * fi, 0, label=f"expert hidden pre-activations Theta(1) {t}", source=INIT_J)
-            else:
-                # sigma_down = alpha_ffn^-1 n_embd^-1/2: sigma + fan_in/2 = -(1/2) x (exponent of alpha_ffn)
-                cs.eq(sig + HALF * fi, -HALF * _exp(dim, "alpha"),
-                      label=f"expert output at init ~ alpha_ffn^-1/2 (mean-field in the expert-hidden index) {t}",
-                      source=INIT_J)
             cs.eq(cs.cell(role, "adam_eps", dim), _eps(role, dim),
                   label=f"Adam eps per group (UNVERIFIED transcription) {t}", source=EPS_SOURCE)
     for dim in DIMS:
