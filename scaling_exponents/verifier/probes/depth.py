@@ -12,7 +12,7 @@ from torch.func import functional_call, grad, vmap
 
 from ...errors import UserError
 from .config import RunConfig
-from .seeds import _loss, _rms, _setup_seeds, adam_step, Capture
+from .seeds import Capture, _loss, _rms, _setup_seeds, train_fixed_batch
 
 
 def residual_branches(module: nn.Module) -> list[str]:
@@ -65,16 +65,9 @@ def depth_run(cfg: RunConfig) -> dict:
         step_fn = vmap(grad(f, has_aux=True), in_dims=(0, None, None))
         params = sb.params
         init = {n: params[n].clone() for n in params}
-        state, losses, a0 = {}, [], None
-        for t in range(cfg.steps + 1):
-            grads, (aux, loss) = step_fn(params, x, y)
-            losses.append(loss.float().tolist())
-            if t == 0:
-                a0 = aux
-            if t < cfg.steps:
-                params = adam_step(params, grads, state, t + 1, sb, cfg.optimizer)
-            del grads
-        aT = aux
+        losses = []
+        (a0, _), (aT, _), params = train_fixed_batch(step_fn, params, x, y, sb, cfg,
+                                                     on_step=lambda t, aux: losses.append(aux[1].float().tolist()))
         dims = lambda z: tuple(range(1, z.dim()))
         rms = lambda z: _rms(z, dims(z))
         m = {"stream|act_init": rms(a0["hL"]).tolist(),

@@ -20,7 +20,7 @@ from torch.func import functional_call, grad, vmap
 
 from ...errors import UserError
 from .config import check_device, set_precision
-from .seeds import Capture, SeedBatch, _group_hparams, _loss, _rms, adam_step
+from .seeds import Capture, SeedBatch, _group_hparams, _loss, _rms, train_fixed_batch
 from .depth import _gmean
 
 
@@ -114,15 +114,7 @@ def moe_run(cfg: MoERunConfig, table) -> dict:
         step_fn = vmap(grad(f, has_aux=True), in_dims=(0, None, None))
         params = sb.params
         init = {n: p.clone() for n, p in params.items()}
-        state = {}
-        for t in range(cfg.steps + 1):
-            grads, acts = step_fn(params, x, y)
-            if t == 0:
-                a0 = acts
-            if t < cfg.steps:
-                params = adam_step(params, grads, state, t + 1, sb, cfg.optimizer)
-            del grads
-        aT = acts
+        a0, aT, params = train_fixed_batch(step_fn, params, x, y, sb, cfg)
         rms = lambda z: _rms(z, tuple(range(1, z.dim())))
         m = {}
         for role, names in groups.items():

@@ -133,6 +133,23 @@ def adam_step(params, grads, state, t, sb: SeedBatch, optimizer: str):
     return params
 
 
+def train_fixed_batch(step_fn, params, x, y, sb: SeedBatch, cfg: RunConfig, on_step=None):
+    """``cfg.steps`` functional optimizer steps of all seeds on one fixed batch: ``step_fn(params, x, y)`` gives
+    ``(grads, aux)`` at each of the steps + 1 parameter states; ``on_step(t, aux)`` sees every one.  Returns
+    ``(aux at init, aux after the last step, the final params)``."""
+    state, aux0, aux = {}, None, None
+    for t in range(cfg.steps + 1):
+        grads, aux = step_fn(params, x, y)
+        if on_step is not None:
+            on_step(t, aux)
+        if t == 0:
+            aux0 = aux
+        if t < cfg.steps:
+            params = adam_step(params, grads, state, t + 1, sb, cfg.optimizer)
+        del grads
+    return aux0, aux, params
+
+
 def _rms(x, dims):
     return x.float().pow(2).mean(dim=dims).sqrt()
 
