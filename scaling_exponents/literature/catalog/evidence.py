@@ -118,9 +118,10 @@ def empirical_md(name: str, verification, prefix: str = "", *, in_table: bool = 
     """:func:`_empirical` as Markdown, linked to the report(s) it comes from (``prefix``: path to the catalog root)."""
     from ...systems.registry import normalize
 
-    text = md.escape(_empirical(name, verification), in_table=in_table)
+    verdict = _empirical(name, verification)
+    text = md.escape(verdict, in_table=in_table)
     reports = getattr(verification, "reports", {}).get(normalize(name), [])
-    if reports and not _empirical(name, verification).startswith("not "):
+    if reports and not verdict.startswith("not "):
         text += " " + ", ".join(md.link("evidence" if len(reports) == 1 else f"evidence {i}", prefix + r)
                                 for i, r in enumerate(reports, start=1))
     return text
