@@ -4,6 +4,8 @@ packages never import torch.
 Expected values come from the layout rules in README.md ("How the code is organised"): module size <= 450
 lines, the data flow papers -> systems -> solver -> tables -> (catalog | your model | verifier) -> evidence
 without cycles (function-level imports included: a lazy import that closes a cycle still couples the modules).
+
+Kind: independent computation (the import graph is rebuilt from the AST; a planted cycle must be found).
 """
 
 from __future__ import annotations

@@ -2,7 +2,10 @@
 
 Expected values: TP4 (arXiv 2011.14522) Table 1 and Thm 3.3 for MFP with L = 1 under SGD: r = 0 (feature learning:
 the hidden activation moves Theta(1)); the readout (a_out + b_out = 1) sums n terms of size n^-1 at init, so the
-output is Theta(n^-1/2) by the CLT; the readout's update RMS is n^-1 (LR n^1 times a gradient entry n^-2)."""
+output is Theta(n^-1/2) by the CLT; the readout's update RMS is n^-1 (LR n^1 times a gradient entry n^-2).
+
+Kind: paper table (TP4 Table 1, Thm 3.3); independent computation (the CLT argument).
+"""
 
 from __future__ import annotations
 

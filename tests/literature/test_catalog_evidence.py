@@ -2,7 +2,10 @@
 here (papers/not_measured.csv), and ``catalog --check`` failing on a parametrization with neither.
 
 Expected values: the verdict strings are built from a results.json written by the test itself (the schema of
-evidence.summary.summary_json); the reason text is the test's own CSV row."""
+evidence.summary.summary_json); the reason text is the test's own CSV row.
+
+Kind: independent computation (the inputs are written by the test itself).
+"""
 
 from __future__ import annotations
 

@@ -2,6 +2,8 @@
 
 Where the expected values come from: none: the notebooks must run and draw (a smoke test; their numbers are checked
 elsewhere).
+
+Kind: smoke test (no expected values: the notebooks must run and draw).
 """
 
 from pathlib import Path

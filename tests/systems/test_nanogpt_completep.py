@@ -15,6 +15,8 @@ equal them for every (width, depth) pair.
 Expected values come from an external reference implementation, read (not run): the per-group factors in
 ``nanogpt()`` restate EleutherAI/nanoGPT-mup branch ``completep`` model.py @3904404 as listed above; WD, EPS and
 INIT_STD are arbitrary base values that cancel in the ratios; the alpha = 1 claim is that repository's README.
+
+Kind: external library (EleutherAI/nanoGPT-mup completep, read and restated).
 """
 
 import math

@@ -5,6 +5,8 @@ Expected values come from the oracle papers/oracles/umup_ops_blake2024umup.csv, 
 graphcore-research/unit-scaling v0.3.5 (unit_scaling/functional.py ``linear``, constraints.py; each row names its
 file). The agreement with the abc 'umup' table is an internal consistency check between two derived tables (no
 external value).
+
+Kind: external library (unit-scaling 0.3.5 code rows); independent computation (the agreement of two derived tables).
 """
 
 import pytest

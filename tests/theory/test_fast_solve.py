@@ -1,6 +1,9 @@
 """Seed 003 §7 solver tests on the fast Everett LP (arXiv 2407.05872, Sec. 3): full alignment recovers the
 named tables (oracle papers/oracles/everett2024scaling.csv, Table 1), relaxed alignment gives larger LRs
-monotonically, r_l >= 0 holds, infeasibility and bad measurements are reported, fast == exact."""
+monotonically, r_l >= 0 holds, infeasibility and bad measurements are reported, fast == exact.
+
+Kind: paper table (everett2024scaling.csv, arXiv 2407.05872 Table 1); independent computation (the exact LP must equal the fast one).
+"""
 
 import numpy as np
 import pytest

@@ -4,6 +4,8 @@ keeps ``infshape`` on each Parameter, which FakeTensors drop; here the multiplie
 Expected values: the reference is the eager run of the same model and batches in the same test (losses equal to rel
 1e-6); the attention scale 0.125 is TP5 Table 8's 1/d rule (arXiv 2203.03466): 1/sqrt(4) at base head_dim 4 times
 4/16 at head_dim 16. The compiled path uses torch 2.13's dynamo/aot_eager.
+
+Kind: independent computation (the eager run in the same test); paper table (TP5 Table 8's 1/d).
 """
 
 from __future__ import annotations

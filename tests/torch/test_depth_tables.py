@@ -16,6 +16,8 @@ nanoGPT-mup does not decay norms and biases: a power law cannot say "zero", so t
 
 Where the expected values come from: the **authors' code** (nanoGPT-mup branch completep @3904404) restated as
 plain numbers.
+
+Kind: external library (nanoGPT-mup completep @3904404, restated).
 """
 
 from __future__ import annotations

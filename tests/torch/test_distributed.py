@@ -1,6 +1,9 @@
 """DDP and FSDP2 (``fully_shard``, DTensor) on CPU with gloo, 2 processes: fans come from the global
 (unsharded) shapes, the multipliers and per-group LRs survive the wrapping, and the losses equal one process
-training on the whole batch (mup#59: microsoft/mup loses ``infshape`` under FSDP)."""
+training on the whole batch (mup#59: microsoft/mup loses ``infshape`` under FSDP).
+
+Kind: independent computation (one process training on the whole batch, in the same test).
+"""
 
 from __future__ import annotations
 

@@ -6,6 +6,8 @@ Expected values: TP5 Lemma J.1 (abc symmetry): the folded model's trajectory mus
 computed in the same test (float64, rel 1e-12 SGD / 1e-10 Adam); the readout numbers (multiplier 1/4, SGD LR x4 then
 x m^2, coupled wd / m^2, Adam LR x m and eps / m) follow from TP5 Table 8 at width ratio 4 and the lemma, worked out
 in the comments; the HF reload is compared with the unfolded run of transformers 5.24.0.
+
+Kind: independent computation (the parametrized run in the same test); paper table (TP5 Table 8, Lemma J.1).
 """
 
 from __future__ import annotations

@@ -6,6 +6,8 @@ Expected values: TP5 Table 8 (arXiv 2203.03466) at width ratio 4: hidden Adam LR
 embedding LR x 1, attention 1/d (0.125, worked out in the comment); the hidden-matrix counts (4 per GPT-2 block, 7
 per Llama-family block) are the module layout of transformers 5.24.0; at the base shape the logits must equal an
 untouched twin's exactly.
+
+Kind: paper table (TP5 Table 8); external library (transformers 5.24.0's module layout).
 """
 
 from __future__ import annotations

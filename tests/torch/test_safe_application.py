@@ -4,6 +4,8 @@ Expected values: PyTorch's default Linear init and nn.MultiheadAttention's xavie
 std ∝ fan_in^-1/2, so Everett et al.'s muP hidden init (∝ n^-1/2, arXiv 2407.05872 Table 1) is x1 of the
 PyTorch default at any width; TP5 Table 8 (arXiv 2203.03466) hidden Adam LR ∝ 1/n (x1/2 at width 2x base).
 Readout zero init: microsoft/mup's MuReadout(readout_zero_init=True) is the reference (float64, 1e-9).
+
+Kind: paper table (arXiv 2407.05872 Table 1, TP5 Table 8); external library (microsoft/mup MuReadout).
 """
 
 from __future__ import annotations

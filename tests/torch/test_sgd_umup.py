@@ -19,6 +19,8 @@ fan_in = d_in, whose LR does not change with width.
 
 Where the expected values come from: the **external libraries** microsoft/mup (MuSGD, run side by side) and
 unit-scaling 0.3.5 (lr_scale_func_adam at this and the base shape); TP5 Table 8's SGD column for the LR factors.
+
+Kind: external library (microsoft/mup MuSGD, unit-scaling 0.3.5, both run live).
 """
 
 from __future__ import annotations

@@ -5,6 +5,8 @@ Expected values: the MoE output is checked against a hand-written loop of f = (1
 2601.20205 Sec. 3, equation number UNVERIFIED); router init n^-gamma with gamma = 1 (ratio 1/4), expert LR n^-1 and
 residual 1/L are 2601.20205 as read via its abstract and a secondary digest of Table 1 (systems/moe.py); the E^-1/2
 / E^0 predictions are a CLT argument in the comments; measured slopes match within 0.1-0.15.
+
+Kind: paper table (arXiv 2601.20205, secondary); independent computation (the hand-written MoE loop, the CLT).
 """
 
 import math

@@ -4,6 +4,8 @@ Expected values: torch.optim.Muon (torch 2.13.0; 'original' sqrt(max(1, out/in))
 4.1.0's SOAP/Shampoo (SOAP's zero first step is that library's behaviour, observed); the Muon spectral band 0.5-1.6
 is a loose window around Newton-Schulz's output singular values; predictions are Qiu et al. arXiv 2512.05620 Tables
 1-2 with the spectral condition (arXiv 2310.17813); measured slope -1 within 0.2.
+
+Kind: external library (torch.optim.Muon, pytorch_optimizer 4.1.0); paper table (arXiv 2512.05620 Tables 1-2).
 """
 
 import pytest

@@ -4,6 +4,8 @@ Expected values: Haas et al. arXiv 2411.00075: the effective radii d = -1/2, d_l
 caption, the perturbation eps_l of Sec. 3, and the per-layer effect exponents (muP^2 all 0; global SAM only the last
 layer, Fig. 1 / abstract); the SAM step is checked against a hand computation (gradient at the perturbed weights,
 then SGD). Measured slopes: |slope| < 0.15, CI bounds 0.3 / -1.2.
+
+Kind: paper table (arXiv 2411.00075 Table D.2 caption, Sec. 3); independent computation (the hand-computed SAM step).
 """
 
 import math

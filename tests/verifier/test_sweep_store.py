@@ -2,6 +2,8 @@
 
 Where the expected values come from: the **measured** CLI outcome of tiny sweeps (all rows pass at --tol 0.5: exit
 0) and the error messages the CLI documents; resume behaviour is checked by counting runs.
+
+Kind: regression: the project's own output (CLI outcomes and error wording); independent computation (run counts).
 """
 
 import json

@@ -4,6 +4,8 @@ final table = transfer.json); W&B offline run files; a resumed sweep does not lo
 Expected values: round trip: the curves and table must equal the same sweep's own results.jsonl / transfer.json,
 read back with the external clients (tensorboard 2.21 EventAccumulator, mlflow-skinny 3.17 MlflowClient, wandb 0.31
 offline files); run names, counts and error wording are the project's own output.
+
+Kind: external library (tensorboard, mlflow-skinny, wandb clients read back); regression: the project's own output (run names, wording).
 """
 
 import json

@@ -5,6 +5,8 @@ Expected values: the u-muP table (arXiv 2407.17465; read from the authors' slide
 UNVERIFIED): hidden A = C = fan_in^-1/2, readout A = 1/fan_in, embedding C = fan_out^-1/2, depth^-1/2; the library
 side is unit-scaling 0.3.5 run live (B_W = 1, its LR scale = the table's factor); measured slopes within 0.05-0.15
 at tiny sizes.
+
+Kind: paper table (arXiv 2407.17465, slides; number UNVERIFIED); external library (unit-scaling 0.3.5 run live).
 """
 
 import math

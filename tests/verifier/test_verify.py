@@ -2,6 +2,8 @@
 
 Where the expected values come from: the **derived predictions** (exponents from the tables, TP4 r_l from tp4
 tables) compared with **measured** slopes on tiny CPU sweeps; the thresholds are stated beside each assertion.
+
+Kind: paper table (the derived exponents, which equal the oracle tables) against measured slopes.
 """
 
 import math

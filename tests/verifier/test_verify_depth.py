@@ -3,6 +3,8 @@
 Where the expected values come from: the **derived depth predictions** (CompleteP / Depth-muP tables) compared with
 **measured** slopes on a tiny residual MLP; the exit status of the tiny CLI run is the measured one (all rows
 pass).
+
+Kind: paper table (the derived CompleteP / Depth-muP exponents) against measured slopes.
 """
 
 import json
