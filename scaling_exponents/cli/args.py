@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 
 from ..errors import UserError
 
@@ -15,6 +16,28 @@ DIMENSIONS = tuple(d for d, _ in SIZE_FLAGS)
 #: Largest |exponent| accepted on the command line (the papers' exponents are within +-2; 1e400 would only
 #: overflow the LP solver).
 MAX_EXPONENT = 100
+
+
+#: Size suffixes people write for token budgets and batches: 32k, 4M tokens, 400B tokens, 15T tokens.
+SUFFIXES = {"k": 10**3, "K": 10**3, "M": 10**6, "B": 10**9, "G": 10**9, "T": 10**12}
+
+
+def size_int(text: str) -> int:
+    """A positive size as people write it: ``4096``, ``4e11``, ``400B``, ``1.5T``, ``32k`` (k, M, B/G, T).
+
+    Token budgets are billions to trillions, so ``--tokens 4e11`` and ``--tokens 400B`` both mean 4*10^11; the
+    result must be a whole number (``1.5`` alone is refused: a size counts things)."""
+    t = str(text).strip().replace("_", "").replace(",", "")
+    mult = 1
+    if t and t[-1] in SUFFIXES:
+        t, mult = t[:-1], SUFFIXES[t[-1]]
+    try:
+        value = float(t) * mult
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size: give an integer, 4e11, or 400B (suffix k, M, B, T)")
+    if not math.isfinite(value) or value <= 0 or value != int(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole size (e.g. 4096, 4e11, 400B)")
+    return int(value)
 
 
 class Parser(argparse.ArgumentParser):
