@@ -5,7 +5,7 @@ the co-author's page (``MoHawastaken/mohawastaken.github.io`` ``content/publicat
 lists no code: ``url_code: ''``) and an AI-written digest of the figures/tables (``deep-diver/neurips2024``
 ``content/posters/aQv5AbN1wF/index.md``).  The paper body, its Table 1 (p. 4: how ||x||, ||y||, ||Delta x||,
 ||Delta y|| scale with N_x and N_u under SP, "muP (heuristic)" and muP-SSM) and its appendices were NOT readable.
-No arXiv copy was found (a reading list's "arXiv:2406.03529" did not resolve to this paper).
+No arXiv copy was found (one reading list cites "arXiv:2406.03529"; that id could not be confirmed).
 
 **The failure (primary: abstract; co-author's page).**  "established scaling rules, such as the Maximal Update
 Parameterization, fail to support feature learning as these models cannot be represented in the form of Tensor
@@ -39,9 +39,9 @@ paper's own table is unread; two implementations that cite it agree on one rule 
 
 They DISAGREE on everything else, so nothing else is encoded (UNVERIFIED, :data:`UNREAD`): C init (N_x^-1/2 N_u^-1/2
 vs unchanged lecun N_x^-1/2), and the learning rates -- foundational_ssm (applied to Adam): eta_A ∝ N_u,
-eta_B ∝ sqrt(N_x/N_u), eta_C ∝ 1/(N_x sqrt(N_u)); mup-equinox (SGD, N_x = N_u = n): A and B gradients x sqrt(n), C as
-a muP hidden weight (n^0).  The corrected exponents for Mamba's selective x_proj (B_t = W_B u_t, C_t = W_C u_t) are
-not stated by either: UNVERIFIED.
+eta_B ∝ sqrt(N_x/N_u), eta_C ∝ 1/(N_x sqrt(N_u)); mup-equinox (SGD, N_x = N_u = n): A and B gradients
+x sqrt(n), C as a muP hidden weight (n^0).  The corrected exponents for Mamba's selective x_proj
+(B_t = W_B u_t, C_t = W_C u_t) are not stated by either: UNVERIFIED.
 """
 
 from __future__ import annotations
@@ -57,8 +57,8 @@ WHERE = "NeurIPS 2024, OpenReview aQv5AbN1wF"
 ABSTRACT = "vankadara2024feature abstract (OpenReview aQv5AbN1wF)"
 TP5_T3 = "arXiv 2203.03466 Table 3 (derived by mup-table3)"
 MAMBAPY = "alxndrTL/mamba.py mambapy/lm.py @2cc168c (PR #50), code"
-FSSM = "Melina-Jingting/foundational_ssm src/foundational_ssm/models/archive/s5_muP.py (VERIFIED-2nd)"
-MUPEQX = "Melina-Jingting/mup-equinox src/mup_equinox/scalers.py muP_SSM, cites App. C.3 (VERIFIED-2nd)"
+FSSM = "Melina-Jingting/foundational_ssm src/foundational_ssm/models/archive/s5_muP.py @b73b5b8 (VERIFIED-2nd)"
+MUPEQX = "Melina-Jingting/mup-equinox src/mup_equinox/scalers.py @7b392a6 muP_SSM, cites App. C.3 (VERIFIED-2nd)"
 CLASSIFY = ("shape", "mambapy")
 
 #: Mamba-1 block parameters: (fan_in, fan_out) as exponents of the width n (d_inner = E n, dt_rank ∝ n; d_state N
@@ -83,7 +83,7 @@ MAMBAPY_RULES = {
     "x_proj_bc": (Q("-1/2"), -1, "whole x_proj treated as hidden (shape rule: output weight, init n^-1)"),
     "dt_proj": (-1, -1, "dt_rank^-1/2 * dt_scale / sqrt(width_mult), dt_rank ∝ n: n^-1 (shape rule: n^-1/2)"),
     "dt_bias": (0, 0, "Mamba default (inverse softplus of dt); base lr"),
-    "A_log": (0, 0, "Mamba default S4D-real; base lr"),
+    "A_log": (0, 0, "Mamba default S4D-real; base lr (2-D: in the weight-decay group)"),
     "D": (0, 0, "Mamba default (ones); base lr"),
     "out_proj": (Q("-1/2"), -1, "base_std / sqrt(2 n_layers) / sqrt(width_mult); lr / width_mult"),
 }

@@ -2,10 +2,11 @@
 
 Expected values: the forward pass equals a hand-written zero-order-hold recurrence; the width slopes are this
 project's MEASUREMENTS (widths 64..512, 2 seeds), not the paper's numbers: with muP's B init N_u^-1/2 the latent
-state's coordinate RMS falls with width (measured -0.41; S4D-real modes decay at rates growing with the state index,
-so only O(1) of them hold the signal), with ssm-mup's sqrt(N_x/N_u) it stays flat (measured +0.09).  One Adam step on B
-at muP's hidden LR n^-1 shrinks Delta x with width under either init (measured -0.70 / -0.66): B's corrected LR is
-UNVERIFIED in the paper (systems/ssm.py), so the probe takes it as an input.
+state's coordinate RMS falls with width (measured -0.41; our reading, not the paper's: S4D-real modes decay at
+rates growing with the state index, so the ZOH gains of the fast modes are small), with ssm-mup's sqrt(N_x/N_u) it
+stays flat (measured +0.09).  One Adam step on B at muP's hidden LR n^-1 shrinks Delta x with width under either
+init (measured -0.70 / -0.66): B's corrected LR is UNVERIFIED in the paper (systems/ssm.py), so the probe takes it
+as an input.
 """
 
 import math

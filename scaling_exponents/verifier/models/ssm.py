@@ -23,7 +23,7 @@ from ...errors import UserError
 
 
 class DiagonalSSM(nn.Module):
-    """``forward(u)`` with ``u`` (batch, T, N_u) returns ``(y, x)``: outputs (batch, T, N_u), latent states (batch, T, N_x)."""
+    """``forward(u)``, ``u`` (batch, T, N_u), returns ``(y, x)``: outputs (batch, T, N_u), states (batch, T, N_x)."""
 
     def __init__(self, n_u: int, n_x: int, b_std: float, dt_min: float = 1e-3, dt_max: float = 1e-1,
                  seed: int = 0):
