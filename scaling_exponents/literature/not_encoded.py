@@ -12,10 +12,6 @@ NOT_ENCODED: dict[str, str] = {
     "mlodozeniec2025completed": (
         "Complete^(d)P (width, depth, batch, duration; per-module; QK-norm epsilon rule): only the abstract was "
         "readable, the per-module exponents are UNVERIFIED"),
-    "vankadara2024feature": (
-        "muP and the spectral condition fail to give feature learning for Mamba-type SSMs (selection mechanism, "
-        "structured transition matrix; not representable as a Tensor Program -- abstract); the corrected scaling "
-        "is derived by signal propagation, but its per-parameter exponents were not readable (UNVERIFIED)"),
     "kosson2025weight": (
         "empirical finding (abstract): with AdamW, independent weight decay rather than muP's LR scaling governs "
         "LR transfer in practice; it states no new exponent rule (the weight-decay rules encoded are "
