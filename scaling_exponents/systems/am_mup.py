@@ -24,6 +24,8 @@ from .spectral import CellSystem
 
 KEY, ARXIV = "zhang2025arithmetic", "2510.04327"
 ABSTRACT = "arXiv 2510.04327 abstract"
+MP_KEY, MP_ARXIV = "zhang2026hyperparameter", "2602.07494"
+MP_ABSTRACT = "arXiv 2602.07494 abstract"
 
 
 def build() -> CellSystem:
@@ -53,8 +55,32 @@ def _am_mup(optimizer, alignment):
                            "no width LR row: the abstract states the depth law only ('width-robust')"])
 
 
+def build_multipath() -> CellSystem:
+    cs = CellSystem("multi-path networks: LR vs effective depth", source=MP_ABSTRACT)
+    cs.eq(cs.cell("global", "lr", "depth", note="depth = effective depth (shortest input-output path)"), Q("-3/2"),
+          label="the optimal LR decays with effective depth following a universal -3/2 power law "
+                "(stabilizing init, maximal-update criterion)", source=MP_ABSTRACT)
+    return cs
+
+
+def _multipath(optimizer, alignment):
+    cs = build_multipath()
+    return cs.table("multipath-depth", optimizer, Source(MP_KEY, MP_ARXIV, "abstract"),
+                    title="LR transfer across effective depth in multi-path networks (Wu et al. 2026)",
+                    convention="L = effective depth: the minimal path length from input to output, counting layers "
+                               "and residual additions (CNNs, ResNets, Transformers); global = one shared LR",
+                    notes=["VERIFIED (abstract): eta* ∝ L_eff^-3/2 'under stabilizing initializations and a "
+                           "maximal-update criterion'; the initialization itself was not read (UNVERIFIED: no init rows)",
+                           "the same -3/2 law as am-mup (arXiv 2510.04327, same group) extended to Transformers",
+                           "not comparable one to one with completep / depth-mup, which scale a block multiplier "
+                           "instead of the initialization"])
+
+
 SPECS = [
     ParamSpec("am-mup", "Arithmetic-Mean muP for CNNs and ResNets (Zhang et al. 2025)", Source(KEY, ARXIV, "abstract"),
               _am_mup, family="depth", aliases=("arithmetic-mean-mup",),
               summary="one LR ∝ L^-3/2; residual-branch init Var ∝ 1/(K fan-in) (stated in the abstract)"),
+    ParamSpec("multipath-depth", "LR across effective depth in multi-path networks (Wu et al. 2026)",
+              Source(MP_KEY, MP_ARXIV, "abstract"), _multipath, family="depth", aliases=("effective-depth",),
+              summary="one LR ∝ L_eff^-3/2, L_eff the shortest input-output path (CNN, ResNet, Transformer)"),
 ]

@@ -40,3 +40,10 @@ def test_am_mup_depth_law():
     assert t.power("residual_branch", "init_std", "depth") == Q("-1/2")
     # the abstract states no width LR: the table has no such row rather than a guessed one
     assert all(not (r.quantity == "lr" and r.dimension == "width") for r in t.rows)
+
+
+def test_multipath_depth_law_matches_am_mup():
+    mp, am = derive("multipath-depth"), derive("am-mup")
+    row = oracles.load("zhang2026hyperparameter")[0]
+    assert mp.power("global", "lr", "depth") == row.exact == am.power("global", "lr", "depth")
+    assert mp.source.arxiv == "2602.07494" and not [r for r in mp.rows if r.quantity == "init_std"]
