@@ -26,7 +26,7 @@ every step t > 1.  The exponent equations:
       gamma[a_t^T x] = max(gamma[a_{t-1}^T x], gamma[eta_a] + gamma[b_{t-1}] + 1)
 
 with the initialisations of Sec. 3.1 / Sec. 4: **Init[1]** ``sigma_B = 0, sigma_A^2 = Theta(1/n)`` (Hu et al.'s
-default, ``--init a``) or **Init[2]** ``sigma_B^2 = Theta(1), sigma_A = 0`` (``--init b``).  The recursions are
+default, ``--lora-init a``) or **Init[2]** ``sigma_B^2 = Theta(1), sigma_A = 0`` (``--lora-init b``).  The recursions are
 unrolled from the first step as the proofs do (with Init[1] ``B_1 = -eta_B g_B`` so ``gamma[B] = gamma[eta_B]``).
 Solved, they give ``eta_A = Theta(n^-1)``, ``eta_B = Theta(1)``: the ratio ``eta_B / eta_A = Theta(n)`` (the
 theorem's headline).  ``--tie-lr yes`` adds ``eta_A = eta_B`` (standard LoRA) and the system is infeasible, which
@@ -67,7 +67,7 @@ def build(optimizer: str = "adam", init: str = "a", tie_lr=False, select: bool =
     if optimizer not in OPTIMIZERS:
         raise UserError(f"LoRA+ covers {', '.join(OPTIMIZERS)}; got optimizer {optimizer!r}")
     if init not in INITS:
-        raise UserError(f"--init is 'a' ({INITS['a']}) or 'b' ({INITS['b']}); got {init!r}")
+        raise UserError(f"--lora-init is 'a' ({INITS['a']}) or 'b' ({INITS['b']}); got {init!r}")
     src = THM1 if optimizer == "adam" else PROP2
     cs = CellSystem(f"LoRA+ efficient learning ({optimizer}, {INITS[init].split(':')[0]})", source=src)
     ca = cs.cell("lora_a", "lr", "width")
@@ -131,7 +131,8 @@ def _sgd(cs, ca, cb, init):
         cs.eq(gb, rec, label="b follows its recursion", source=PROP2)
 
 
-def _lora_plus(optimizer, alignment, init="a", tie_lr="no"):
+def _lora_plus(optimizer, alignment, lora_init="a", tie_lr="no"):
+    init = lora_init
     cs = build(optimizer, init, tie_lr)
     where = "Theorem 1, App. A.5" if optimizer == "adam" else "Proposition 2, App. A.4"
     notes = ["VERIFIED: read in the paper's full text (Secs. 3-4, App. A) as transcribed from the ICML 2024 PDF",
@@ -147,14 +148,14 @@ def _lora_plus(optimizer, alignment, init="a", tie_lr="no"):
                     title="LoRA+: separate learning rates for the LoRA factors (Hayou, Ghosh & Yu 2024)",
                     convention="n = width (embedding dimension); W = W* + (alpha/r) B A, A: r x n (lora_a), "
                                "B: n x r (lora_b); rank r fixed",
-                    variant={"init": init, "tie_lr": "yes" if _yes(tie_lr) else "no"}, notes=notes)
+                    variant={"lora_init": init, "tie_lr": "yes" if _yes(tie_lr) else "no"}, notes=notes)
 
 
 SPECS = [
     ParamSpec("lora-plus", "LoRA+: per-factor LoRA learning rates (Hayou, Ghosh & Yu 2024)",
               Source(KEY, ARXIV, "Theorem 1; Proposition 2"), _lora_plus, optimizers=OPTIMIZERS,
               family="finetuning", aliases=("loraplus", "lora+"),
-              options=(Option("init", "'a' (Init[1]: A random, B = 0; default) or 'b' (Init[2]: B random, A = 0)",
+              options=(Option("lora_init", "'a' (Init[1]: A random, B = 0; default) or 'b' (Init[2]: B random, A = 0)",
                               "a", str),
                        Option("tie_lr", "'yes': standard LoRA's eta_A = eta_B (infeasible: Theorem 1)", "no", str)),
               summary="eta_A ∝ 1/n, eta_B ∝ 1 (ratio eta_B/eta_A ∝ n): derived from Theorem 1's efficiency equations"),

@@ -71,7 +71,7 @@ def _gamma(value) -> sympy.Rational:
 def build_mua(init: str = "a", gamma="standard") -> CellSystem:
     """The largest shared LR with dZ_B = O(1) for every rank 1 <= r <= n (muA, arXiv 2602.06204)."""
     if init not in INITS:
-        raise UserError(f"--init is 'a' ({INITS['a']}) or 'b' ({INITS['b']}); got {init!r}")
+        raise UserError(f"--lora-init is 'a' ({INITS['a']}) or 'b' ({INITS['b']}); got {init!r}")
     g = _gamma(gamma)
     cs = CellSystem(f"muA: largest LoRA LR ({INITS[init].split(':')[0]}, alpha = r^-({fmt(g)}))", source=COR44)
     mult = cs.cell("adapter", "multiplier", "rank", note="alpha on B A")
@@ -100,7 +100,8 @@ def build_mua(init: str = "a", gamma="standard") -> CellSystem:
     return cs
 
 
-def _mua(optimizer, alignment, init="a", gamma="standard"):
+def _mua(optimizer, alignment, lora_init="a", gamma="standard"):
+    init = lora_init
     cs = build_mua(init, gamma)
     g = _gamma(gamma)
     notes = ["VERIFIED-2nd: Corollary 4.4 and the feature-update terms were read in public repositories' notes "
@@ -118,7 +119,7 @@ def _mua(optimizer, alignment, init="a", gamma="standard"):
     return cs.table("lora-mua", optimizer, Source(*MUA, "Corollary 4.4 (VERIFIED-2nd); abstract"),
                     title="muA: the LoRA learning rate across width and rank (Chen, Villar & Hayou 2026)",
                     convention="n = width, r = LoRA rank; W = W* + alpha B A, alpha = r^-gamma; one LR for A, B",
-                    variant={"init": init, "gamma": g}, notes=notes)
+                    variant={"lora_init": init, "gamma": g}, notes=notes)
 
 
 def build_rslora() -> CellSystem:
@@ -148,7 +149,7 @@ SPECS = [
     ParamSpec("lora-mua", "muA: LoRA learning rate across width and rank (Chen, Villar & Hayou 2026)",
               Source(*MUA, "Corollary 4.4 (VERIFIED-2nd)"), _mua, optimizers=("adam",), family="finetuning",
               aliases=("mua", "lora-rank"),
-              options=(Option("init", "'a' (Init[A]: A random, B = 0; default) or 'b' (Init[B]: B random, A = 0)",
+              options=(Option("lora_init", "'a' (Init[A]: A random, B = 0; default) or 'b' (Init[B]: B random, A = 0)",
                               "a", str),
                        Option("gamma", "multiplier alpha = r^-gamma: 'standard' (1, lora_alpha/r; default), "
                               "'rslora' (1/2), 'constant' (0), or a number in [0, 1]", "standard", str)),

@@ -30,7 +30,7 @@ def test_rows_equal_oracle(row):
 @pytest.mark.parametrize("optimizer", ["adam", "sgd"])
 @pytest.mark.parametrize("init", ["a", "b"])
 def test_lora_plus_ratio_is_width(optimizer, init):
-    t = derive("lora-plus", optimizer, init=init)
+    t = derive("lora-plus", optimizer, lora_init=init)
     assert t.power("lora_a", "lr", "width") == -1 and t.power("lora_b", "lr", "width") == 0
     assert t.combined_factor("lora_b", "lr_ratio_to_lora_a", {"width": (4096, 1024)}) == pytest.approx(4)
 
@@ -39,7 +39,7 @@ def test_lora_plus_ratio_is_width(optimizer, init):
 def test_equal_learning_rates_are_infeasible(optimizer):
     """Proposition 1 (SGD) and Theorem 1 (Adam): eta_A = eta_B cannot make delta1 and delta2 both Theta(1)."""
     with pytest.raises(SolverError, match="infeasible.*eta_A = eta_B"):
-        derive("lora-plus", optimizer, init="a", tie_lr="yes")
+        derive("lora-plus", optimizer, lora_init="a", tie_lr="yes")
 
 
 def test_adam_init2_family_needs_the_stated_selection():
@@ -51,7 +51,7 @@ def test_adam_init2_family_needs_the_stated_selection():
 
 def test_mua_corollary_formula():
     for gamma in ("0", "1/4", "1/2", "3/4", "1"):
-        t = derive("lora-mua", init="a", gamma=gamma)
+        t = derive("lora-mua", lora_init="a", gamma=gamma)
         assert t.power("lora_a", "lr", "width") == Q("-1/2")
         assert t.power("lora_a", "lr", "rank") == -(1 - Q(gamma)) / 2
         assert t.power("lora_b", "lr", "rank") == t.power("lora_a", "lr", "rank")
@@ -61,27 +61,27 @@ def test_mua_corollary_formula():
 
 
 def test_mua_concrete_factors():
-    t = derive("lora-mua", init="a", gamma="constant")
+    t = derive("lora-mua", lora_init="a", gamma="constant")
     sizes = {"width": (4096, 1024), "rank": (64, 16)}
     assert t.combined_factor("lora_a", "lr", sizes) == pytest.approx(0.25)
     vals = t.values(sizes, lr=1e-4)
     assert vals["lora_b"]["lr"]["value"] == pytest.approx(2.5e-5)
-    tb = derive("lora-mua", init="b", gamma="constant")
+    tb = derive("lora-mua", lora_init="b", gamma="constant")
     assert tb.combined_factor("lora_a", "lr", sizes) == pytest.approx(0.25)  # n^-1, rank-invariant
 
 
 def test_mua_init_b_beyond_constant_alpha_is_flagged():
-    t = derive("lora-mua", init="b", gamma="standard")
+    t = derive("lora-mua", lora_init="b", gamma="standard")
     assert t.power("lora_a", "lr", "rank") == Q("1/2")
     assert any("UNVERIFIED" in n for n in t.notes)
-    assert not any("UNVERIFIED" in n for n in derive("lora-mua", init="b", gamma="constant").notes)
+    assert not any("UNVERIFIED" in n for n in derive("lora-mua", lora_init="b", gamma="constant").notes)
 
 
 def test_rslora_and_the_disagreement_with_mua():
     rs = derive("rslora")
     assert rs.power("adapter", "multiplier", "rank") == Q("-1/2")
     assert rs.power("lora_a", "lr", "rank") == 0
-    mua = derive("lora-mua", init="a", gamma="rslora")
+    mua = derive("lora-mua", lora_init="a", gamma="rslora")
     assert mua.power("adapter", "multiplier", "rank") == rs.power("adapter", "multiplier", "rank")
     assert mua.power("lora_a", "lr", "rank") - rs.power("lora_a", "lr", "rank") == Q("-1/4")
 
@@ -93,7 +93,7 @@ def test_rank_is_a_size_flag():
 @pytest.mark.parametrize("kwargs,match", [
     ({"gamma": "2"}, "--gamma .* must lie in \\[0, 1\\]"),
     ({"gamma": "-1/2"}, "--gamma"),
-    ({"init": "c"}, "--init is 'a'"),
+    ({"lora_init": "c"}, "--lora-init is 'a'"),
 ])
 def test_bad_mua_options(kwargs, match):
     with pytest.raises(UserError, match=match):
@@ -103,5 +103,35 @@ def test_bad_mua_options(kwargs, match):
 def test_bad_lora_plus_options():
     with pytest.raises(UserError, match="--tie-lr is yes or no"):
         derive("lora-plus", tie_lr="maybe")
-    with pytest.raises(UserError, match="--init is 'a'"):
-        derive("lora-plus", init="x")
+    with pytest.raises(UserError, match="--lora-init is 'a'"):
+        derive("lora-plus", lora_init="x")
+
+
+@pytest.mark.parametrize("line,bad,fix", [
+    ("derive -p lora-mua --rank 0 --base-rank 8", "--rank", "positive"),
+    ("derive -p lora-mua --rank 64", "--rank", "go together"),
+    ("derive -p lora-plus --rank 16 --base-rank 8", "rank", "its dimensions: width"),
+    ("derive -p lora-mua --gamma abc", "'abc'", "'standard', 'rslora', 'constant'"),
+    ("derive -p lora-plus --lora-init c", "'c'", "--lora-init is 'a'"),
+])
+def test_cli_bad_input(line, bad, fix, capsys):
+    from scaling_exponents.cli import main
+
+    rc = main(line.split())
+    out, err = capsys.readouterr()
+    assert rc == 2 and err.startswith("error: ") and err.count("\n") == 1, (rc, err)
+    assert bad in err and fix in err, err
+
+
+def test_cli_rank_sizes(capsys):
+    from scaling_exponents.cli import main
+
+    rc = main("derive -p lora-mua --lora-init a --gamma constant --rank 64 --base-rank 16 -f json".split())
+    out, _ = capsys.readouterr()
+    assert rc == 0 and '"lora_init": "a"' in out
+    rc = main("derive -p lora-mua --gamma constant --width 4096 --base-width 1024 --rank 64 --base-rank 16 "
+              "--lr 1e-4 -f json".split())
+    import json
+
+    d = json.loads(capsys.readouterr().out)
+    assert rc == 0 and d["values"]["lora_a"]["lr"]["value"] == pytest.approx(2.5e-5)
