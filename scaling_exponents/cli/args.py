@@ -10,9 +10,10 @@ from ..errors import UserError
 
 FORMATS = ("text", "markdown", "latex", "csv", "json")
 #: dimensions with ``--DIM`` / ``--base-DIM`` flags: (name, metavar); tokens/batch are the training horizon
-#: (systems/horizon.py), vocab the vocabulary size (systems/vocab.py), rank the LoRA rank (systems/lora_rank.py)
-SIZE_FLAGS = (("width", "N"), ("depth", "L"), ("experts", "E"), ("tokens", "D"), ("batch", "B"), ("vocab", "V"),
-              ("rank", "R"))
+#: (systems/horizon.py), vocab the vocabulary size (systems/vocab.py), rank the LoRA rank (systems/lora_rank.py),
+#: granularity the MoE expert granularity (systems/moe_details.py)
+SIZE_FLAGS = (("width", "N"), ("depth", "L"), ("experts", "E"), ("granularity", "G"), ("tokens", "D"), ("batch", "B"),
+              ("vocab", "V"), ("rank", "R"))
 DIMENSIONS = tuple(d for d, _ in SIZE_FLAGS)
 #: Largest |exponent| accepted on the command line (the papers' exponents are within +-2; 1e400 would only
 #: overflow the LP solver).

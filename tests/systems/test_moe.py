@@ -1,10 +1,12 @@
 """Mixture-of-Experts (arXiv 2508.09752, arXiv 2601.20205): every numeric oracle row equals the derived table.
 
 malasnicki2025mu.csv: 6 rows 'derived' (the paper's table unread; TP5 applied to its classification) + 2 secondary,
-all checked.  jiang2026hyperparameter.csv: 21 secondary rows (Table 1 via a digest), all checked.
+all checked.  jiang2026hyperparameter.csv: 40 secondary rows, all checked: 28 from Table 1 (two transcriptions that
+agree: en.papernotes.org digest, boris-hanin/ai-theorist derivations/06-moe.md) and 12 Adam-eps rows from v3 Table 2
+(one transcription: ai-theorist src/ai_theorist/autoscaler/jiang_moe.py @8eef349).
 
-Where the expected values come from: **paper tables** via digests (jiang2026: 21 secondary rows) and, for
-malasnicki2025's 6 'derived' rows, **regression: the project's own output** (TP5 applied to the paper's
+Where the expected values come from: **paper tables** via those transcriptions (jiang2026: 40 secondary rows) and,
+for malasnicki2025's 6 'derived' rows, **regression: the project's own output** (TP5 applied to the paper's
 classification; its table was not read).
 """
 
@@ -34,7 +36,10 @@ JIANG = oracles.load("jiang2026hyperparameter")
 
 
 def test_oracle_counts():
-    assert len(MAL) == 8 and len(JIANG) == 21
+    assert len(MAL) == 8 and len(JIANG) == 40
+    assert all(r.status == "secondary" and r.note.startswith("VERIFIED-2nd") for r in JIANG)
+    eps = [r for r in JIANG if r.quantity == "adam_eps"]
+    assert len(eps) == 12 and all("jiang_moe.py" in r.source and "Table 2" in r.source for r in eps)
 
 
 @pytest.mark.parametrize("row", MAL, ids=lambda r: f"{r.variant or 'mup'}-{r.role}-{r.quantity}-{r.dimension}")
@@ -72,6 +77,29 @@ def test_jiang_worked_example():
             ("expert_bias", "lr"): 1, ("moe_output", "multiplier"): 1 / 4}
     for (role, q), f in want.items():
         assert t.combined_factor(role, q, sizes) == pytest.approx(f), (role, q)
+
+
+def test_table2_eps_worked_example():
+    # v3 Table 2 (ai-theorist jiang_moe.py): router eps0 D^-1 L^-1, up eps0 M^-1 L^-1, down eps0 D M^-2 L^-1;
+    # D x4, alpha_ffn x2 (so M x8), n_exp x4 (no factor), L x2
+    t = table("moe-completep")
+    sizes = {"width": (1024, 256), "ffn_ratio": (2, 1), "experts": (4, 1), "depth": (24, 12)}
+    want = {"router": 1 / 4 / 2, "expert_up": 1 / 8 / 2, "expert_down": 4 / 64 / 2}
+    for role, f in want.items():
+        assert t.combined_factor(role, "adam_eps", sizes) == pytest.approx(f), role
+    assert "expert_bias" not in {r.role for r in t.rows if r.quantity == "adam_eps"}  # moved by Eq. 2, not Adam
+
+
+def test_gamma_inf_is_app_e_zero_router_init():
+    # App. E footnote 2 (via ai-theorist derivations/07-moe-dmft.md): router initialised at zero, random b_k(0)
+    z, main = table("moe-completep", gamma="inf"), table("moe-completep")
+    assert z.solution.unique and z.solution.certified
+    assert not [r for r in z.rows if (r.role, r.quantity) == ("router", "init_std")]
+    assert str(z.variant["gamma"]) == "inf" and any("RANDOM initial b_k(0)" in n for n in z.notes)
+    rest = lambda t: {(r.role, r.quantity, r.dimension, r.power) for r in t.rows
+                      if (r.role, r.quantity) != ("router", "init_std")}
+    assert rest(z) == rest(main)
+    assert main.power("router", "init_std", "width") == -1
 
 
 def test_router_gamma_is_a_choice_bounded_below_by_one_half():
