@@ -5,6 +5,8 @@ equals the derived table; Theorem 1 / Proposition 1 (equal LRs for A and B canno
 of the system with --tie-lr; the Init[2] Adam family (eta_A = n^(-1-s), eta_B = n^s) is what the equations alone
 leave; the rsLoRA/muA disagreement (r^0 vs r^-1/4 at alpha ∝ r^-1/2) is asserted; the concrete LR factors follow
 from the exponents (e.g. width x4 and rank x4 under Init[A], alpha constant: eta x 1/4).
+
+Kind: paper table (hayou2024lora.csv primary; chen2026learning.csv, kalajdzievski2023rank.csv secondary); independent computation (the concrete factors from the exponents).
 """
 
 import pytest

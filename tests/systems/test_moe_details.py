@@ -4,6 +4,8 @@ Where the expected values come from: ``moe_granularity_jiang2026hyperparameter.c
 'derived' (computed from the paper's Table 1 / v3 Table 2 exponents along alpha_ffn ∝ G^-1, n_exp ∝ G, the direction
 of its Fig. 5 / App. D.3).  The consistency tests compare with ``moe-completep`` and its own oracle
 (``jiang2026hyperparameter.csv``, secondary rows from two transcriptions of Table 1 and one of Table 2).
+
+Kind: paper table (jiang2026hyperparameter.csv, secondary transcriptions of Tables 1-2); independent computation (the granularity rows worked out from them).
 """
 
 import contextlib

@@ -5,6 +5,8 @@ Expected values: the oracle rows (papers/oracles/vankadara2024feature.csv: B ini
 Melina-Jingting/foundational_ssm s5_muP.py, VERIFIED-2nd; alxndrTL/mamba.py's muP read in its code); the shape-rule
 rows are TP5 Table 3's transcription (papers/oracles/tp5_yang2022tensor.csv) looked up by each Mamba matrix's class;
 the failure records carry no exponent because the paper's Table 1 was not readable (UNVERIFIED).
+
+Kind: paper table (vankadara2024feature.csv, secondary; tp5_yang2022tensor.csv); external library (alxndrTL/mamba.py's muP, read).
 """
 
 import json

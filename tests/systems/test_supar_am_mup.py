@@ -4,6 +4,8 @@ Expected values: the oracle rows (papers/oracles/dey2024sparse.csv: muP in the e
 review of the paper; zhang2025arithmetic.csv: the abstract's eta* ∝ L^-3/2 and Var = c/(K fan-in)) equal the
 derived tables; SμPar at density 1 is TP5 Table 3's muP (its width rows are mup-table3's, Adam); halving the density
 doubles the hidden Adam LR; AM-muP's LR at 4x depth is 1/8 of the base.
+
+Kind: paper table (dey2024sparse.csv secondary, zhang2025arithmetic.csv abstract); independent computation (density and depth factors by hand).
 """
 
 import pytest

@@ -7,6 +7,8 @@ rates growing with the state index, so the ZOH gains of the fast modes are small
 stays flat (measured +0.09).  One Adam step on B at muP's hidden LR n^-1 shrinks Delta x with width under either
 init (measured -0.70 / -0.66): B's corrected LR is UNVERIFIED in the paper (systems/ssm.py), so the probe takes it
 as an input.
+
+Kind: independent computation (the hand-written recurrence); regression: the project's own measured slopes.
 """
 
 import math
