@@ -73,8 +73,10 @@ def check_sizes(table, sizes: dict) -> None:
                             f"{table.parametrization}` or systems.vocab_roles.lm_view(table)")
         if not ok:
             have = ", ".join(sorted(dims)) or "none"
-            raise UserError(f"{table.parametrization} has no rule for {dim} (its dimensions: {have}); drop "
-                            f"--{dim}/--base-{dim} or pick a parametrization that scales with {dim} (see `list`)")
+            why = table.derived.get(f"no rule for {dim}") if isinstance(getattr(table, "derived", None), dict) else None
+            raise UserError(f"{table.parametrization} has no rule for {dim} (its dimensions: {have}"
+                            + (f"; {why}" if why else "") + f"); drop --{dim}/--base-{dim} or pick a "
+                            f"parametrization that scales with {dim} (see `list`)")
 
 
 def _check_base(name: str, value) -> float | None:
