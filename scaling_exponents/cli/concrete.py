@@ -68,7 +68,7 @@ def render(table, args, dims: dict) -> str:
     if dims:  # a vocab size restates a per-matrix / role-fan table per LM role, with explicit vocab rows
         from ..systems.vocab_roles import for_sizes
 
-        table = for_sizes(table, dims)
+        table = for_sizes(table, dims, getattr(args, "param", None))
     width = None if getattr(args, "wide", False) else 100
     if dims:
         from ..theory.values import check_sizes

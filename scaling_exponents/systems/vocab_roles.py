@@ -149,17 +149,18 @@ def _role_rows(table):
     return [Row(role, q, d, Q(p)) for (role, q, d), p in out.items()]
 
 
-def lm_view(table, sizes: dict | None = None, order: str | None = None) -> ExponentTable:
+def lm_view(table, sizes: dict | None = None, order: str | None = None, name: str | None = None) -> ExponentTable:
     """``table`` restated per role of a language model along ``width`` and ``vocab`` (see the module doc).
 
     A per-matrix table is re-derived in each role's regime (``order``: ``V>=n`` or ``V<n``, else read from
-    ``sizes``, else ``V>=n``); a table with per-role fan rows is relabelled.  Anything else is returned as is."""
+    ``sizes``, else ``V>=n``); a table with per-role fan rows is relabelled.  Anything else is returned as is.
+    ``name``: the registered name the table was derived under (``adam-qiu``'s table calls itself ``adam``)."""
     if order is not None and order not in ORDERS:
         raise UserError(f"--order is one of {', '.join(ORDERS)} (vocabulary vs width); got {order!r}")
     order = order or order_for(sizes)
     if is_matrix_table(table):
         opts = {k: v for k, v in table.variant.items()}
-        rows, notes = _matrix_rows(table.parametrization, table.optimizer, table.alignment, opts, order)
+        rows, notes = _matrix_rows(name or table.parametrization, table.optimizer, table.alignment, opts, order)
         variant = {k: v for k, v in table.variant.items() if k not in ("mode", "regime")}
         variant["order"] = order
         notes = [f"per role of a language model: embedding (fan_in V, fan_out n), hidden (n, n), readout (n, V); "
@@ -182,10 +183,10 @@ def lm_view(table, sizes: dict | None = None, order: str | None = None) -> Expon
                          system=table.system)
 
 
-def for_sizes(table, sizes: dict):
+def for_sizes(table, sizes: dict, name: str | None = None):
     """``derive``'s hook: with a ``vocab`` size, a per-matrix or role-fan table is shown per LM role."""
     if sizes and VOCAB in sizes and (is_matrix_table(table) or has_role_fans(table)):
-        return lm_view(table, sizes)
+        return lm_view(table, sizes, name=name)
     return table
 
 
@@ -200,7 +201,7 @@ def _build(optimizer, alignment, table="", order=ORDERS[0]):
     if not (is_matrix_table(t) or has_role_fans(t)):
         raise UserError(f"--table {name} has no fan_in/fan_out rows to restate per role; pick a per-matrix table "
                         "(spectral, muon, adam-qiu, torch-muon-original, ...) or umup / umup-ops")
-    view = lm_view(t, order=order)
+    view = lm_view(t, order=order, name=spec.name)
     view.parametrization = "vocab-roles"
     view.variant = {"table": spec.name, **view.variant}
     return view

@@ -147,3 +147,14 @@ def test_torch_muon_code_measured_vocab_slope():
         assert slope == pytest.approx(0.5, abs=1e-3)
     t = derive("vocab-roles", "muon")
     assert t.power("readout", "lr_adjustment", "vocab") == t.power("embedding", "lr_adjustment", "vocab") == Q("1/2")
+
+
+def test_qiu_tables_whose_table_name_differs(capsys):
+    """adam-qiu's table calls itself 'adam': the view re-derives it under its registered name.  Qiu et al.
+    (arXiv 2512.05620 Table 1) Adam LR 1/fan_in: embedding V^-1 (literal fan_in = V), readout n^-1 (no V)."""
+    t = derive("vocab-roles", "adam", table="adam-qiu")
+    assert t.power("embedding", "lr", "vocab") == -1 and t.power("readout", "lr", "vocab") == 0
+    assert t.power("readout", "lr", "width") == -1
+    d = _json(capsys, ["derive", "-p", "adam-qiu", *SIZES, "--lr", "1e-3", "--format", "json"])
+    assert d["values"]["embedding"]["lr"]["value"] == pytest.approx(5e-4)   # 1e-3 x (V/V0)^-1 = 1e-3 / 2
+    assert d["values"]["readout"]["lr"]["value"] == pytest.approx(2.5e-4)   # 1e-3 x (n/n0)^-1
