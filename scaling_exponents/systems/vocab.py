@@ -17,7 +17,8 @@ encoded as SP (every LR the same global value) with the embedding LR multiplied 
 **Vocabulary as a dimension.**  Option ``--regime mup`` (V fixed as n grows; TP5's setting) has explicit ``vocab``
 rows, all power 0, from TP5 Table 3 (arXiv 2203.03466) read per fan: input weights' Adam LR is ``1`` (V = their
 fan_in does not appear), hidden weights' ``1/fan_in`` (n), output weights' ``1/fan_in`` (n; V = their fan_out does
-not appear).  ``--regime large-vocab`` (V >> n) has none: **UNVERIFIED / missing** -- how the LV ratio and the
+not appear).  The embedding's is also DERIVED for one-hot tokens (sign updates move a seen token's row by eta in
+each of its n coordinates, required Theta(sqrt(n)) in l2: eta ∝ n^0 V^0), and agrees with the ratio rule (R).  ``--regime large-vocab`` (V >> n) has none: **UNVERIFIED / missing** -- how the LV ratio and the
 crossover depend on V (the V(n) at which the regimes exchange, or any V exponent) is in the theorems, not in the
 parts read (the overview's sentence "when the vocabulary scales significantly with n (e.g. ...) or is much larger
 (...)" lost its formulas).  So ``derive -p embedding-lr-vocab --vocab ...`` works in the muP regime and is refused
@@ -46,6 +47,8 @@ R_KALRA = "arXiv 2605.21486 abstract: SP with the embedding LR increased by a fa
 R_TP5 = ("arXiv 2203.03466 Table 3 per fan (VERIFIED-2nd: papers/oracles/tp5_yang2022tensor.csv): Adam LR of input "
          "weights 1, hidden 1/fan_in, output 1/fan_in -- V (input fan_in, output fan_out) absent")
 REGIMES = ("large-vocab", "mup")
+ONE_HOT = ("SignSGD as Adam's proxy (as in arXiv 2506.15025): a seen token's embedding row moves by +-eta in each of "
+           "its n coordinates; one-hot x has ||x||_2 = 1, so V never enters (unseen rows do not move)")
 NO_RULE = "no rule for vocab"  # theory.values.check_sizes names it when --vocab is refused
 MISSING = ("UNVERIFIED: the LV regime's V exponent and the crossover V(n) are in arXiv 2506.15025's theorems, "
            "not read; --regime mup has vocab rows")
@@ -74,8 +77,14 @@ def build_vocab(regime: str = REGIMES[0]) -> CellSystem:
     cs.eq(emb, hid + ratio, label="eta_emb = ratio * eta_hidden", source="definition of the ratio")
     if regime == "mup":  # TP5 Table 3 names each LR by its fans; V is none of the LR fans (stated power 0)
         v = {r: cs.cell(r, "lr", "vocab") for r in ("embedding", "hidden", "readout")}
-        for role, cell in v.items():
-            cs.eq(cell, 0, label=f"{role} Adam LR has no V factor (muP, TP5 Table 3)", source=R_TP5)
+        for role in ("hidden", "readout"):
+            cs.eq(v[role], 0, label=f"{role} Adam LR has no V factor (muP, TP5 Table 3)", source=R_TP5)
+        for dim, cell in (("width", emb), ("vocab", v["embedding"])):  # derived for one-hot tokens, = TP5's 1
+            un = cs.aux(f"token_update_norm[embedding]@{dim}")
+            cs.eq(un, cell + (Q("1/2") if dim == "width" else 0), label=f"one-hot token: ||dW e_i||_2 = eta sqrt(n), "
+                  f"sign entries on the n coordinates of the seen token's vector, V absent [{dim}]", source=ONE_HOT)
+            cs.eq(un, Q("1/2") if dim == "width" else 0, label=f"required: Theta(sqrt(n)) (Theta(1) entries) [{dim}]",
+                  source="muP desideratum: Theta(1) feature updates (arXiv 2011.14522 Def. 5.1)")
         vr = cs.cell("embedding", "lr_ratio_to_hidden", "vocab", note="eta_emb / eta_hidden")
         cs.eq(vr, v["embedding"] - v["hidden"], label="ratio along V", source="definition of the ratio")
     return cs
