@@ -158,3 +158,14 @@ def test_qiu_tables_whose_table_name_differs(capsys):
     d = _json(capsys, ["derive", "-p", "adam-qiu", *SIZES, "--lr", "1e-3", "--format", "json"])
     assert d["values"]["embedding"]["lr"]["value"] == pytest.approx(5e-4)   # 1e-3 x (V/V0)^-1 = 1e-3 / 2
     assert d["values"]["readout"]["lr"]["value"] == pytest.approx(2.5e-4)   # 1e-3 x (n/n0)^-1
+
+
+def test_one_hot_derivation_in_the_mup_regime():
+    """The muP regime's embedding Adam LR along width and V is derived for one-hot tokens (||dW e_i|| = eta sqrt(n)
+    required Theta(sqrt(n))): eta ∝ n^0 V^0, the same as TP5 Table 3's input-weight Adam LR 1."""
+    t = derive("embedding-lr-vocab", regime="mup")
+    assert t.solution.unique and t.solution.certified
+    assert t.power("embedding", "lr", "width") == 0 == t.power("embedding", "lr", "vocab")
+    text = t.system.describe()
+    assert "one-hot token" in text and "Theta(sqrt(n))" in text
+    assert "one-hot token" not in derive("embedding-lr-vocab").system.describe()   # LV regime: not derived
