@@ -65,6 +65,10 @@ def convention(table, args):
 def render(table, args, dims: dict) -> str:
     """The ``derive`` output: the exponent table, plus per-role values when sizes or base values are given."""
     given = {k: v for k, v in bases(args).items() if v is not None}
+    if dims:  # a vocab size restates a per-matrix / role-fan table per LM role, with explicit vocab rows
+        from ..systems.vocab_roles import for_sizes
+
+        table = for_sizes(table, dims, getattr(args, "param", None))
     width = None if getattr(args, "wide", False) else 100
     if dims:
         from ..theory.values import check_sizes

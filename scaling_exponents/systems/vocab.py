@@ -1,24 +1,35 @@
 """Vocabulary size and the embedding learning rate: the muP regime, the Large-Vocab regime, and SP + embedding boost.
 
-Hayou & Liu, arXiv 2506.15025 (abstract and Sec. 1 read; the theorems' statements were not): muP assumes the input
-dimension (the vocabulary V) fixed while the width n grows; in LLMs V >> n.  For Adam (analysed as SignSGD) the
-training dynamics interpolate, as V grows, between the muP regime and a Large-Vocab (LV) regime in which
+Hayou & Liu, arXiv 2506.15025.  READ: the abstract and the opening of Sec. 1 (arxiv.org/html/2506.15025v1, as
+stored); VERIFIED-2nd: emergentmind.com/articles/2506.15025 (an overview; its formulas were stripped in the copy
+read).  NOT READ: the theorems, the experiments' tables.  What those say: muP assumes the input dimension (the
+vocabulary V) fixed while the width n grows; in LLMs V >> n.  The analysis is of a linear model with an embedding
+and a projection layer trained by SignSGD (an Adam proxy; VERIFIED-2nd emergentmind).  As V grows the dynamics
+interpolate between the muP regime and a Large-Vocab (LV) regime in which
 
     eta_embedding / eta_hidden = Theta(sqrt(n))     (LV)      instead of      Theta(n)     (muP).          (R)
 
-Kalra & Barkeshli, arXiv 2605.21486 (abstract read): "the overwhelming benefit of muP relative to SP when training
-with AdamW arises simply from maximizing the learning rate of the embedding layer ... increasing it by a factor of
-width to match muP" -- the muP ratio Theta(n), encoded as SP (every LR the same global value) with the embedding LR
-multiplied by n.
+Kalra & Barkeshli, arXiv 2605.21486 (abstract read, several stored copies; no vocabulary statement): "the
+overwhelming benefit of muP relative to SP when training with AdamW arises simply from maximizing the learning
+rate of the embedding layer ... increasing it by a factor of width to match muP" -- the muP ratio Theta(n),
+encoded as SP (every LR the same global value) with the embedding LR multiplied by n.
 
-Vocabulary is the axis that selects the regime: ``--regime mup`` (V fixed as n grows; TP5's setting) or
-``--regime large-vocab`` (V >> n).  Where the crossover sits (V as a power of n) is not stated in the abstract
-(UNVERIFIED), so no ``vocab`` rows are encoded: within each regime the LRs here do not depend on V.
+**Vocabulary as a dimension.**  Option ``--regime mup`` (V fixed as n grows; TP5's setting) has explicit ``vocab``
+rows, all power 0, from TP5 Table 3 (arXiv 2203.03466) read per fan: input weights' Adam LR is ``1`` (V = their
+fan_in does not appear), hidden weights' ``1/fan_in`` (n), output weights' ``1/fan_in`` (n; V = their fan_out does
+not appear).  The embedding's is also DERIVED for one-hot tokens (sign updates move a seen token's row by eta in
+each of its n coordinates, required Theta(sqrt(n)) in l2: eta ∝ n^0 V^0), and agrees with the ratio rule (R).  ``--regime large-vocab`` (V >> n) has none: **UNVERIFIED / missing** -- how the LV ratio and the
+crossover depend on V (the V(n) at which the regimes exchange, or any V exponent) is in the theorems, not in the
+parts read (the overview's sentence "when the vocabulary scales significantly with n (e.g. ...) or is much larger
+(...)" lost its formulas).  So ``derive -p embedding-lr-vocab --vocab ...`` works in the muP regime and is refused
+in the LV regime; the crossover table cannot be drawn.
 
 The hidden (matrix) LR is the DERIVED muP-Adam hidden LR (``mup-table3``: n^-1); the ratio (R) is the paper's stated
-result, entered as a cited rule; the embedding row follows.  **Disagreement recorded:** in the regime LLMs actually
-train in (V >> n), Hayou & Liu's ratio is sqrt(n) while Kalra & Barkeshli's empirical recommendation is n (their
-models' V/n is not stated in the abstract) -- the two tables differ by n^(1/2) in the embedding LR.
+result, entered as a cited rule; the embedding row follows.  **Disagreements recorded:** (1) in the regime LLMs
+train in (V >> n), Hayou & Liu's ratio is sqrt(n) while Kalra & Barkeshli's recommendation is n (their models'
+V/n is not stated in the abstract): the tables differ by n^(1/2) in the embedding LR.  (2) TP5 Table 3's
+V-independent Adam embedding LR vs the spectral condition read literally with fan_in = V (``vocab-roles -o adam``:
+V^-1); the spectral derivation assumes dense inputs (||x||_2 = sqrt(fan_in)), one-hot tokens have ||x||_2 = 1.
 """
 
 from __future__ import annotations
@@ -33,7 +44,14 @@ HAYOU = ("hayou2025optimal", "2506.15025")
 KALRA = ("kalra2026quantifying", "2605.21486")
 R_HAYOU = "arXiv 2506.15025 abstract: embedding/hidden LR ratio Theta(sqrt(width)) (LV) vs Theta(width) (muP)"
 R_KALRA = "arXiv 2605.21486 abstract: SP with the embedding LR increased by a factor of width"
+R_TP5 = ("arXiv 2203.03466 Table 3 per fan (VERIFIED-2nd: papers/oracles/tp5_yang2022tensor.csv): Adam LR of input "
+         "weights 1, hidden 1/fan_in, output 1/fan_in -- V (input fan_in, output fan_out) absent")
 REGIMES = ("large-vocab", "mup")
+ONE_HOT = ("SignSGD as Adam's proxy (as in arXiv 2506.15025): a seen token's embedding row moves by +-eta in each of "
+           "its n coordinates; one-hot x has ||x||_2 = 1, so V never enters (unseen rows do not move)")
+NO_RULE = "no rule for vocab"  # theory.values.check_sizes names it when --vocab is refused
+MISSING = ("UNVERIFIED: the LV regime's V exponent and the crossover V(n) are in arXiv 2506.15025's theorems, "
+           "not read; --regime mup has vocab rows")
 
 
 def _mup_adam_lr():
@@ -57,6 +75,18 @@ def build_vocab(regime: str = REGIMES[0]) -> CellSystem:
           label=f"embedding/hidden LR ratio in the {regime} regime", source=R_HAYOU)
     emb = cs.cell("embedding", "lr", "width")
     cs.eq(emb, hid + ratio, label="eta_emb = ratio * eta_hidden", source="definition of the ratio")
+    if regime == "mup":  # TP5 Table 3 names each LR by its fans; V is none of the LR fans (stated power 0)
+        v = {r: cs.cell(r, "lr", "vocab") for r in ("embedding", "hidden", "readout")}
+        for role in ("hidden", "readout"):
+            cs.eq(v[role], 0, label=f"{role} Adam LR has no V factor (muP, TP5 Table 3)", source=R_TP5)
+        for dim, cell in (("width", emb), ("vocab", v["embedding"])):  # derived for one-hot tokens, = TP5's 1
+            un = cs.aux(f"token_update_norm[embedding]@{dim}")
+            cs.eq(un, cell + (Q("1/2") if dim == "width" else 0), label=f"one-hot token: ||dW e_i||_2 = eta sqrt(n), "
+                  f"sign entries on the n coordinates of the seen token's vector, V absent [{dim}]", source=ONE_HOT)
+            cs.eq(un, Q("1/2") if dim == "width" else 0, label=f"required: Theta(sqrt(n)) (Theta(1) entries) [{dim}]",
+                  source="muP desideratum: Theta(1) feature updates (arXiv 2011.14522 Def. 5.1)")
+        vr = cs.cell("embedding", "lr_ratio_to_hidden", "vocab", note="eta_emb / eta_hidden")
+        cs.eq(vr, v["embedding"] - v["hidden"], label="ratio along V", source="definition of the ratio")
     return cs
 
 
@@ -66,8 +96,11 @@ def _vocab(optimizer, alignment, regime=REGIMES[0]):
                     title="Embedding LR and vocabulary size (Hayou & Liu 2025)",
                     convention="n = width; Adam; hidden/readout LRs are muP's (derived from mup-table3)",
                     variant={"regime": regime},
+                    derived={} if regime == "mup" else {NO_RULE: MISSING},
                     notes=["regime chosen by the vocabulary: 'mup' (V fixed as n grows), 'large-vocab' (V >> n); "
-                           "the crossover V(n) is not stated in the abstract (UNVERIFIED): no vocab rows",
+                           "the crossover V(n) and any V exponent of the LV regime are in the paper's theorems, not "
+                           "read (UNVERIFIED): the large-vocab table has no vocab rows (derive --vocab is refused)",
+                           "muP regime: vocab rows power 0 from TP5 Table 3's per-fan LRs (Adam; V is no LR fan)",
                            "Kalra & Barkeshli (arXiv 2605.21486) recommend the muP ratio n instead "
                            "(see sp-embedding-boost): disagreement by n^(1/2) in the embedding LR"])
 

@@ -8,8 +8,11 @@ muP for Adam (arXiv 2407.05872, Table 1 + Sec. 3 LP) has hidden LR ∝ n^-1, so 
 
 Rows stated along ``fan_in`` / ``fan_out`` (u-muP arXiv 2407.17465, spectral arXiv 2310.17813, Qiu et al.
 arXiv 2512.05620) take their size from ``width``: every fan grows with width except the embedding's fan_in
-(vocabulary / data dimension) and the readout's fan_out (the same rule as
-:class:`scaling_exponents.torch.shapes.BaseShapes` with a global width ratio).
+and the readout's fan_out, which are the vocabulary V of a language model (the data / class dimension of
+other networks).  Those two take ``vocab``'s size ratio when it is given and are held fixed otherwise (the
+same rule as :class:`scaling_exponents.torch.shapes.BaseShapes` with a global width ratio).  A per-matrix
+table (role ``weight``) does not say which matrix is the embedding: it is refused a ``vocab`` size here and
+restated per role by :func:`scaling_exponents.systems.vocab_roles.lm_view`.
 
 Torch-free: used by ``derive --lr ...`` and :meth:`ExponentTable.values`.
 """
@@ -26,21 +29,32 @@ BASE_KEYWORDS = {"lr": "lr", "init_std": "init_std", "weight_decay": "weight_dec
 UNIT_QUANTITIES = ("multiplier",)
 #: Width-like dimensions that ``width`` sizes stand for.
 FAN_DIMS = ("fan_in", "fan_out")
-#: (role, fan) pairs that do NOT grow with width: the input layer's fan_in and the readout's fan_out.
+#: (role, fan) pairs that do NOT grow with width: the input layer's fan_in and the readout's fan_out -- the
+#: vocabulary of a language model (``vocab`` sizes them when given).
 FIXED_FANS = {("embedding", "fan_in"), ("readout", "fan_out")}
+#: The dimension that sizes :data:`FIXED_FANS`.
+VOCAB = "vocab"
 
 
 def size_for(role: str, dimension: str, sizes: dict):
     """``(size, base)`` of ``dimension`` for ``role`` from ``sizes = {dim: (size, base)}``, or None if not given.
 
-    ``fan_in``/``fan_out`` without their own entry come from ``width`` (see the module doc)."""
+    ``fan_in``/``fan_out`` without their own entry come from ``width``, except the embedding's fan_in and the
+    readout's fan_out, which come from ``vocab`` (held fixed when only ``width`` is given; see the module doc)."""
     if dimension in sizes:
         return sizes[dimension]
+    if dimension in FAN_DIMS and (role, dimension) in FIXED_FANS:
+        if VOCAB in sizes:
+            return sizes[VOCAB]
+        return (1, 1) if "width" in sizes else None
     if dimension in FAN_DIMS and "width" in sizes:
-        if (role, dimension) in FIXED_FANS:
-            return (1, 1)
         return sizes["width"]
     return None
+
+
+def vocab_fans(table) -> list:
+    """The (role, fan) rows of ``table`` that the vocabulary sizes: the embedding's fan_in, the readout's fan_out."""
+    return sorted({(r.role, r.dimension) for r in table.rows if (r.role, r.dimension) in FIXED_FANS})
 
 
 def table_dimensions(table) -> list[str]:
@@ -52,11 +66,17 @@ def check_sizes(table, sizes: dict) -> None:
     """Refuse a size for a dimension the table has no rule for (it would be silently ignored)."""
     dims = set(table_dimensions(table))
     for dim in sizes:
-        ok = dim in dims or (dim == "width" and dims & set(FAN_DIMS))
+        ok = dim in dims or (dim == "width" and dims & set(FAN_DIMS)) or (dim == VOCAB and vocab_fans(table))
+        if not ok and dim == VOCAB and dims & set(FAN_DIMS) and {r.role for r in table.rows} == {"weight"}:
+            raise UserError(f"{table.parametrization} states one generic matrix (role 'weight'), so it cannot tell "
+                            f"the embedding from the readout; restate it per role: `derive -p vocab-roles --table "
+                            f"{table.parametrization}` or systems.vocab_roles.lm_view(table)")
         if not ok:
             have = ", ".join(sorted(dims)) or "none"
-            raise UserError(f"{table.parametrization} has no rule for {dim} (its dimensions: {have}); drop "
-                            f"--{dim}/--base-{dim} or pick a parametrization that scales with {dim} (see `list`)")
+            why = table.derived.get(f"no rule for {dim}") if isinstance(getattr(table, "derived", None), dict) else None
+            raise UserError(f"{table.parametrization} has no rule for {dim} (its dimensions: {have}"
+                            + (f"; {why}" if why else "") + f"); drop --{dim}/--base-{dim} or pick a "
+                            f"parametrization that scales with {dim} (see `list`)")
 
 
 def _check_base(name: str, value) -> float | None:

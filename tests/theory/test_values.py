@@ -71,3 +71,18 @@ def test_values_need_sizes_for_every_dimension():
     v = derive("completep").values({"width": (1024, 256)}, lr=1e-2)
     assert v["hidden"]["lr"]["value"] == pytest.approx(2.5e-3)
     assert v["hidden"]["adam_eps"]["factor"] is None and v["hidden"]["adam_eps"]["needs"] == ["depth"]
+
+
+def test_vocab_sizes_the_embedding_fan_in_and_readout_fan_out():
+    """theory/values.py: the two vocabulary fans take --vocab's ratio, are held fixed with width alone, and the
+    other fans keep following width (u-muP readout grad-input scale fan_out^-1/2 = V^-1/2, unit_scaling 0.3.5)."""
+    from scaling_exponents.theory.values import size_for
+
+    both = {"width": (1024, 256), "vocab": (65536, 32768)}
+    assert size_for("embedding", "fan_in", both) == (65536, 32768)
+    assert size_for("readout", "fan_out", both) == (65536, 32768)
+    assert size_for("readout", "fan_in", both) == (1024, 256) == size_for("embedding", "fan_out", both)
+    assert size_for("embedding", "fan_in", {"width": (1024, 256)}) == (1, 1)
+    assert size_for("hidden", "fan_in", {"vocab": (4, 1)}) is None
+    f = derive("umup-ops").values({"width": (4, 1), "vocab": (16, 1), "batch": (1, 1), "depth": (1, 1)})
+    assert f["readout"]["grad_input_scale"]["factor"] == pytest.approx(0.25)
