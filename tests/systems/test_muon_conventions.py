@@ -1,6 +1,9 @@
 """Muon as implemented (systems/muon_conventions.py): every oracle row (code of KellerJordan/Muon, torch.optim.Muon,
 LIONS-EPFL/scion; Moonlight arXiv 2502.16982 Sec. 2.2; Qiu et al. arXiv 2512.05620 Table 1) equals the derived table,
-and the stated differences between the conventions hold."""
+and the stated differences between the conventions hold.
+
+Kind: external library (KellerJordan/Muon, torch.optim.Muon, LIONS-EPFL/scion code rows); paper table (arXiv 2502.16982 Sec. 2.2, arXiv 2512.05620 Table 1).
+"""
 
 from functools import lru_cache
 

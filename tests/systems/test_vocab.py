@@ -9,6 +9,8 @@ Expected values, each from its source:
   move by n/V (x2: 0.04).
 * Keller's Muon (same rule), Moonlight 0.2 sqrt(max(A, B)) (readout: V^(1/2)), Scion sqrt(A/B).
 * TP5 Table 3 (arXiv 2203.03466) Adam LRs per fan: V is no LR fan (embedding-lr-vocab --regime mup).
+
+Kind: external library (torch.optim.Muon's _adjust_lr, run); paper table (arXiv 2310.17813 Condition 1, TP5 Table 3); independent computation (the factors worked out above).
 """
 
 from __future__ import annotations

@@ -1,5 +1,8 @@
 """Vocabulary and the embedding LR (arXiv 2506.15025, 2605.21486) and DiT muP (arXiv 2505.15270): oracle rows equal
-the derived tables; the disagreement between the two embedding-LR papers is asserted; DiT muP equals TP5 Table 3."""
+the derived tables; the disagreement between the two embedding-LR papers is asserted; DiT muP equals TP5 Table 3.
+
+Kind: paper table (hayou2025optimal.csv, kalra2026quantifying.csv abstracts; TP5 Table 3 for DiT).
+"""
 
 import pytest
 

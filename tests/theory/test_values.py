@@ -3,6 +3,8 @@
 Expected values: Everett et al. arXiv 2407.05872 muP for Adam (full alignment): hidden LR ∝ n^-1, embedding
 and readout LR ∝ n^-1/2, init std ∝ n^-1/2 (Table 1 a, b; c from the Sec. 3 LP).  u-muP (arXiv 2407.17465):
 hidden LR fan_in^-1/2 L^-1/2, embedding LR fan_out^-1/2, readout multiplier 1/fan_in (unit_scaling 0.3.5).
+
+Kind: paper table (arXiv 2407.05872 Table 1); external library (unit_scaling 0.3.5); independent computation (the concrete factors).
 """
 
 from __future__ import annotations
