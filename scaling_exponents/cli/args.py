@@ -25,6 +25,21 @@ class Parser(argparse.ArgumentParser):
         raise UserError(f"{message} (see `{self.prog} --help`)")
 
 
+def size_int(text: str) -> int:
+    """A size flag's value: an integer, also in integral scientific notation (``--tokens 4e11``)."""
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid size {text!r} (an integer such as 1024 or 4e11)") from None
+    if value != value or value in (float("inf"), float("-inf")) or value != int(value):
+        raise argparse.ArgumentTypeError(f"invalid size {text!r}: not a whole number")
+    return int(value)
+
+
 def sizes(args) -> dict:
     """``{dim: (size, base)}`` from ``--DIM`` / ``--base-DIM`` pairs; each needs the other."""
     out = {}

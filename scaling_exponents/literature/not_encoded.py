@@ -6,12 +6,6 @@ and has no parametrization."""
 from __future__ import annotations
 
 NOT_ENCODED: dict[str, str] = {
-    "bjorck2024scaling": (
-        "rule LR*(D) = B D^(-beta) (and LR*(N, D) = C N^(-alpha) D^(-beta)) with beta FITTED per setting; the fitted "
-        "values and the rule-of-thumb constant could not be read (UNVERIFIED), so no exponent is encoded"),
-    "mlodozeniec2025completed": (
-        "Complete^(d)P (width, depth, batch, duration; per-module; QK-norm epsilon rule): only the abstract was "
-        "readable, the per-module exponents are UNVERIFIED"),
     "vankadara2024feature": (
         "muP and the spectral condition fail to give feature learning for Mamba-type SSMs (selection mechanism, "
         "structured transition matrix; not representable as a Tensor Program -- abstract); the corrected scaling "
