@@ -85,7 +85,8 @@ def _width_depth_rows(alpha):
     for r in base.rows:
         key = (r.role, r.quantity, r.dimension)
         if key == ("final_norm", "adam_eps", "width"):
-            rows.append(Row(r.role, r.quantity, r.dimension, 0, note="Table 1: unembedding LN eps × sqrt(m_D/m_B) only"))
+            rows.append(Row(r.role, r.quantity, r.dimension, 0,
+                            note="Table 1: unembedding LN eps × sqrt(m_D/m_B) only"))
             notes.append(f"final_norm adam_eps width: Complete^(d)P Table 1 (transcribed) 1, CompleteP's nanoGPT-mup "
                          f"form n^{r.power} (differs)")
             continue
@@ -141,5 +142,6 @@ SPECS = [
               Source(KEY, ARXIV, "Table 1 (VERIFIED-2nd)"), _completed_p, optimizers=("adamw",), family="duration",
               aliases=("complete-d-p", "completedp", "mlodozeniec2025"),
               options=(Option("alpha", "residual exponent in [1/2, 1] (default: CompleteP's alpha = 1)", None, Q),),
-              summary="CompleteP width/depth; LR ∝ (B/D)^1/2, eps ∝ (D/B)^1/2, 1-beta ∝ B/D; QK-norm eps no width"),
+              summary="CompleteP width/depth; LR ∝ (B/D)^1/2, eps ∝ (D/B)^1/2, 1-beta ∝ B/D; "
+                      "QK-norm eps no width"),
 ]

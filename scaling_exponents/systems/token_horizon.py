@@ -67,7 +67,8 @@ def build(fit: str = "rule") -> CellSystem:
     src = T5 if sized else SEC4
     cs = CellSystem(f"optimal LR across token horizons ({fit} fit)", source=src)
     beta = Q(PER_SIZE[fit] if sized else JOINT_BETA)
-    lr_d = cs.cell("any", "lr", "tokens", note=f"LR*(D) = B D^-beta, beta = {beta} ({'Table 5, ' + fit if sized else 'Sec. 4'})")
+    where = f"Table 5, {fit}" if sized else "Sec. 4"
+    lr_d = cs.cell("any", "lr", "tokens", note=f"LR*(D) = B D^-beta, beta = {beta} ({where})")
     cs.eq(lr_d, -beta, label=f"{EMPIRICAL}: LR*(D) ∝ D^-{beta} [{fit}]", source=src)
     if fit == "joint":
         lr_n = cs.aux("lr@params", -Q(JOINT_ALPHA), label=f"{EMPIRICAL}: LR*(N) ∝ N^-{JOINT_ALPHA}", source=ALPHA_SRC,
