@@ -15,7 +15,8 @@ from .base import ParamSpec
 #: Paper modules, in the order ``list`` shows them.
 MODULES = ["tp4", "tp5", "everett2024", "depth", "umup", "moe", "moe_details", "sam", "spectral", "matrix_optimizers",
            "weight_decay", "muon_conventions", "horizon", "vocab",
-           "dit", "umup_ops", "ssm", "lora_plus", "lora_rank", "supar", "am_mup", "vocab_roles"]
+           "dit", "umup_ops", "ssm", "lora_plus", "lora_rank", "supar", "am_mup", "vocab_roles", "token_horizon",
+           "completed_p"]
 
 _SPECS: dict[str, ParamSpec] = {}
 _ALIASES: dict[str, str] = {}
