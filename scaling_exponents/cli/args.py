@@ -38,7 +38,7 @@ def size_int(text: str) -> int:
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a size: give an integer, 4e11, or 400B (suffix k, M, B, T)")
     if not math.isfinite(value) or value <= 0 or value != int(value):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number above 0: give a size such as 4096, 4e11 or 400B")
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number > 0 (sizes are positive): give e.g. 4096, 4e11 or 400B")
     return int(value)
 
 

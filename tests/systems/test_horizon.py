@@ -3,7 +3,11 @@ stated and verified in arXiv 2505.13738's abstract), the LMO-bound minimisation 
 Cutkosky & Mehta 2020 form, its fixed-momentum form VERIFIED-2nd via kexue.fm/archives/11833), Bjorck et al.'s
 token-horizon law (systems/token_horizon.py; arXiv 2409.19913, VERIFIED-2nd) and Complete^(d)P
 (systems/completed_p.py; arXiv 2512.22382 Table 1, VERIFIED-2nd).  Oracle rows equal the derived tables; the
-expected values are the papers' (as transcribed by the secondary sources named in each oracle row's note)."""
+expected values are the papers' (as transcribed by the secondary sources named in each oracle row's note).
+
+Kind: paper table (bjorck2024scaling.csv, mlodozeniec2025completed.csv, shulgin2026deriving.csv: secondary
+transcriptions; horizon_wang2024how.csv); independent computation (the concrete factors).
+"""
 
 from functools import lru_cache
 
