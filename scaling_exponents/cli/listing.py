@@ -1,4 +1,8 @@
-"""``list``: every named parametrization with its paper and what it supports (fits 100 columns; ``--wide``)."""
+"""``list``: every named parametrization with its paper and what it supports (fits 100 columns; ``--wide``).
+
+``--dimension tokens[,batch,...]`` lists only those whose default table has rows along the dimension, each with
+the rule they state (:mod:`scaling_exponents.literature.catalog.dimensions`; derives every default table, ~1 s,
+so only when asked)."""
 
 from __future__ import annotations
 
@@ -15,12 +19,51 @@ WHICH_MUP = (
 def add_arguments(p) -> None:
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--wide", action="store_true", help="one line per parametrization, full sources")
+    p.add_argument("--dimension", "-d", metavar="DIM[,DIM]",
+                   help="only the parametrizations whose default table scales along DIM (width, depth, experts, "
+                        "granularity, tokens, batch, vocab, rank; comma-separated), each with its rule, e.g. "
+                        "`--dimension tokens`: what to change when you train longer")
+
+
+def _by_dimension(args) -> int:
+    from ..literature.catalog.dimensions import SYMBOLS, check_dimensions, index
+    from ..theory.grid import wrap
+
+    dims = check_dimensions(args.dimension)  # a bad name fails before anything is derived
+    idx = index(dims)
+    if args.format == "json":
+        import json
+
+        print(json.dumps([{"dimension": d, "name": e.name, "optimizer": e.optimizer, "rule": e.rule,
+                           "labels": list(e.labels), "flagged_notes": list(e.flagged)}
+                          for d in dims for e in idx[d]["entries"]], indent=2, ensure_ascii=False))
+        return 0
+    width = None if args.wide else 100
+    for i, d in enumerate(dims):
+        sect, sym = idx[d], SYMBOLS[d]
+        if i:
+            print()
+        n = len(sect["entries"])
+        print(f"{d} ({sym}): {n} parametrization{'s' * (n != 1)} scale{'s' * (n == 1)} along it (default table of "
+              "each; roles in parentheses: only those move):")
+        pad = max((len(name) for name in [e.name for e in sect["entries"]] + [n for n, _ in sect["no_rule"]]),
+                  default=0) + 2
+        for e in sect["entries"]:
+            print("\n".join(wrap(f"  {e.name.ljust(pad)}{e.line()}", width, indent=" " * (pad + 4))))
+        for name, why in sect["no_rule"]:
+            print("\n".join(wrap(f"  {name.ljust(pad)}no rule: {why}", width, indent=" " * (pad + 4))))
+        print(f"  concrete factors: python -m scaling_exponents derive -p NAME --{d} {sym} --base-{d} {sym}0")
+    print("\nmarks: empirical = fitted/empirical rule; UNVERIFIED = the table's notes say part was not read in the "
+          "paper; VERIFIED-2nd = read via a secondary source (catalog/dimensions.md quotes the notes)")
+    return 0
 
 
 def run(args) -> int:
     from ..systems.registry import all_specs
     from ..theory.grid import grid, wrap
 
+    if args.dimension is not None:
+        return _by_dimension(args)
     specs = all_specs()
     if args.format == "json":
         import json

@@ -7,6 +7,8 @@ import io
 import json
 from pathlib import Path
 
+from .dimensions import PAGE as DIMENSIONS_PAGE
+from .dimensions import page as dimensions_page
 from .evidence import _empirical, load_verification
 from .oracle_check import collect
 from .pages import _paper_page, _param_page
@@ -20,7 +22,7 @@ NOTEBOOK_DIR = ROOT / "notebooks"
 
 
 #: Files and folders under ``--out`` that the generator owns (``--check`` compares exactly these).
-OWNED_FILES = ("README.md", "parametrizations.csv", "parametrizations.json", "references.bib")
+OWNED_FILES = ("README.md", DIMENSIONS_PAGE, "parametrizations.csv", "parametrizations.json", "references.bib")
 
 
 OWNED_DIRS = ("params", "papers")
@@ -64,6 +66,7 @@ def render(out_dir: Path | None = None, results=None) -> dict[str, str]:
     keys = sorted({r.key for r in results})
     for key in keys:
         files[f"papers/{key}.md"] = _paper_page(key, [r for r in results if r.key == key], bib).rstrip("\n") + "\n"
+    files[DIMENSIONS_PAGE] = dimensions_page()
     files["parametrizations.json"], files["parametrizations.csv"] = _exports(results)
     files["references.bib"] = BIB_PATH.read_text(encoding="utf-8")
     return dict(sorted(files.items()))

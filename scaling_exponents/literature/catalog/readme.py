@@ -36,7 +36,9 @@ def _readme(results, bib, verification) -> str:
            "- [Parametrizations](#parametrizations)",
            "- [Hidden-layer learning rate across optimizers](#hidden-layer-learning-rate-across-optimizers)",
            "- [Literature](#literature)",
-           "- [Machine-readable exports](#machine-readable-exports)", "",
+           "- [Machine-readable exports](#machine-readable-exports)",
+           "- [What to change along each dimension](dimensions.md): width, depth, experts, granularity, tokens, "
+           "batch, vocab, rank; the parametrizations that scale along each, with their rules", "",
            "## Parametrizations", "",
            "Key exponents of each parametrization's default table (first optimizer and alignment it supports); "
            "each cell is the factor the quantity scales by (n = width, L = depth, E = experts, ...; 1 = constant). "
