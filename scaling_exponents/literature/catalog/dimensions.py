@@ -31,6 +31,8 @@ SYMBOLS = {d: SYMBOL.get(d, s) for d, s in SIZE_FLAGS}
 LABELS = (("empirical", re.compile(r"empirical", re.I)), ("UNVERIFIED", re.compile(r"\bUNVERIFIED\b")),
           ("VERIFIED-2nd", re.compile(r"VERIFIED-2nd")))
 PAGE = "dimensions.md"
+#: Roles that stand for the whole network or any matrix: a rule on them alone is not named by role.
+GENERIC = ("any", "global", "weight")
 
 
 @dataclass(frozen=True)
@@ -81,7 +83,8 @@ def _power(symbol: str, p) -> str:
 def rule(table, dimension: str) -> str:
     """One line: every quantity that moves along ``dimension``, each role's factor (a product when a role has
     fan_in and fan_out rows), roles grouped by factor.  Roles are named when only some of the roles with a row move
-    (the others keep their value: power 0), and always along vocab (only the embedding and readout have a V);
+    (the others keep their value: power 0), when the one role that moves is a specific layer (``readout``, not
+    ``any``/``global``/``weight``), and always along vocab (only the embedding and readout have a V);
     a table whose powers are all 0 says so."""
     pairs = rows_along(table, dimension)
     mono: dict[str, dict[str, list[str]]] = {}  # quantity -> role -> factors
@@ -97,7 +100,9 @@ def rule(table, dimension: str) -> str:
                 groups.setdefault(" ".join(mono[q][role]), []).append(role)
         if not groups:
             continue
-        if len(groups) == 1 and len(next(iter(groups.values()))) == len(mono[q]) and dimension != VOCAB:
+        only = next(iter(groups.values()))
+        if len(groups) == 1 and len(only) == len(mono[q]) and dimension != VOCAB and (len(only) > 1 or
+                                                                                       only[0] in GENERIC):
             parts.append(f"{q} ∝ {next(iter(groups))}")
         else:
             parts.append(f"{q} ∝ " + ", ".join(f"{f} ({', '.join(rs)})" for f, rs in groups.items()))
