@@ -44,8 +44,8 @@ def _by_dimension(args) -> int:
         if i:
             print()
         n = len(sect["entries"])
-        print(f"{d} ({sym}): {n} parametrization{'s' * (n != 1)} scale{'s' * (n == 1)} along it (default table of "
-              "each; roles in parentheses: only those move):")
+        print(f"{d} ({sym}): {n} parametrization{'s' * (n != 1)} scale{'s' * (n == 1)} along it (roles in "
+              "parentheses: only those move):")
         pad = max((len(name) for name in [e.name for e in sect["entries"]] + [n for n, _ in sect["no_rule"]]),
                   default=0) + 2
         for e in sect["entries"]:
@@ -53,8 +53,11 @@ def _by_dimension(args) -> int:
         for name, why in sect["no_rule"]:
             print("\n".join(wrap(f"  {name.ljust(pad)}no rule: {why}", width, indent=" " * (pad + 4))))
         print(f"  concrete factors: python -m scaling_exponents derive -p NAME --{d} {sym} --base-{d} {sym}0")
-    print("\nmarks: empirical = fitted/empirical rule; UNVERIFIED = the table's notes say part was not read in the "
-          "paper; VERIFIED-2nd = read via a secondary source (catalog/dimensions.md quotes the notes)")
+    print()
+    print("\n".join(wrap("each parametrization's default table (first optimizer, alignment, options; others: derive "
+                         "-p NAME -o OPT).  marks: empirical = fitted/empirical rule; UNVERIFIED = the table's notes "
+                         "say part was not read in the paper; VERIFIED-2nd = read via a secondary source "
+                         "(catalog/dimensions.md quotes the notes)", width, indent="")))
     return 0
 
 

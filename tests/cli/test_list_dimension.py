@@ -131,3 +131,10 @@ def test_help_names_the_dimensions(capsys):
         main(["list", "--help"])
     out = capsys.readouterr().out
     assert "--dimension DIM[,DIM]" in out and "granularity" in out and "rank" in out
+
+
+def test_text_fits_100_columns_unless_wide(capsys):
+    _, out, _ = _list(capsys, "-d", "width,depth,experts,granularity,tokens,batch,vocab,rank")
+    assert max(len(line) for line in out.splitlines()) <= 100
+    _, wide, _ = _list(capsys, "-d", "tokens", "--wide")
+    assert any(len(line) > 100 for line in wide.splitlines())  # completed-p's rule on one line

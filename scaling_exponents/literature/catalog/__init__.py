@@ -8,6 +8,9 @@ What it writes (all deterministic: sorted, no timestamps, no absolute paths):
 * ``params/NAME.md``: every optimizer x alignment table, the constraint system, r / regime, notes, citation;
 * ``papers/KEY.md``: one page per paper that contributes a system: bib data, its parametrizations, its oracle
   rows with the verdict of each;
+* ``dimensions.md``: one section per dimension (width, depth, experts, granularity, tokens, batch, vocab, rank)
+  with the parametrizations whose default table scales along it and the rule each states (:mod:`.dimensions`,
+  also ``list --dimension``);
 * ``parametrizations.json`` (a list of ``ExponentTable.to_dict()``, the schema of ``derive --format json``),
   ``parametrizations.csv`` (one row per exponent) and ``references.bib`` (a copy of papers/references.bib).
 
@@ -22,7 +25,7 @@ differs, is missing, or is stale.
 
 Modules, by concern: :mod:`.results` (what is collected), :mod:`.oracle_check` (derive + compare with the oracles),
 :mod:`.evidence` (empirical verdicts), :mod:`.cells` (summary-table cells), :mod:`.readme`, :mod:`.pages`
-(parametrization and paper pages), :mod:`.files` (exports, render, check, write).  The command line is
+(parametrization and paper pages), :mod:`.dimensions` (the index by dimension), :mod:`.files` (exports, render, check, write).  The command line is
 :mod:`scaling_exponents.cli.catalog`.
 """
 
