@@ -90,10 +90,11 @@ def verify_vocab_target(target, table, *, vocabs, width=64, depth=2, seeds=3, st
                  for v in vocabs}
         notes.append("readout ||dW||_2 under Adam: the table's lr sqrt(fan_in fan_out) is the spectral norm of the sign "
                      "matrix of a LOW-RANK gradient (arXiv 2512.05620 App. B.2); here the batch has more tokens than "
-                     "the width, the gradient is full rank, and ||dW||_2 / (RMS(dW) sqrt(V n)) rises with V ("
-                     + ", ".join(f"V={v}: {x:.2f}" for v, x in ratio.items()) + ") as the rows of tokens absent from "
+                     "the width, the gradient is full rank, and ||dW||_2 / (RMS(dW) sqrt(V n)) is "
+                     + ", ".join(f"V={v}: {x:.2f}" for v, x in ratio.items()) + ", climbing toward 1 as the rows of tokens absent from "
                      "the targets (gradient p_v sum_t x_t: one common sign pattern) take over; V^(1/2) is the "
-                     "asymptote V >> batch tokens, and the measured slope exceeds it while that ratio climbs to 1")
+                     "asymptote V >> batch tokens, and the measured slope exceeds it while that ratio climbs to 1 (test the "
+                     "asymptote with V >> batch x 32 tokens, e.g. --batch 4 --vocabs 1024,4096,16384,65536)")
     nonfinite = sorted({k for r in results for k in r.get("nonfinite", [])})
     label = vocab_label(target.label)
     cmd = (f"python -m scaling_exponents verify --param {target.label} --model gpt --vocabs "

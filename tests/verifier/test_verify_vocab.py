@@ -6,7 +6,7 @@ rows (the derived torch-muon-original / spectral rows: readout effective_lr and 
 embedding lr V^-1) and checked against those rows; the measured slopes of a tiny sweep (3 vocabularies, 2 seeds) must
 lie within 0.1 of them -- except the two rows that measure a real disagreement (embedding output change under the
 literal Condition 1, readout ||dW||_2 under Adam with a full-rank gradient), asserted as regressions of the measured
-slope.
+slope; with V >> the batch's tokens the Adam readout row holds again.
 
 Kind: independent computation (exponents derived from the table's rows) against measured slopes; regression for the
 two measured Adam disagreements.
@@ -86,6 +86,15 @@ def test_tiny_adam_sweep_measures_the_one_hot_embedding():
     # Adam's sign update of a full-rank readout gradient: steeper than the low-rank V^(1/2) (measured ~0.73)
     assert rows["head|dW_spec"]["verdict"] == "fail" and 0.6 < rows["head|dW_spec"]["slope"] < 0.9
     assert any("one-hot" in n for n in s["notes"]) and any("LOW-RANK" in n for n in s["notes"])
+
+
+def test_adam_readout_spectral_norm_reaches_the_table_when_vocab_exceeds_the_tokens():
+    """One sequence (32 tokens) and V >> 32: the sign matrix is dominated by the absent tokens' common row, and
+    ||dW||_2 follows the update_spectral_norm row's V^(1/2) (measured 0.52 [0.49, 0.55])."""
+    s = verify_vocab_target(Target("vocab-roles", "adam", "vocab-roles:adam"), derive("vocab-roles", "adam"),
+                            **{**TINY, "vocabs": [1024, 4096, 16384], "batch": 1})
+    spec = next(r for r in s["rows"] if (r["layer"], r["quantity"]) == ("head", "dW_spec"))
+    assert spec["verdict"] == "pass" and abs(spec["slope"] - 0.5) <= TOL
 
 
 @pytest.mark.parametrize("vocabs, message", [
