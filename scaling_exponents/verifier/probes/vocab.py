@@ -65,7 +65,7 @@ def uniform_tokens(vocab: int, batch: int, block: int, seed: int = 0):
     return ids[:, :-1], ids[:, 1:]
 
 
-def _groups(model, cfg: VocabConfig):
+def _groups(model):
     """Per-role parameter groups: ``(matrices by role, other parameters)``."""
     roles = {"embed.weight": "embedding", "head.weight": "readout"}
     mats, rest = {"embedding": [], "hidden": [], "readout": []}, []
@@ -76,7 +76,7 @@ def _groups(model, cfg: VocabConfig):
 
 
 def build(model, cfg: VocabConfig):
-    mats, rest = _groups(model, cfg)
+    mats, rest = _groups(model)
     groups = [{"params": ps, "lr": cfg.lrs[role]} for role, ps in mats.items() if ps]
     if cfg.optimizer == "adam":
         return [torch.optim.Adam(groups + [{"params": rest, "lr": cfg.lr}])]
