@@ -109,7 +109,7 @@ def _md_rows(summary: dict) -> list[str]:
                  f"[{r['ci'][0]:+.3f}, {r['ci'][1]:+.3f}]", _verdict(r, summary)]
         if not depth:
             sc = r.get("spectral_condition", "")
-            cells.append(f"n^({sc})" + (" ✓" if r.get("meets_spectral_condition") else " ✗") if sc else "")
+            cells.append(f"{'V' if summary.get('dimension') == 'vocab' else 'n'}^({sc})" + (" ✓" if r.get("meets_spectral_condition") else " ✗") if sc else "")
         cells.append(f"{r['formula']} ({r['source']})")
         out.append("| " + " | ".join(str(c) for c in cells) + " |")
     return out
@@ -143,8 +143,10 @@ def write_verify_report(summaries: dict, out: Path, plots: bool = True, merge: b
     any_depth = any(_is_depth(s) for s in summaries.values())
     only_depth = all(_is_depth(s) for s in summaries.values())
     what = "depth" if only_depth else ("width and depth" if any_depth else "width")
+    if all(s.get("dimension") == "vocab" for s in summaries.values()):
+        what, only_depth = "vocabulary", False
     lines = [f"# Verification: measured vs derived {what} exponents", "",
-             f"Each row: the exponent p in `quantity ∝ {'depth' if only_depth else 'width'}^p` derived from the "
+             f"Each row: the exponent p in `quantity ∝ {'depth' if only_depth else ('V' if what == 'vocabulary' else 'width')}^p` derived from the "
              "parametrization's table (`scaling_exponents.evidence.predict`) and the log-log slope fitted on seed-batched "
              "runs, with a 95% percentile bootstrap CI over seeds.  **pass** iff the prediction lies in the CI widened by "
              "the tolerance.  Regenerate with the command under each heading.", ""]

@@ -81,12 +81,13 @@ def summary_json(summaries: dict) -> dict:
                 e[key] = s[key]
         if s.get("dimension") not in (None, "width", "depth"):  # e.g. MoE sweeps along experts
             e["dimension"] = s["dimension"]
+        slopes = {f"{r['layer']}|{r['quantity']}": [round(r["slope"], 4), round(r["ci"][0], 4), round(r["ci"][1], 4),
+                                                   r["predicted"], r["verdict"]] for r in s["rows"]}
         if s.get("dimension") == "depth":
             e.update(dimension="depth", depths=s["depths"], width=s["width"], base_depth=s["base_depth"], lr=s["lr"],
-                     alpha=s["r"].get("alpha"), gamma=s["r"].get("gamma"),
-                     slopes={f"{r['layer']}|{r['quantity']}": [round(r["slope"], 4), round(r["ci"][0], 4),
-                                                              round(r["ci"][1], 4), r["predicted"], r["verdict"]]
-                             for r in s["rows"]})
+                     alpha=s["r"].get("alpha"), gamma=s["r"].get("gamma"), slopes=slopes)
+        if s.get("dimension") == "vocab":  # vocabulary sweeps (:mod:`scaling_exponents.verifier.verify_vocab`)
+            e.update(vocabs=s["vocabs"], width=s["width"], base_vocab=s["base_vocab"], lr=s["lr"], slopes=slopes)
         out[k] = e
     return out
 

@@ -256,6 +256,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     p.add_argument("--no-plots", action="store_true", help="Markdown only, no PNGs")
     _sweep_arguments(p)
+    from .verify_vocab import add_arguments as vocab_arguments  # --vocabs (a vocabulary sweep, :mod:`.verify_vocab`)
+    vocab_arguments(p)
 
 
 def _sweep_arguments(p) -> None:
@@ -297,6 +299,9 @@ def _run(args) -> int:
     from ..evidence.store import ResultStore, prepare_out
 
     validate(args)
+    if getattr(args, "vocabs", None) is not None:
+        from .verify_vocab import run_vocab
+        return run_vocab(args, parse_targets, lambda t: _table(t, args.alignment)[0])
     depths = parse_ints(args.depths, "depths") if args.depths else None
     do_width = args.widths is not None or depths is None
     widths = parse_ints(args.widths or DEFAULT_WIDTHS, "widths", 2) if do_width else []
