@@ -23,7 +23,9 @@ derivation assumes inputs with Theta(1) entries (``||x||_2 = sqrt(fan_in)``), fa
 (``||x||_2 = 1``).  For one-hot inputs the requirement is a Theta(sqrt(n)) change of each seen token's vector;
 under Adam (sign updates, entries +-eta) that is eta = Theta(1), independent of V -- TP5 Table 3's input-weight
 Adam LR (arXiv 2203.03466), encoded in ``embedding-lr-vocab --regime mup`` -- whereas the literal Condition 1
-gives V^-1.  That disagreement is recorded, not resolved: the embedding rows here are the literal reading.
+gives V^-1.  The embedding rows here are the literal reading, and the measurement sides with the one-hot count:
+``verify -p vocab-roles:adam --model gpt --vocabs 64,256,1024,4096`` (catalog/verification/vocab) finds the
+embedding's output change falling as V^-0.98 under the literal V^-1 LR (FAIL against the predicted V^0).
 
 Role tables that already have per-role fan rows (``umup``, ``umup-ops``) are restated the same way: the
 embedding's fan_in and the readout's fan_out become ``vocab`` rows, every other fan becomes ``width``.
@@ -174,7 +176,8 @@ def lm_view(table, sizes: dict | None = None, order: str | None = None, name: st
     if any(r.role == "embedding" and r.dimension == VOCAB for r in rows):
         notes.append("embedding rows read Condition 1 with fan_in = V literally (inputs with Theta(1) entries); one-hot "
                      "tokens have ||x||_2 = 1: under Adam the embedding LR is V-independent (TP5 Table 3, see "
-                     "embedding-lr-vocab --regime mup), not V^-1 as literally here")
+                     "embedding-lr-vocab --regime mup), not V^-1 as literally here; measured: under V^-1 the embedding output "
+                     "change falls as V^-0.98 (catalog/verification/vocab, FAIL)")
     return ExponentTable(table.parametrization, table.optimizer, table.alignment, table.source, rows,
                          title=f"{table.title or table.parametrization}, per LM role (width n, vocabulary V)",
                          variant=variant, derived=dict(table.derived), notes=list(table.notes) + notes,
