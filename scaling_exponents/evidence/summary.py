@@ -88,6 +88,8 @@ def summary_json(summaries: dict) -> dict:
                      alpha=s["r"].get("alpha"), gamma=s["r"].get("gamma"), slopes=slopes)
         if s.get("dimension") == "vocab":  # vocabulary sweeps (:mod:`scaling_exponents.verifier.verify_vocab`)
             e.update(vocabs=s["vocabs"], width=s["width"], base_vocab=s["base_vocab"], lr=s["lr"], slopes=slopes)
+        if s.get("dimension") == "density":  # density sweeps (:mod:`scaling_exponents.verifier.verify_density`)
+            e.update(densities=s["densities"], width=s["width"], lr=s["lr"], contrast=s["contrast"], slopes=slopes)
         out[k] = e
     return out
 

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import UserError
+from . import verify_density
 from .sweep_config import apply_config as prepare_parser  # noqa: F401  (--config; called by the CLI)
 from ..evidence.summary import fit_rows, predictions_for, short_table, summary_json  # noqa: F401  (re-exported)
 
@@ -258,6 +259,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     _sweep_arguments(p)
     from .verify_vocab import add_arguments as vocab_arguments  # --vocabs (a vocabulary sweep, :mod:`.verify_vocab`)
     vocab_arguments(p)
+    verify_density.add_arguments(p)  # --densities (a density sweep of the masked MLP, :mod:`.verify_density`)
 
 
 def _sweep_arguments(p) -> None:
@@ -302,6 +304,8 @@ def _run(args) -> int:
     if getattr(args, "vocabs", None) is not None:
         from .verify_vocab import run_vocab
         return run_vocab(args, parse_targets, lambda t: _table(t, args.alignment)[0])
+    if getattr(args, "densities", None) is not None:  # a density sweep (:mod:`.verify_density`)
+        return verify_density.run_density(args, parse_targets, lambda t: _table(t, args.alignment)[0])
     depths = parse_ints(args.depths, "depths") if args.depths else None
     do_width = args.widths is not None or depths is None
     widths = parse_ints(args.widths or DEFAULT_WIDTHS, "widths", 2) if do_width else []
@@ -396,8 +400,6 @@ def _run(args) -> int:
     print(short_table(summaries))
     print(f"\nreport: {out / 'report.md'}")
     return 0 if all(s["status"] == "pass" for s in summaries.values()) else 1
-
-
 
 
 def _check_not_moe(target: Target, alignment, model: str) -> None:

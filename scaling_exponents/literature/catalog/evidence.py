@@ -47,6 +47,8 @@ def load_verification(out_dir: Path) -> dict[str, str] | None:
             folder = p.parent.relative_to(Path(out_dir))
             report = next((folder / n for n in ("report.md", "transfer.md") if (p.parent / n).is_file()), None)
             for r in json.loads(p.read_text(encoding="utf-8")).values():
+                if r.get("contrast"):  # a contrast run beside another table's sweep (density: muP), not a verdict
+                    continue
                 runs.append(r)
                 if report is not None:
                     reports.setdefault(normalize(r["param"]), set()).add(report.as_posix())
