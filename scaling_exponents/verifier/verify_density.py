@@ -141,7 +141,6 @@ def run_density(args, parse_targets, table_of) -> int:
     from ..evidence.store import ResultStore, prepare_out
     from ..evidence.summary import short_table
     from .probes import check_device
-    from .verify import Target
 
     densities = parse_densities(args.densities)
     if args.widths is not None or args.depths is not None or getattr(args, "experts", None) or \
@@ -158,7 +157,7 @@ def run_density(args, parse_targets, table_of) -> int:
     for _, table in targets:  # fail early, before any run
         predict_density(table, args.depth)
     if any(has_density_rows(tb) for _, tb in targets) and all(t.param != CONTRAST for t, _ in targets):
-        c = Target(CONTRAST, "adam", CONTRAST)
+        c = parse_targets(CONTRAST, "adam")[0]
         targets.append((c, table_of(c)))
     out = prepare_out(Path(args.out))
     store = ResultStore(out / "results.jsonl")
