@@ -145,8 +145,10 @@ def write_verify_report(summaries: dict, out: Path, plots: bool = True, merge: b
     what = "depth" if only_depth else ("width and depth" if any_depth else "width")
     if all(s.get("dimension") == "vocab" for s in summaries.values()):
         what, only_depth = "vocabulary", False
+    if all(s.get("model") == "lora" for s in summaries.values()):  # :mod:`scaling_exponents.verifier.verify_lora`
+        what, only_depth = "LoRA width and rank", False
     lines = [f"# Verification: measured vs derived {what} exponents", "",
-             f"Each row: the exponent p in `quantity ∝ {'depth' if only_depth else ('V' if what == 'vocabulary' else 'width')}^p` derived from the "
+             f"Each row: the exponent p in `quantity ∝ {'depth' if only_depth else ('V' if what == 'vocabulary' else 'width (or rank: NAME@rank)' if what.startswith('LoRA') else 'width')}^p` derived from the "
              "parametrization's table (`scaling_exponents.evidence.predict`) and the log-log slope fitted on seed-batched "
              "runs, with a 95% percentile bootstrap CI over seeds.  **pass** iff the prediction lies in the CI widened by "
              "the tolerance.  Regenerate with the command under each heading.", ""]

@@ -88,6 +88,9 @@ def summary_json(summaries: dict) -> dict:
                      alpha=s["r"].get("alpha"), gamma=s["r"].get("gamma"), slopes=slopes)
         if s.get("dimension") == "vocab":  # vocabulary sweeps (:mod:`scaling_exponents.verifier.verify_vocab`)
             e.update(vocabs=s["vocabs"], width=s["width"], base_vocab=s["base_vocab"], lr=s["lr"], slopes=slopes)
+        if s.get("model") == "lora":  # LoRA width/rank sweeps (:mod:`scaling_exponents.verifier.verify_lora`)
+            e.update(dimension=s["dimension"], sizes=s["sizes"], width=s["width"], rank=s["rank"], lr=s["lr"],
+                     slopes=slopes)
         out[k] = e
     return out
 
