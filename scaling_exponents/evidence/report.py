@@ -147,8 +147,12 @@ def write_verify_report(summaries: dict, out: Path, plots: bool = True, merge: b
         what, only_depth = "vocabulary", False
     if all(s.get("dimension") == "density" for s in summaries.values()):  # :mod:`..verifier.verify_density`
         what, only_depth = "density", False
+    if all(s.get("model") == "lora" for s in summaries.values()):  # :mod:`scaling_exponents.verifier.verify_lora`
+        what, only_depth = "LoRA width and rank", False
+    axes = {"vocabulary": "V", "density": "rho", "LoRA width and rank": "width (or rank: NAME@rank)"}
+    axis = "depth" if only_depth else axes.get(what, "width")
     lines = [f"# Verification: measured vs derived {what} exponents", "",
-             f"Each row: the exponent p in `quantity ∝ {'depth' if only_depth else {'vocabulary': 'V', 'density': 'rho'}.get(what, 'width')}^p` derived from the "
+             f"Each row: the exponent p in `quantity ∝ {axis}^p` derived from the "
              "parametrization's table (`scaling_exponents.evidence.predict`) and the log-log slope fitted on seed-batched "
              "runs, with a 95% percentile bootstrap CI over seeds.  **pass** iff the prediction lies in the CI widened by "
              "the tolerance.  Regenerate with the command under each heading.", ""]

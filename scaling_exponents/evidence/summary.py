@@ -90,6 +90,9 @@ def summary_json(summaries: dict) -> dict:
             e.update(vocabs=s["vocabs"], width=s["width"], base_vocab=s["base_vocab"], lr=s["lr"], slopes=slopes)
         if s.get("dimension") == "density":  # density sweeps (:mod:`scaling_exponents.verifier.verify_density`)
             e.update(densities=s["densities"], width=s["width"], lr=s["lr"], contrast=s["contrast"], slopes=slopes)
+        if s.get("model") == "lora":  # LoRA width/rank sweeps (:mod:`scaling_exponents.verifier.verify_lora`)
+            e.update(dimension=s["dimension"], sizes=s["sizes"], width=s["width"], rank=s["rank"], lr=s["lr"],
+                     slopes=slopes)
         out[k] = e
     return out
 

@@ -142,7 +142,12 @@ def _rslora(optimizer, alignment):
                            "VERIFIED-2nd (library files 60010686663, 52788628489)",
                            "PEFT's default lora_alpha/r (gamma = 1) is not rank-stabilized: learning collapses as r grows",
                            "muA (lora-mua --gamma rslora) gives the largest stable LR ∝ r^-1/4 (Init[A]) at this "
-                           "multiplier (recorded disagreement: different criteria)"])
+                           "multiplier (recorded disagreement: different criteria)",
+                           "measured (catalog/verification/lora, verify --model lora --ranks 64,128,256,512 --width "
+                           "1024): under Adam the adapter output grows as r^+0.32 (one example: r^+0.49, lora_batch1): "
+                           "Adam's sign update gives Theta(gamma_r r), and alpha/r (lora-mua) is the flat one; under "
+                           "SGD one example's output is flat (r^+0.11) but a batch of 64 cancels the Theta(r) mean "
+                           "(r^-0.36), and the backward pass falls as r^-1/2 while r << n (fluctuation of A^T A h)"])
 
 
 SPECS = [

@@ -217,9 +217,9 @@ def verify_depth_target(target: Target, *, model="resmlp", depths=(2, 4, 8, 16),
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--param", "-p", required=True,
                    help="comma-separated names from `list`; NAME:OPTIMIZER picks the optimizer (e.g. mup,sp,tp4-ntk:sgd)")
-    p.add_argument("--model", choices=("mlp", "gpt", "resmlp", "moe"),
+    p.add_argument("--model", choices=("mlp", "gpt", "resmlp", "moe", "lora"),
                    help="mlp (default for width sweeps), resmlp (pre-LN residual MLP; default for depth sweeps), gpt, "
-                        "or moe (top-k MoE network for the MoE tables: sweeps width, --experts and depth)")
+                        "moe (top-k MoE network: sweeps width, --experts, depth) or lora (LoRA adapter: --widths, --ranks)")
     p.add_argument("--experts", help="--model moe: comma-separated expert counts of the sweep at fixed sparsity "
                                      "k/E = 1/4 (default 4,8,16)")
     p.add_argument("--optimizer", "-o", help="default optimizer for names without :OPTIMIZER (default: the paper's first)")
@@ -257,9 +257,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     p.add_argument("--no-plots", action="store_true", help="Markdown only, no PNGs")
     _sweep_arguments(p)
-    from .verify_vocab import add_arguments as vocab_arguments  # --vocabs (a vocabulary sweep, :mod:`.verify_vocab`)
-    vocab_arguments(p)
-    verify_density.add_arguments(p)  # --densities (a density sweep of the masked MLP, :mod:`.verify_density`)
+    from . import verify_lora, verify_vocab  # --vocabs (:mod:`.verify_vocab`); --ranks, --rank (:mod:`.verify_lora`)
+    verify_vocab.add_arguments(p), verify_lora.add_arguments(p), verify_density.add_arguments(p)  # --densities
 
 
 def _sweep_arguments(p) -> None:
@@ -301,11 +300,12 @@ def _run(args) -> int:
     from ..evidence.store import ResultStore, prepare_out
 
     validate(args)
-    if getattr(args, "vocabs", None) is not None:
-        from .verify_vocab import run_vocab
-        return run_vocab(args, parse_targets, lambda t: _table(t, args.alignment)[0])
-    if getattr(args, "densities", None) is not None:  # a density sweep (:mod:`.verify_density`)
-        return verify_density.run_density(args, parse_targets, lambda t: _table(t, args.alignment)[0])
+    from . import verify_lora, verify_vocab  # other sweep axes: vocabulary, density, LoRA width/rank
+    axis = (verify_vocab.run_vocab if getattr(args, "vocabs", None) is not None else verify_density.run_density
+            if getattr(args, "densities", None) is not None else verify_lora.run_lora
+            if args.model == "lora" or getattr(args, "ranks", None) is not None else None)
+    if axis is not None:
+        return axis(args, parse_targets, lambda t: _table(t, args.alignment)[0])
     depths = parse_ints(args.depths, "depths") if args.depths else None
     do_width = args.widths is not None or depths is None
     widths = parse_ints(args.widths or DEFAULT_WIDTHS, "widths", 2) if do_width else []
