@@ -1,13 +1,37 @@
-"""The exponent table a :class:`~.parametrize.Parametrization` applies, and evaluating its factors."""
+"""The exponent table a :class:`~.parametrize.Parametrization` applies, and evaluating its factors.
+
+**Role mapping of stated rules** (:func:`map_shared_roles`).  Two roles of the registry name no single parameter:
+
+* ``global`` -- one value shared by every layer (AM-muP, arXiv 2510.04327 abstract: one LR ``eta* ∝ L^-3/2``;
+  multi-path depth, arXiv 2602.07494 abstract).  Its per-parameter rows (``lr``, ``init_std``, ``weight_decay``,
+  ``adam_eps``, ``lr_wd_product``, ``multiplier``) apply to every parameter role: they are added to the rows of
+  ``embedding``, ``hidden``, ``readout``, ``bias``, ``norm`` and of any other parameter role the table has
+  (powers add, i.e. the factors multiply).  Rows of other quantities (SAM's ``perturbation``, CompleteP's
+  ``steps``) stay ``global``.
+* ``residual_branch`` ``init_std`` -- "residual-branch weights" (AM-muP: ``Var[W] = c/(K fan-in)``).  On a
+  model ``residual_branch`` is a *module* role (its ``multiplier`` scales the branch output); its ``init_std`` rows
+  go to the weights inside the branches, i.e. the ``hidden`` role (the ResMLP's ``fc1``/``fc2``, a GPT's block
+  matrices).  This is the literal reading of the abstract (every branch weight); that the paper scales only the
+  last layer of a branch is possible and UNVERIFIED (body not read).
+
+Tables without such rows are returned unchanged (the same object)."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 
 import sympy
 
 from ..errors import UserError
-from ..theory.table import ExponentTable
+from ..theory.table import ExponentTable, Row
+
+#: Per-parameter quantities a ``global`` row hands to every parameter role.
+SHARED_QUANTITIES = ("lr", "init_std", "weight_decay", "adam_eps", "lr_wd_product", "multiplier")
+#: Parameter roles that always receive ``global`` rows (plus any other non-module role the table has).
+SHARED_ROLES = ("embedding", "hidden", "readout", "bias", "norm")
+#: Roles that are not parameters: ``global`` itself and the module roles (:data:`.roles.MODULE_ROLES`).
+NOT_PARAM_ROLES = ("global", "residual_branch", "attention")
 
 def evaluate(terms) -> float:
     """``prod ratio**power`` with equal ratios merged first, so exponents that cancel give exactly 1."""
@@ -22,12 +46,32 @@ def evaluate(terms) -> float:
 
 
 
+def map_shared_roles(table: ExponentTable) -> ExponentTable:
+    """``global`` per-parameter rows onto every parameter role, ``residual_branch`` ``init_std`` onto ``hidden``
+    (module docstring); ``table`` itself when it has neither."""
+    mapped = [r for r in table.rows if (r.role == "global" and r.quantity in SHARED_QUANTITIES)
+              or (r.role, r.quantity) == ("residual_branch", "init_std")]
+    if not mapped:
+        return table
+    keep = [r for r in table.rows if r not in mapped]
+    targets = sorted(set(SHARED_ROLES) | {r.role for r in keep if r.role not in NOT_PARAM_ROLES})
+    powers = {r.key(): r.power for r in keep}
+    notes = {r.key(): r.note for r in keep}
+    for r in mapped:
+        for role in (targets if r.role == "global" else ["hidden"]):
+            k = (role, r.quantity, r.dimension)
+            powers[k] = powers.get(k, 0) + r.power
+            notes[k] = "; ".join(x for x in (notes.get(k, ""), f"from {r.role} {r.quantity}") if x)
+    rows = [Row(*k, p, notes[k]) for k, p in powers.items()]
+    return dataclasses.replace(table, rows=rows)
+
+
 def resolve_table(param, optimizer, alignment, options) -> ExponentTable:
     if isinstance(param, ExponentTable):
-        return param
+        return map_shared_roles(param)
     if not isinstance(param, str):
         raise UserError(f"param must be a parametrization name (e.g. 'mup', 'mup-table8') or an ExponentTable, got {param!r}")
-    return derive_cached(param, optimizer, alignment, tuple(sorted(options.items())))
+    return map_shared_roles(derive_cached(param, optimizer, alignment, tuple(sorted(options.items()))))
 
 
 @functools.lru_cache(maxsize=64)

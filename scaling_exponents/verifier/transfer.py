@@ -129,6 +129,10 @@ def add_arguments(p) -> None:
     p.add_argument("--device", default="cpu")
     p.add_argument("--dtype", default="float32")
     p.add_argument("--out", default="transfer")
+    p.add_argument("--verdict", help="comma-separated names whose claim is drift 0 under their own LR rule: write "
+                                     "OUT/results.json (catalog verdicts; the other tables are contrasts)")
+    p.add_argument("--tol", type=float, default=0.15, help="with --verdict: pass iff 0 in [CI_lo - tol, CI_hi + tol] "
+                                                           "(default 0.15, as verify)")
     p.add_argument("--no-progress", action="store_true")
     from .verify import _sweep_arguments
 
@@ -203,6 +207,8 @@ def _run(args) -> int:
 
     if args.steps < 1 or args.seeds < 1 or args.batch < 1:
         raise UserError("--steps, --seeds and --batch must be >= 1")
+    if getattr(args, "tol", 0.15) < 0:
+        raise UserError(f"--tol must be >= 0, got {args.tol}")
     _lrs(args.lrs, "adam")  # validate early
     depths = parse_ints(args.depths, "depths") if args.depths else None
     do_width = args.widths is not None or depths is None
@@ -231,12 +237,17 @@ def _run(args) -> int:
     jobs += [(t, depths, "depth", depth_model) for t in targets if depths]
     for t, sizes, dimension, model in jobs:
         _, opt, al = _table(t, args.alignment)
-        opt = opt or "sgd"
+        opt = opt or t.optimizer  # a table without optimizer choice trains with NAME:OPT / --optimizer (default sgd)
         lrs = _lrs(args.lrs, opt.replace("adamw", "adam"))
         label = t.label if dimension == "width" else f"{t.label}@depth"
         summary["params"][label] = _sweep(t, sizes, lrs, args, dimension, model, store, opt, al, sweep)
     transfer_figure(summary, out / "transfer.png")
     (out / "transfer.json").write_text(json.dumps(summary, indent=1) + "\n")
+    if args.verdict:
+        from ..evidence.transfer_verdict import verdict_entries
+
+        entries = verdict_entries(summary, [v.strip() for v in args.verdict.split(",") if v.strip()], args.tol)
+        (out / "results.json").write_text(json.dumps(entries, indent=1) + "\n")
     if tracker:
         tracker.log_store(store)
         tracker.log_table("lr_transfer", *tracking.transfer_rows(summary))
@@ -254,7 +265,8 @@ def _run(args) -> int:
            + (f"--widths {','.join(map(str, widths))} " if do_width else "")
            + (f"--depths {','.join(map(str, depths))} --width {args.width} " if depths else "")
            + (f"--lrs {args.lrs} " if args.lrs else "")
-           + f"--steps {args.steps} --seeds {args.seeds} --batch {args.batch} --device {args.device}")
+           + f"--steps {args.steps} --seeds {args.seeds} --batch {args.batch} --device {args.device}"
+           + (f" --verdict {args.verdict}" if args.verdict else ""))
     lines += ["", "Regenerate:", "", f"```\n{cmd}\n```", "", "![loss vs LR per size](transfer.png)", ""]
     (out / "transfer.md").write_text("\n".join(lines))
     print("\n".join(lines[4:-7]))

@@ -104,9 +104,12 @@ def make_model(cfg: RunConfig, d_in: int = 64, d_out: int = 10) -> nn.Module:
 
 @lru_cache(maxsize=64)
 def table_for(param: str, optimizer: str | None, alignment: str | None):
-    """The derived table, once per (param, optimizer, alignment): deriving solves an LP (~0.1-1 s)."""
-    from ...systems.registry import derive
+    """The derived table, once per (param, optimizer, alignment): deriving solves an LP (~0.1-1 s).  A table with
+    no optimizer choice (a stated rule such as am-mup) ignores ``optimizer``: the run still trains with it."""
+    from ...systems.registry import derive, get
 
+    if not get(param).optimizers or get(param).optimizers == ("",):
+        optimizer = None
     return derive(param, optimizer=optimizer, alignment=alignment)
 
 
