@@ -13,6 +13,13 @@ K^-1/2, with K the number of blocks taken as the depth L) and along width (He fa
 width).  The width exponent of the LR is not stated ("width-robust depth laws"): no width LR row.  Compare depth-muP
 (TP6, arXiv 2310.02244): block multiplier L^-1/2 and a depth-independent LR for SGD -- a different parametrization
 (AM-muP puts the L^-1/2 into the init and has no block multiplier), so the LR exponents are not comparable one to one.
+
+On a model (:mod:`scaling_exponents.torch.tables`): the ``global`` LR row applies to every parameter and the
+``residual_branch`` ``init_std`` rows to the weights inside the branches (``hidden``: both matrices of a ResMLP
+block -- the abstract's literal "residual-branch weights"; scaling only a branch's last layer is UNVERIFIED).
+The optimizer is not stated in the abstract (UNVERIFIED); the one-step second-moment criterion reads like (S)GD.
+Measured (``transfer --verdict am-mup``, ResMLP, not a CNN): catalog/verification/am_mup_transfer (Adam) and
+am_mup_transfer_sgd (SGD) -- the base-LR optimum still drifts upward with depth (the -3/2 law over-corrects).
 """
 
 from __future__ import annotations
@@ -52,7 +59,10 @@ def _am_mup(optimizer, alignment):
                     notes=["VERIFIED (abstract): eta* ∝ L^-3/2 and Var[W] = c/(K fan-in) are stated there; the paper "
                            "body (theorems, which layers the init covers, the optimizer) was not read",
                            "a stated rule, not derived: the network-wide average-moment constraint is not encoded",
-                           "no width LR row: the abstract states the depth law only ('width-robust')"])
+                           "no width LR row: the abstract states the depth law only ('width-robust')",
+                           "optimizer not stated in the abstract (UNVERIFIED); measured on the ResMLP (not a CNN) with "
+                           "Adam and SGD: the optimal base LR drifts upward with depth (transfer --verdict am-mup: "
+                           "catalog/verification/am_mup_transfer, am_mup_transfer_sgd)"])
 
 
 def build_multipath() -> CellSystem:
