@@ -43,6 +43,24 @@ DEPTH_PANELS = [("at init: stream, branches' sum, one branch", ("stream|act_init
                 ("in-block RMS(ΔW); features, logits change", ("hidden|dW_rms", "features|act_delta", "head|act_delta"))]
 
 
+def gmean(values) -> float:
+    """Geometric mean of |values| (zeros floored at 1e-30): the seed average every coord plot and ratio uses."""
+    return math.exp(sum(math.log(max(abs(v), 1e-30)) for v in values) / len(values))
+
+
+def plot_row(ax, r: dict, sizes, color: str, label: str, anchor: int = 0) -> None:
+    """One measured row of a sweep: geometric mean over seeds with min..max bars, labelled with its slope, prediction
+    and verdict, and the *predicted* slope dashed through the point at ``sizes[anchor]``."""
+    vals = [r["values"][str(x)] for x in sizes]
+    gm = [gmean(vs) for vs in vals]
+    ax.errorbar(sizes, gm, yerr=[[g - min(vs) for g, vs in zip(gm, vals)], [max(vs) - g for g, vs in zip(gm, vals)]],
+                marker="o", color=color, capsize=2,
+                label=f"{label}: {r['slope']:+.2f} (pred {r['predicted']}) "
+                      + {"pass": "✓", "info": "(info)"}.get(r["verdict"], "✗"))
+    ax.plot(sizes, [gm[anchor] * (x / sizes[anchor]) ** r["predicted_value"] for x in sizes], "--", color=color,
+            alpha=0.6)
+
+
 def _is_depth(summary: dict) -> bool:
     return summary.get("dimension") == "depth"
 
@@ -67,18 +85,8 @@ def coord_figure(summary: dict, path: Path) -> None:
             qs = ("kernel_move", "ntk_move", "nngp_err") if q == "kernel_move" else (q,)
             rows = [r for r in summary["rows"] if r["quantity"] in qs]
         for i, r in enumerate(rows):
-            vals = [r["values"][str(w)] for w in widths]
-            gm = [math.exp(sum(math.log(max(abs(v), 1e-30)) for v in vs) / len(vs)) for vs in vals]
-            lo = [min(vs) for vs in vals]
-            hi = [max(vs) for vs in vals]
-            color = f"C{i % 10}"
             label = f"{r['layer']}" + (f" {r['quantity']}" if len(qs) > 1 or depth else "")
-            ax.errorbar(widths, gm, yerr=[[g - l for g, l in zip(gm, lo)], [h - g for g, h in zip(gm, hi)]],
-                        marker="o", color=color, capsize=2,
-                        label=f"{label}: {r['slope']:+.2f} (pred {r['predicted']}) "
-                              + {"pass": "✓", "info": "(info)"}.get(r["verdict"], "✗"))
-            pred = [gm[0] * (w / widths[0]) ** r["predicted_value"] for w in widths]
-            ax.plot(widths, pred, "--", color=color, alpha=0.6)
+            plot_row(ax, r, widths, f"C{i % 10}", label)
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")
         ax.set_title(title)

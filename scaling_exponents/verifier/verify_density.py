@@ -108,7 +108,7 @@ def verify_density_target(target, table, *, densities, width=DEFAULT_WIDTH, dept
 
 def density_figure(summary: dict, path: Path) -> None:
     """Measured geometric mean over seeds (bars min..max) vs rho per row, the predicted slope dashed."""
-    from ..evidence.report import _plt
+    from ..evidence.report import _plt, plot_row
 
     plt = _plt()
     rhos = summary["densities"]
@@ -116,14 +116,7 @@ def density_figure(summary: dict, path: Path) -> None:
     groups = (("act_init", "act_delta"), ("own_delta",), ("dW_rms",))
     for ax, qs in zip(axes, groups):
         for i, r in enumerate(x for x in summary["rows"] if x["quantity"] in qs):
-            vals = [r["values"][str(d)] for d in rhos]
-            gm = [math.exp(sum(math.log(max(abs(z), 1e-30)) for z in vs) / len(vs)) for vs in vals]
-            err = [[g - min(vs) for g, vs in zip(gm, vals)], [max(vs) - g for g, vs in zip(gm, vals)]]
-            mark = {"pass": "✓", "info": "(info)"}.get(r["verdict"], "✗")
-            ax.errorbar(rhos, gm, yerr=err, marker="o", color=f"C{i}", capsize=2,
-                        label=f"{r['layer']} {r['quantity']}: {r['slope']:+.2f} (pred {r['predicted']}) {mark}")
-            ax.plot(rhos, [gm[-1] * (d / rhos[-1]) ** r["predicted_value"] for d in rhos], "--", color=f"C{i}",
-                    alpha=0.6)
+            plot_row(ax, r, rhos, f"C{i}", f"{r['layer']} {r['quantity']}", anchor=-1)
         ax.set(xscale="log", yscale="log", xlabel="density rho", title=", ".join(qs))
         ax.legend(fontsize=7)
     fig.suptitle(f"{summary['label']}: {summary['title']} (masked MLP, width {summary['width']}, {summary['seeds']} "

@@ -86,7 +86,9 @@ def verify_vocab_target(target, table, *, vocabs, width=64, depth=2, seeds=3, st
     spec = next((r for r in rows if (r["layer"], r["quantity"]) == ("head", "dW_spec")), None)
     rms = next((r for r in rows if (r["layer"], r["quantity"]) == ("head", "dW_rms")), None)
     if opt == "adam" and spec and rms and spec["verdict"] == "fail":
-        ratio = {v: _gmean(spec["values"][str(v)]) / (_gmean(rms["values"][str(v)]) * math.sqrt(v * width))
+        from ..evidence.report import gmean
+
+        ratio = {v: gmean(spec["values"][str(v)]) / (gmean(rms["values"][str(v)]) * math.sqrt(v * width))
                  for v in vocabs}
         notes.append("readout ||dW||_2 under Adam: the table's lr sqrt(fan_in fan_out) is the spectral norm of the sign "
                      "matrix of a LOW-RANK gradient (arXiv 2512.05620 App. B.2); here the batch has more tokens than "
@@ -119,7 +121,7 @@ def verify_vocab_target(target, table, *, vocabs, width=64, depth=2, seeds=3, st
 
 def vocab_figure(summary: dict, path: Path) -> None:
     """Measured mean over seeds (error bars min..max) vs V per row, the predicted slope dashed through the first point."""
-    from ..evidence.report import _plt
+    from ..evidence.report import _plt, plot_row
 
     plt = _plt()
     rows = summary["rows"]
@@ -127,14 +129,7 @@ def vocab_figure(summary: dict, path: Path) -> None:
     vocabs = summary["vocabs"]
     for ax, (title, layers) in zip(axes, (("readout (n -> V)", ("head",)), ("embedding, hidden", ("embed", "hidden")))):
         for i, r in enumerate(x for x in rows if x["layer"] in layers):
-            vals = [r["values"][str(v)] for v in vocabs]
-            gm = [math.exp(sum(math.log(max(abs(z), 1e-30)) for z in vs) / len(vs)) for vs in vals]
-            err = [[g - min(vs) for g, vs in zip(gm, vals)], [max(vs) - g for g, vs in zip(gm, vals)]]
-            mark = {"pass": "✓", "info": "(info)"}.get(r["verdict"], "✗")
-            ax.errorbar(vocabs, gm, yerr=err, marker="o", color=f"C{i}", capsize=2,
-                        label=f"{r['layer']} {r['quantity']}: {r['slope']:+.2f} (pred {r['predicted']}) {mark}")
-            ax.plot(vocabs, [gm[0] * (v / vocabs[0]) ** r["predicted_value"] for v in vocabs], "--", color=f"C{i}",
-                    alpha=0.6)
+            plot_row(ax, r, vocabs, f"C{i}", f"{r['layer']} {r['quantity']}")
         ax.set(xscale="log", yscale="log", xlabel="vocabulary V", title=title)
         ax.legend(fontsize=7)
     fig.suptitle(f"{summary['label']}: {summary['title']} (gpt, width {summary['width']}, {summary['seeds']} seeds, "
@@ -184,7 +179,3 @@ def run_vocab(args, parse_targets, table_of) -> int:
     print(short_table(summaries))
     print(f"\nreport: {out / 'report.md'}")
     return 0 if all(s["status"] == "pass" for s in summaries.values()) else 1
-
-
-def _gmean(values) -> float:
-    return math.exp(sum(math.log(max(abs(z), 1e-30)) for z in values) / len(values))
