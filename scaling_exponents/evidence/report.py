@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from pathlib import Path
 
 from ..errors import UserError
@@ -211,6 +212,23 @@ def write_verify_report(summaries: dict, out: Path, plots: bool = True, merge: b
     (out / "results.json").write_text(json.dumps(summary_json(summaries), indent=2) + "\n")
     (out / "summaries.json").write_text(json.dumps(summaries, indent=1) + "\n")
     return out / "report.md"
+
+
+def announce(summary: dict, label: str | None = None) -> None:
+    """One sweep entry's verdict line on stderr (``mup: pass (22/22 rows)``), printed as each entry finishes."""
+    print(f"{label or summary['label']}: {summary['status']} ({summary['passed']}/"
+          f"{summary['passed'] + summary['failed']} rows)", file=sys.stderr)
+
+
+def conclude(summaries: dict, out: Path, plots: bool = True) -> int:
+    """The end of every ``verify`` sweep: write the report, print the short table and its path; exit status 0 iff
+    every entry passes (1 otherwise, as documented for ``verify``)."""
+    from .summary import short_table
+
+    write_verify_report(summaries, out, plots=plots)
+    print(short_table(summaries))
+    print(f"\nreport: {out / 'report.md'}")
+    return 0 if all(s["status"] == "pass" for s in summaries.values()) else 1
 
 
 def transfer_figure(summary: dict, path: Path) -> None:

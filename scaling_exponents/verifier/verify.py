@@ -25,11 +25,11 @@ from __future__ import annotations
 
 import argparse
 import math
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import UserError
+from ..evidence.report import announce, conclude
 from . import verify_density
 from .sweep_config import apply_config as prepare_parser  # noqa: F401  (--config; called by the CLI)
 from ..evidence.summary import fit_rows, predictions_for, short_table, summary_json  # noqa: F401  (re-exported)
@@ -356,7 +356,7 @@ def _run(args) -> int:
         special = special_verifier(t.param)  # SAM / weight-decay rules: their own probes (issue 11 items 5, 6)
         if special is not None:
             s = summaries[t.label] = special(t, args, widths if args.widths else None, width_model, store)
-            print(f"{t.label}: {s['status']} ({s['passed']}/{s['passed'] + s['failed']} rows)", file=sys.stderr)
+            announce(s, t.label)
             continue
         t_widths = widths if args.widths is not None or not is_matrix_target(t, args.alignment) else \
             default_widths(width_model)
@@ -366,14 +366,14 @@ def _run(args) -> int:
             alignment=args.alignment, tol=args.tol, store=store, progress=not args.no_progress,
             nngp=not args.no_nngp, base_depth=args.base_depth, arch=args.arch, eps=args.eps, **sweep)
         s = summaries[t.label]
-        print(f"{t.label}: {s['status']} ({s['passed']}/{s['passed'] + s['failed']} rows)", file=sys.stderr)
+        announce(s, t.label)
     for t in targets if depths else []:
         s = verify_depth_target(
             t, model=depth_model, depths=depths, width=args.width, seeds=args.seeds, steps=args.steps, lr=args.lr,
             base_depth=args.base_depth, batch=args.batch, device=args.device, dtype=args.dtype,
             alignment=args.alignment, tol=args.tol, store=store, progress=not args.no_progress, **sweep)
         summaries[s["label"]] = s
-        print(f"{s['label']}: {s['status']} ({s['passed']}/{s['passed'] + s['failed']} rows)", file=sys.stderr)
+        announce(s)
     for t in targets:  # u-muP's own claim (unit scale at init) and, without --depths, its depth exponents
         from .unit_verify import UNIT_DEPTH_SWEEP, verify_unit, wants_unit_check
 
@@ -390,16 +390,11 @@ def _run(args) -> int:
         summaries.update(new)
         for s in list(new.values()) + ([summaries[depth_label(t.label)]] if depths is None else []):
             if s["param"] == t.param:
-                print(f"{s['label']}: {s['status']} ({s['passed']}/{s['passed'] + s['failed']} rows)", file=sys.stderr)
-    from ..evidence.report import write_verify_report
-
-    write_verify_report(summaries, out, plots=not args.no_plots)
+                announce(s)
     if tracker:
         tracker.log_store(store)
         tracker.log_table("measured_vs_predicted", *tracking.verify_rows(summaries))
-    print(short_table(summaries))
-    print(f"\nreport: {out / 'report.md'}")
-    return 0 if all(s["status"] == "pass" for s in summaries.values()) else 1
+    return conclude(summaries, out, plots=not args.no_plots)
 
 
 def _check_not_moe(target: Target, alignment, model: str) -> None:
@@ -415,7 +410,6 @@ def _run_moe(args) -> int:
     """``--model moe``: the MoE sweeps of :mod:`.moe_verify` (all three unless some of --widths/--experts/--depths)."""
     from .moe_verify import MOE_DEPTHS, MOE_EXPERTS, MOE_WIDTHS, verify_moe
     from .probes import check_device
-    from ..evidence.report import write_verify_report
     from ..evidence.store import ResultStore
 
     validate(args)
@@ -442,9 +436,6 @@ def _run_moe(args) -> int:
                          device=args.device, dtype=args.dtype, tol=args.tol, store=store,
                          progress=not args.no_progress)
         for label, s in res.items():
-            print(f"{label}: {s['status']} ({s['passed']}/{s['passed'] + s['failed']} rows)", file=sys.stderr)
+            announce(s, label)
         summaries.update(res)
-    write_verify_report(summaries, out, plots=not args.no_plots)
-    print(short_table(summaries))
-    print(f"\nreport: {out / 'report.md'}")
-    return 0 if all(s["status"] == "pass" for s in summaries.values()) else 1
+    return conclude(summaries, out, plots=not args.no_plots)

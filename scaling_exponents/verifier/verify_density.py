@@ -17,7 +17,6 @@ HPs ignore rho, labelled ``mup-table3@density``), whose activations fall with rh
 from __future__ import annotations
 
 import math
-import sys
 from pathlib import Path
 
 from ..errors import UserError
@@ -130,9 +129,8 @@ def density_figure(summary: dict, path: Path) -> None:
 def run_density(args, parse_targets, table_of) -> int:
     """The CLI's density sweep (``--densities``); ``parse_targets``/``table_of`` are :mod:`.verify`'s."""
     from ..evidence.predict_density import has_density_rows, predict_density
-    from ..evidence.report import slug, write_verify_report
+    from ..evidence.report import announce, conclude, slug
     from ..evidence.store import ResultStore, prepare_out
-    from ..evidence.summary import short_table
     from .probes import check_device
 
     densities = parse_densities(args.densities)
@@ -163,8 +161,5 @@ def run_density(args, parse_targets, table_of) -> int:
         summaries[s["label"]] = s
         if not args.no_plots:
             density_figure(s, out / f"coord_{slug(s['label'])}.png")
-        print(f"{s['label']}: {s['status']} ({s['passed']}/{s['passed'] + s['failed']} rows)", file=sys.stderr)
-    write_verify_report(summaries, out, plots=not args.no_plots)
-    print(short_table(summaries))
-    print(f"\nreport: {out / 'report.md'}")
-    return 0 if all(s["status"] == "pass" for s in summaries.values()) else 1
+        announce(s)
+    return conclude(summaries, out, plots=not args.no_plots)

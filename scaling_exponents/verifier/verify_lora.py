@@ -13,7 +13,6 @@ widened by ``--tol``.  Entries: ``NAME@lora`` (width) and ``NAME@rank``.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from ..errors import UserError
@@ -137,9 +136,8 @@ def _notes(table, rows, opt, dimension) -> list[str]:
 def run_lora(args, parse_targets, table_of) -> int:
     """The CLI's LoRA sweeps (``--model lora``); ``parse_targets``/``table_of`` are :mod:`.verify`'s."""
     from ..evidence import predict_lora as P
-    from ..evidence.report import write_verify_report
+    from ..evidence.report import announce, conclude
     from ..evidence.store import ResultStore, prepare_out
-    from ..evidence.summary import short_table
     from .probes import check_device
 
     if args.model != "lora":
@@ -176,8 +174,5 @@ def run_lora(args, parse_targets, table_of) -> int:
                                seeds=args.seeds, steps=args.steps, lr=args.lr, batch=args.batch, device=args.device,
                                tol=args.tol, store=store, progress=not args.no_progress)
         summaries[s["label"]] = s
-        print(f"{s['label']}: {s['status']} ({s['passed']}/{s['passed'] + s['failed']} rows)", file=sys.stderr)
-    write_verify_report(summaries, out, plots=False)
-    print(short_table(summaries))
-    print(f"\nreport: {out / 'report.md'}")
-    return 0 if all(s["status"] == "pass" for s in summaries.values()) else 1
+        announce(s)
+    return conclude(summaries, out, plots=False)

@@ -16,7 +16,6 @@ The table is derived for V >= n (``vocab-roles``' default order), so every V of 
 from __future__ import annotations
 
 import math
-import sys
 from pathlib import Path
 
 from ..errors import UserError
@@ -143,9 +142,8 @@ def vocab_figure(summary: dict, path: Path) -> None:
 def run_vocab(args, parse_targets, table_of) -> int:
     """The CLI's vocabulary sweep (``--vocabs``); ``parse_targets``/``table_of`` are :mod:`.verify`'s."""
     from ..evidence.predict_vocab import predict_vocab
-    from ..evidence.report import slug, write_verify_report
+    from ..evidence.report import announce, conclude, slug
     from ..evidence.store import ResultStore, prepare_out
-    from ..evidence.summary import short_table
     from .probes import check_device
 
     vocabs = parse_vocabs(args.vocabs)
@@ -174,8 +172,5 @@ def run_vocab(args, parse_targets, table_of) -> int:
         summaries[s["label"]] = s
         if not args.no_plots:
             vocab_figure(s, out / f"coord_{slug(s['label'])}.png")
-        print(f"{s['label']}: {s['status']} ({s['passed']}/{s['passed'] + s['failed']} rows)", file=sys.stderr)
-    write_verify_report(summaries, out, plots=not args.no_plots)
-    print(short_table(summaries))
-    print(f"\nreport: {out / 'report.md'}")
-    return 0 if all(s["status"] == "pass" for s in summaries.values()) else 1
+        announce(s)
+    return conclude(summaries, out, plots=not args.no_plots)
