@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import math
 
+from .fit import Slope, verdict
+
 #: The one row of a transfer verdict: the drift of log2(base LR*) per doubling of the swept size.
 ROW = "global|lr_opt_drift"
 
@@ -30,14 +32,15 @@ def verdict_entries(summary: dict, claims: list[str], tol: float) -> dict:
     for label, s in summary["params"].items():
         d = s["drift"]
         slope, (lo, hi) = d["slope"], d["ci"]
-        ok = all(map(math.isfinite, (slope, lo, hi))) and lo - tol <= 0.0 <= hi + tol
-        verdict = "pass" if ok else "fail"
         sizes = s.get("depths") or sorted(int(w) for w in s["optima"])
-        e = {"status": verdict, "device": summary["device"].split(":")[0], "param": s["param"],
+        fit = Slope(slope, lo, hi, len(sizes), summary["seeds"], math.nan)
+        ok = all(map(math.isfinite, (lo, hi))) and verdict(0.0, fit, tol) == "pass"
+        outcome = "pass" if ok else "fail"
+        e = {"status": outcome, "device": summary["device"].split(":")[0], "param": s["param"],
              "optimizer": s["optimizer"], "model": summary["model"], "widths": [s["width"]] if "width" in s else sizes,
              "seeds": summary["seeds"], "steps": summary["steps"], "tol": tol, "passed": int(ok), "failed": int(not ok),
              "failed_rows": [] if ok else [ROW], "dimension": s["dimension"],
-             "slopes": {ROW: [round(slope, 4), round(lo, 4), round(hi, 4), "0", verdict]},
+             "slopes": {ROW: [round(slope, 4), round(lo, 4), round(hi, 4), "0", outcome]},
              "lr_opt": {k: v["lr_opt"] for k, v in s["optima"].items()},
              "claims": "optimal base LR transfers under the table's own LR rule (drift 0)"}
         if s["dimension"] == "depth":
