@@ -154,7 +154,8 @@ def instability(regime: str | None = None, regime_source: str | None = None, exp
     if expected and str(expected).startswith("fails as"):
         return str(expected)
     if regime and str(regime).lower().startswith("unstable"):
-        return f"regime {regime}" + (f" ({regime_source})" if regime_source else "")
+        first = str(regime_source).split(";")[0].strip() if regime_source else ""  # the stability theorem
+        return f"regime {regime}" + (f", {first}" if first else "")
     return ""
 
 
