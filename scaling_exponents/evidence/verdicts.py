@@ -180,7 +180,8 @@ def classify_row(row: dict, *, param: str, sweep: str = "width", model: str | No
         ok, why, loc = finite_size(float(pred), [float(s) for s in sizes], [values[s] for s in sizes],
                                    float(row.get("tol", 0.0)))
         if ok:
-            return RowVerdict("finite size", "finite size", why, "local slopes of the committed values", loc)
+            return RowVerdict("finite size", "finite size", why, "local slopes of the measured values (seed bootstrap)",
+                              loc)
     d = match(param, sweep, model, key, diagnoses)
     if d is not None:
         return RowVerdict("fail", d.klass, d.reason, f"{d.evidence} ({d.where})", loc)

@@ -83,7 +83,7 @@ def _sp_regime(optimizer) -> dict:
     lp = derive_custom(a, b, optimizer, "full", roles)
     over = [f"{r} LR n^0 > largest stable n^{lp.power(r, 'lr')}" for r in ROLES if lp.power(r, "lr") < 0]
     return {"regime": "unstable" if over else "stable",
-            "regime_source": "arXiv 2407.05872 Sec. 3 (the LP's largest stable LRs, full alignment; see --param sp)",
+            "regime_source": "arXiv 2407.05872 Sec. 3 (the LP's largest stable LRs under full alignment, see --param sp)",
             "violated": over}
 
 
