@@ -72,6 +72,12 @@ def test_slopes_moving_away_from_the_prediction_are_not_finite_size():
     assert classify_row(_row([0.09, 0.25, 0.45, 0.6], 0.0), param="sp", diagnoses=()).klass == "unexplained"
 
 
+def test_a_step_away_beyond_the_noise_breaks_the_trend():
+    # net approach (-0.5 -> -0.05) and the last pair holds 0, but the third pair jumps back to -0.4 outside the CIs
+    assert classify_row(_row([-0.5, -0.1, -0.4, -0.05], 0.0, eps=0.005), param="x", diagnoses=()).klass == "unexplained"
+    assert classify_row(_row([-0.5, -0.1, -0.12, -0.05], 0.0, eps=0.05), param="x", diagnoses=()).klass == "finite size"
+
+
 def test_extrapolation_in_one_over_sqrt_n_reaches_the_prediction():
     mids = [math.sqrt(a * b) for a, b in zip(WIDTHS, WIDTHS[1:])]
     slopes = [0.0 - 8.0 / math.sqrt(m) for m in mids]  # s_inf = 0, last pair -0.30: outside its CI + tol
