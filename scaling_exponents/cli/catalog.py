@@ -8,7 +8,8 @@ import time
 from pathlib import Path
 
 from ..errors import UserError
-from ..literature.catalog.evidence import load_verification, missing_evidence
+from ..literature.catalog.evidence import class_counts, load_verification, missing_evidence
+from ..literature.catalog.evidence import unexplained as unexplained_rows
 from ..literature.catalog.files import DEFAULT_OUT, NOTEBOOK_DIR, check, render, write
 from ..literature.catalog.oracle_check import collect
 
@@ -18,7 +19,8 @@ def add_arguments(parser) -> None:
                         help="output folder (default: the repository's catalog/)")
     parser.add_argument("--check", action="store_true",
                         help="write nothing; exit 1 naming the files that differ from what the code generates, "
-                             "or the parametrizations with neither an empirical verdict nor a stated reason")
+                             "the parametrizations with neither an empirical verdict nor a stated reason, or the "
+                             "FAIL rows without a class (papers/diagnoses/)")
     parser.add_argument("--notebooks", action="store_true",
                         help="also re-execute notebooks/*.ipynb and save them with their outputs (needs nbclient)")
     parser.add_argument("--quiet", "-q", action="store_true", help="print only problems")
@@ -55,7 +57,19 @@ def run(args) -> int:
                   "`python -m scaling_exponents verify -p NAME --out <catalog>/verification/<topic>` or add a row "
                   "(parametrization, reason, would_measure)")
             return 1
+        bare = unexplained_rows(verification)
+        if bare:
+            print(f"{len(bare)} FAIL row(s) have no class and no reason (issue 22: every FAIL says why); add a line "
+                  "to papers/diagnoses/*.csv (parametrization,sweep,model,row,class,reason,evidence) for:")
+            for param, label, row in bare:
+                print(f"  {param}: {row} (entry {label})")
+            return 1
         if not args.quiet:
+            counts = class_counts(verification)
+            if counts:
+                pending = counts.get("fail: unexplained", 0)
+                print("rows that did not pass, by class: " + ", ".join(f"{k} {n}" for k, n in counts.items())
+                      + (f" ({pending} unexplained rows pending a diagnosis: PENDING_DIAGNOSIS)" if pending else ""))
             print(f"catalog is current ({len(files)} files, {time.perf_counter() - t0:.1f} s)")
         return 0
     try:

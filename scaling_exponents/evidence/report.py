@@ -103,7 +103,11 @@ def coord_figure(summary: dict, path: Path) -> None:
 
 
 def _verdict(r: dict, summary: dict | None = None) -> str:
+    """The verdict cell of a report row: pass / FAIL, the calibrated class of a failed row
+    (:mod:`.calibrate`: ``fail: unexplained``, ``finite size``, ...) with its reason, the theory and hints."""
     text = {"pass": "**pass**", "info": "info (not counted)"}.get(r["verdict"], "**FAIL**")
+    if r.get("class") and r["class"] not in ("pass", "info"):
+        text += f" [{r['class']}" + (f": {r['why']}" if r.get("why") else "") + "]"
     h = hint(r, summary) if summary else ""
     return text + (f" (theory: {r['theory']})" if r.get("theory") else "") + (f" ({h})" if h else "")
 
@@ -164,7 +168,9 @@ def write_verify_report(summaries: dict, out: Path, plots: bool = True, merge: b
              f"Each row: the exponent p in `quantity ∝ {axis}^p` derived from the "
              "parametrization's table (`scaling_exponents.evidence.predict`) and the log-log slope fitted on seed-batched "
              "runs, with a 95% percentile bootstrap CI over seeds.  **pass** iff the prediction lies in the CI widened by "
-             "the tolerance.  Regenerate with the command under each heading.", ""]
+             "the tolerance; a failed row carries its class in brackets (finite size, fails as predicted, or fail: "
+             "a class from papers/diagnoses/ or unexplained; `scaling_exponents.evidence.verdicts`).  Regenerate "
+             "with the command under each heading.", ""]
     if any_depth:
         lines += ["Depth sweeps (entries `NAME@depth`): a pre-LN residual network `h^{l+1} = h^l + L^-alpha F_l(LN(h^l))` "
                   "at a fixed width, L = number of residual blocks, base LR at the smallest depth; alpha (branch "

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from .calibrate import classify_entry, verdict_of
+
 #: Quantities reported with their prediction but not counted in the verdict, and why.
 INFORMATIONAL = {"ntk_move": "measured slopes of the LR-weighted ReLU eNTK movement lie between the n^-1 "
                              "(smooth) and n^-1/2 (ReLU-kink) terms at widths <= 1024; not yet a reliable check"}
@@ -62,20 +64,33 @@ def fit_rows(preds, per_width: dict, widths: list[int], tol: float, quantities=N
         if p.quantity in ("act_delta", "act_init", "own_delta") and pred > 0:
             row["theory"] = "blows up"
         rows.append(row)
+    entry = {"param": preds.parametrization, "optimizer": preds.optimizer, "dimension": dimension, "rows": rows}
+    for row, v in zip(rows, classify_entry(entry).values()):  # model unknown here: summary_json refines it
+        row["class"], row["why"] = v.label, v.reason
     return rows
 
 
 def summary_json(summaries: dict) -> dict:
     """The small ``results.json``: {label: {status, device, passed, failed, ...}} (read by the catalog).
 
+    Every entry carries its calibrated ``verdict`` (pass | finite size | fails as predicted | fail) and ``classes``
+    ({layer|quantity: class} of the rows that did not pass; :mod:`.calibrate`); each row of ``summaries`` gets its
+    ``class`` and ``why`` (refined with the entry's model, which :func:`fit_rows` does not know).
+
     Depth entries (labels ``NAME@depth``) add ``dimension: "depth"``, ``depths``, ``width``, ``base_depth`` and the
     measured ``slopes`` ({layer|quantity: [slope, ci_lo, ci_hi, predicted]})."""
     out = {}
     for k, s in summaries.items():
+        classes = classify_entry(s)
+        for r in s["rows"]:  # the calibrated class with the entry's model (diagnoses match on it)
+            v = classes[f"{r['layer']}|{r['quantity']}"]
+            r["class"], r["why"] = v.label, v.reason
         e = {"status": s["status"], "device": s["device"].split(":")[0], "param": s["param"],
              "optimizer": s["optimizer"], "model": s["model"], "widths": s["widths"], "seeds": s["seeds"],
              "steps": s["steps"], "tol": s["tol"], "passed": s["passed"], "failed": s["failed"],
-             "failed_rows": [f"{r['layer']}|{r['quantity']}" for r in s["rows"] if r["verdict"] == "fail"]}
+             "failed_rows": [f"{r['layer']}|{r['quantity']}" for r in s["rows"] if r["verdict"] == "fail"],
+             "verdict": verdict_of(classes),
+             "classes": {key: v.label for key, v in classes.items() if v.verdict not in ("pass", "info")}}
         for key in ("expected", "claims"):  # SAM / weight-decay probes: what the paper predicts, per layer
             if s.get(key) is not None:
                 e[key] = s[key]
@@ -101,11 +116,14 @@ def short_table(summaries: dict) -> str:
     lines = []
     for label, s in summaries.items():
         lines.append(f"== {label} ({s['title']}; {s['source']}): {s['status']}")
-        lines.append(f"{'layer':<20} {'quantity':<12} {'pred':>6} {'slope':>7} {'95% CI':>17}  verdict"
+        lines.append(f"{'layer':<20} {'quantity':<12} {'pred':>6} {'slope':>7} {'95% CI':>17}  verdict (class)"
                      + ("  (exponents of depth)" if s.get("dimension") == "depth" else ""))
         for r in s["rows"]:
             ci = f"[{r['ci'][0]:+.2f}, {r['ci'][1]:+.2f}]"
-            lines.append(f"{r['layer']:<20} {r['quantity']:<12} {r['predicted']:>6} {r['slope']:+7.2f} {ci:>17}  {r['verdict']}")
+            klass = r.get("class", r["verdict"])
+            tag = f" ({klass})" if klass not in (r["verdict"], "pass", "info") else ""
+            lines.append(f"{r['layer']:<20} {r['quantity']:<12} {r['predicted']:>6} {r['slope']:+7.2f} {ci:>17}  "
+                         f"{r['verdict']}{tag}")
     return "\n".join(lines)
 
 

@@ -66,6 +66,27 @@ def _form(form: str, where: str, title: str):
     return build
 
 
+def _sp_regime(optimizer) -> dict:
+    """The engine's classification of SP with a width-constant LR (c = 0 on every layer), so a measured blow-up
+    reads "fails as predicted": SGD by TP4's closed form (Thm 3.3, :func:`scaling_exponents.theory.classify.classify`);
+    Adam by Everett et al.'s LP (arXiv 2407.05872 Sec. 3): its largest stable LR per layer for SP's (a, b) under
+    full alignment -- a layer whose constant LR exceeds it violates the stability constraints."""
+    from ..theory.classify import TP4_THM_STABLE, classify
+    from .everett2024 import NAMED_AB, derive_custom, roles_for
+
+    roles = roles_for(1)
+    a = [NAMED_AB["sp"][r][0] for r in roles]
+    b = [NAMED_AB["sp"][r][1] for r in roles]
+    if optimizer == "sgd":
+        cl = classify(a, b, 0)
+        return {"regime": cl.regime, "regime_source": TP4_THM_STABLE, "violated": cl.failed}
+    lp = derive_custom(a, b, optimizer, "full", roles)
+    over = [f"{r} LR n^0 > largest stable n^{lp.power(r, 'lr')}" for r in ROLES if lp.power(r, "lr") < 0]
+    return {"regime": "unstable" if over else "stable",
+            "regime_source": "arXiv 2407.05872 Sec. 3 (the LP's largest stable LRs under full alignment, see --param sp)",
+            "violated": over}
+
+
 def _sp(optimizer, alignment):
     rows = []
     for role, b in (("embedding", 0), ("bias", 0), ("hidden", HALF), ("readout", HALF)):
@@ -74,9 +95,10 @@ def _sp(optimizer, alignment):
     return ExponentTable("sp-table3", optimizer, None, Source(KEY, ARXIV, "Table 3 (SP, in parentheses)"), rows,
                          title="Standard parametrization (TP5 Table 3)",
                          convention="TP5 Table 3 SP column: init var 1/fan_in, LR constant in width",
-                         notes=["not derived: SP as practised, the baseline TP5 compares against. TP4 Thm 3.3 "
-                                "classifies it unstable under SGD (see tp4-sp-default); Everett et al.'s LP gives "
-                                "its largest stable LRs (see --param sp)"])
+                         derived=_sp_regime(optimizer),
+                         notes=["rows not derived: SP as practised, the baseline TP5 compares against; its regime is "
+                                "derived: TP4 Thm 3.3 classifies it unstable under SGD (see tp4-sp-default); Everett "
+                                "et al.'s LP gives its largest stable LRs under Adam (see --param sp)"])
 
 
 SPECS = [

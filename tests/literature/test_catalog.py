@@ -225,7 +225,9 @@ def test_verification_results_are_read_when_present(tmp_path):
     got = catalog.load_verification(tmp_path)
     assert got["mup"] == "pass on cpu (width sweep, mlp, adam: 22/22 exponents)"
     assert got["tp4-mup"] == "pass on cpu (width sweep, mlp, sgd: 22/22 exponents)"
-    assert got["sp"] == "FAIL on cpu (width sweep, mlp, adam: 21/22 exponents; failed: head|act_delta)"
+    # no summaries.json: the failed row is classified by papers/diagnoses/ (issue22_remeasured.csv explains it)
+    assert got["sp"].startswith("FAIL: assumption broken (head|act_delta: ")
+    assert got["sp"].endswith(" on cpu (width sweep, mlp, adam: 21/22 exponents)")
     (v / "depth").mkdir()
     (v / "depth" / "results.json").write_text(json.dumps({"completep@depth": {
         **run, "param": "completep", "optimizer": "adamw", "model": "resmlp", "dimension": "depth", "status": "pass",
