@@ -6,7 +6,7 @@ Expected values: the README's install contract (issue 23: "`from transformers im
 README's environment"; a torchvision 0.28 wheel beside torch 2.13 made it fail with ``operator torchvision::nms does
 not exist``).
 
-Kind: environment check (fresh interpreters, as a user's script would start).
+Kind: smoke test of the environment (fresh interpreters, as a user's script would start).
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ traceback, no silently changed verdict); a second sweep into the same results fi
 Also: a sweep file with a key given twice, and ``verify --dtype nosuch``, are answered before any run.
 
 Expected values: the store's contract (module doc of ``evidence/store.py``) and YAML 1.2 Sec. 3.2.1.1 (mapping keys
-are unique).  Kind: planted corruptions and a concurrent writer (a second process holding the lock).
+are unique); otherwise regression: the project's own contract.  Kind: planted corruptions and a concurrent writer (a second process holding the lock).
 """
 
 from __future__ import annotations

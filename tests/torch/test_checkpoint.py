@@ -5,7 +5,7 @@ parameter and the factor.
 Expected values: the saved factors themselves (a restore must reproduce them to 1e-9); Everett et al. (arXiv
 2407.05872) Table 1 Adam muP at width 64 over base 16: hidden LR factor (64/16)^-1 = 0.25.
 
-Kind: round trip plus planted corruptions (each factor tampered alone must be caught).
+Kind: independent computation (round trip) plus planted corruptions (each factor tampered alone must be caught).
 """
 
 from __future__ import annotations
