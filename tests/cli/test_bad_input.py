@@ -159,7 +159,7 @@ def test_truncated_last_line_is_said_not_silent(tmp_path):
     from scaling_exponents.evidence.store import ResultStore
 
     path = tmp_path / "results.jsonl"
-    path.write_text(json.dumps({"key": "a", "config": {}, "result": {}}) + '\n{"key": "b", "conf')
+    path.write_text(json.dumps({"key": "a", "config": {}, "result": {"metrics": {"x": 1.0}}}) + '\n{"key": "b", "conf')
     with pytest.warns(UserWarning, match="1 truncated line"):
         store = ResultStore(path)
     assert len(store) == 1 and store.dropped == 1
