@@ -45,7 +45,8 @@ def run_one(arm, width, lr, seed, args, table_path):
     from scaling_exponents.verifier import alignment_sweep as A
     from scaling_exponents.verifier import data as D
 
-    kw = dict(base_width=args.base_width, depth=args.depth, lr=lr, batch=args.batch, block=args.block, seed=seed)
+    kw = dict(base_width=args.base_width, depth=args.depth, lr=lr, batch=args.batch, block=args.block, seed=seed,
+              device=args.device)
     setup = A.build("gpt", width, table=table_path if arm == "measured" else None,
                     alignment="no" if arm == "no" else None, **kw)
     online = None
@@ -54,7 +55,8 @@ def run_one(arm, width, lr, seed, args, table_path):
     opt = A.make_optimizer(setup, "adam")
     if online is not None:
         online.attach(opt)
-    val = [b for b, _ in zip(D.byte_batches(args.block, args.batch, seed=99, split="test"), range(4))]
+    val = [(x.to(args.device), y.to(args.device))
+           for (x, y), _ in zip(D.byte_batches(args.block, args.batch, seed=99, split="test"), range(4))]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         losses = A.train(setup, opt, args.steps, on_step=setup.param.step if online else None)
@@ -75,7 +77,7 @@ def measure_table(args, out: Path) -> Path:
     path = out / f"align_gpt_w{args.base_width}.json"
     if not path.exists():
         t = measure_once("gpt", args.base_width, args.measure_steps, lr=args.measure_lr, depth=args.depth,
-                         batch=args.batch, block=args.block, strict=False)
+                         batch=args.batch, block=args.block, strict=False, device=args.device)
         t.save(path)
     return path
 
@@ -87,6 +89,7 @@ def report(args, out: Path, rows, table_path):
     import matplotlib.pyplot as plt
 
     from scaling_exponents.theory.aligned import load
+    from scaling_exponents.verifier.probes.config import describe_device
     from scaling_exponents.verifier.transfer import drift
 
     lrs = args.lrs
@@ -102,6 +105,7 @@ def report(args, out: Path, rows, table_path):
              f"with a c-table measured once at width {args.base_width} (maxP-meas), and online (`param.step()`, "
              f"every {args.every} steps after {args.warmup}). Base width {args.base_width}; Adam; {args.depth} blocks, "
              f"head_dim 16, batch {args.batch} x {args.block} bytes.", "",
+             f"Device: {describe_device(getattr(args, 'device', 'cpu'))}.", "",
              "| arm | " + " | ".join(f"best val loss @ {w} [seed min, max] (LR*)" for w in widths)
              + " | drift of log2 LR* per doubling [95% CI] |", "|---" * (len(widths) + 2) + "|"]
     summary = {}
@@ -153,13 +157,13 @@ def report(args, out: Path, rows, table_path):
               f"{max(x.delta for x in t.layers if x.role == 'hidden'):+.3f}.", "",
               "Regenerate:", "", "```", "python benchmarks/alignment_transfer.py --out " + str(out) + " --widths "
               + ",".join(map(str, args.widths)) + " --lrs " + ",".join(f"{x:g}" for x in lrs) + f" --steps {args.steps} "
-              f"--seeds {len(args.seeds)} --threads {args.threads}", "```", "", "![val loss vs LR](transfer.png)", ""]
+              f"--seeds {len(args.seeds)} --threads {args.threads} --device {getattr(args, 'device', 'cpu')}", "```", "", "![val loss vs LR](transfer.png)", ""]
     (out / "report.md").write_text("\n".join(lines))
     (out / "summary.json").write_text(json.dumps(summary, indent=1, default=float))
     print("\n".join(lines))
 
 
-def main():
+def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default="catalog/verification/alignment")
     ap.add_argument("--widths", default="32,64,128")
@@ -176,7 +180,8 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--arms", default=",".join(ARMS))
     ap.add_argument("--report-only", action="store_true", help="write the report from the results so far")
-    args = ap.parse_args()
+    ap.add_argument("--device", default="cpu", help="cpu | cuda | cuda:N (default cpu); named in the report")
+    args = ap.parse_args(argv)
     import torch
 
     torch.set_num_threads(args.threads)

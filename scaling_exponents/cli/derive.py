@@ -24,6 +24,9 @@ def add_arguments(d) -> None:
     d.add_argument("--convert-to", metavar="NAME", help="restate the table in another parametrization's convention "
                    "via the abc symmetry (e.g. mup-table8), or say where they differ")
     d.add_argument("--show-system", action="store_true", help="also print the constraint system it was derived from")
+    d.add_argument("--solver", choices=("highs", "cvxpy"), default="highs",
+                   help="LP back end: highs (highspy directly, default, < 1 ms a solve) or cvxpy; both give the same "
+                        "exact, certified table")
     concrete.add_arguments(d)
     d.add_argument("--emit", metavar="FRAMEWORK", choices=("megatron", "nanogpt-mup", "hf"),
                    help="print the flags/config entries that make megatron | nanogpt-mup | hf train with this table "
@@ -33,6 +36,9 @@ def add_arguments(d) -> None:
 def run(args, extra=()) -> int:
     from ..systems.registry import derive
 
+    from ..theory.solver_choice import set_solver
+
+    set_solver(getattr(args, "solver", "highs"))
     dims = sizes(args)
     opts = extra_options(list(extra))
     if args.alignment and args.alignment.endswith(".json"):  # a measured table from `align`: exact per-layer LP

@@ -52,9 +52,12 @@ def gmean(values) -> float:
 def plot_row(ax, r: dict, sizes, color: str, label: str, anchor: int = 0) -> None:
     """One measured row of a sweep: geometric mean over seeds with min..max bars, labelled with its slope, prediction
     and verdict, and the *predicted* slope dashed through the point at ``sizes[anchor]``."""
-    vals = [r["values"][str(x)] for x in sizes]
+    vals = [[abs(v) for v in r["values"][str(x)]] for x in sizes]  # |values|, as gmean: bars around the plotted mean
     gm = [gmean(vs) for vs in vals]
-    ax.errorbar(sizes, gm, yerr=[[g - min(vs) for g, vs in zip(gm, vals)], [max(vs) - g for g, vs in zip(gm, vals)]],
+    # clipped at 0: with identical seeds exp(mean log) can exceed max by a rounding error, and matplotlib refuses
+    # a negative bar
+    ax.errorbar(sizes, gm, yerr=[[max(g - min(vs), 0.0) for g, vs in zip(gm, vals)],
+                                 [max(max(vs) - g, 0.0) for g, vs in zip(gm, vals)]],
                 marker="o", color=color, capsize=2,
                 label=f"{label}: {r['slope']:+.2f} (pred {r['predicted']}) "
                       + {"pass": "✓", "info": "(info)"}.get(r["verdict"], "✗"))

@@ -10,13 +10,20 @@ can be concatenated; a torn last line (killed mid-write) is ignored on load.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import math
 import os
 import warnings
 from pathlib import Path
 
 from ..errors import UserError
+
+try:  # POSIX advisory locks; elsewhere two sweeps into one folder are not detected
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None
 
 
 def prepare_out(path, flag: str = "--out") -> Path:
@@ -33,6 +40,27 @@ def prepare_out(path, flag: str = "--out") -> Path:
     return out
 
 
+def unusable_result(result) -> str:
+    """Why a stored ``result`` cannot stand for its run ("" when it can): not a non-empty object, or a ``metrics``
+    entry that is not a number (a string, a bool), or a NaN/inf metric its run did not report as non-finite (a
+    diverged run lists its keys under ``nonfinite``; any other NaN would silently change a verdict)."""
+    if not isinstance(result, dict) or not result:
+        return "empty result"
+    metrics = result.get("metrics")
+    if metrics is None:
+        return ""
+    if not isinstance(metrics, dict):
+        return "metrics is not an object"
+    reported = set(result.get("nonfinite") or ())
+    for k, v in metrics.items():
+        for x in (v if isinstance(v, list) else [v]):
+            if isinstance(x, bool) or not isinstance(x, (int, float)):
+                return f"metric {k!r} is {x!r}, not a number"
+            if not math.isfinite(x) and k not in reported:
+                return f"metric {k!r} is {x} but the run did not report it non-finite"
+    return ""
+
+
 def config_key(config: dict) -> str:
     """Stable 16-hex key of a config (canonical JSON: sorted keys, no whitespace)."""
     blob = json.dumps(config, sort_keys=True, separators=(",", ":"), default=str)
@@ -45,29 +73,67 @@ class ResultStore:
     def __init__(self, path: str | os.PathLike | None):
         self.path = Path(path) if path else None
         self._rows: dict[str, dict] = {}
-        #: runs dropped on load (a torn last line): they are recomputed, and said so
+        #: runs dropped on load (a torn last line, or a record whose result is unusable): recomputed, and said so
         self.dropped = 0
         if self.path and self.path.is_dir():
             raise UserError(f"results file {self.path} is a folder; give a .jsonl file path")
-        if self.path and self.path.exists():
-            lines = self.path.read_text(errors="replace").splitlines()
-            for i, line in enumerate(lines):
-                if not line.strip():
+        self._load()
+
+    def _load(self) -> None:
+        """(Re)read the file: every complete, usable record; a torn line or an unusable result is dropped with a
+        warning (its run is recomputed), anything that is not a result record at all is a :class:`UserError`."""
+        if not (self.path and self.path.exists()):
+            return
+        torn, unusable = 0, []
+        for i, line in enumerate(self.path.read_text(errors="replace").splitlines()):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError:
+                row = None
+            if not (isinstance(row, dict) and isinstance(row.get("key"), str) and "result" in row):
+                if row is None and line.lstrip().startswith("{"):  # torn line from an interrupted write
+                    torn += 1
                     continue
-                try:
-                    row = json.loads(line)
-                except json.JSONDecodeError:
-                    row = None
-                if not (isinstance(row, dict) and isinstance(row.get("key"), str) and "result" in row):
-                    if row is None and line.lstrip().startswith("{"):  # torn line from an interrupted write
-                        self.dropped += 1
-                        continue
-                    raise UserError(f"{self.path} line {i + 1} is not a result record (corrupted or not a results "
-                                    "file); delete that line (its run is recomputed) or point --out elsewhere")
-                self._rows[row["key"]] = row
-            if self.dropped:
-                warnings.warn(f"{self.path}: {self.dropped} truncated line(s) from an interrupted write ignored; "
-                              "a run without a complete record is recomputed", stacklevel=2)
+                raise UserError(f"{self.path} line {i + 1} is not a result record (corrupted or not a results "
+                                "file); delete that line (its run is recomputed) or point --out elsewhere")
+            why = unusable_result(row["result"])
+            if why:
+                unusable.append(f"line {i + 1}: {why}")
+                self._rows.pop(row["key"], None)
+                continue
+            self._rows[row["key"]] = row
+        self.dropped = torn + len(unusable)
+        if torn:
+            warnings.warn(f"{self.path}: {torn} truncated line(s) from an interrupted write ignored; "
+                          "a run without a complete record is recomputed", stacklevel=3)
+        if unusable:
+            warnings.warn(f"{self.path}: {len(unusable)} record(s) with an unusable result ignored and recomputed "
+                          f"({'; '.join(unusable[:3])})", stacklevel=3)
+
+    @contextlib.contextmanager
+    def lock(self):
+        """Hold the store's lock file (``results.jsonl.lock``) for one sweep: a second sweep into the same ``--out``
+        is refused at once instead of computing every run twice; the lock dies with its process (kill -9 included).
+        On entry the file is re-read, so runs another sweep finished meanwhile are not recomputed."""
+        if not self.path or fcntl is None:
+            yield self
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(self.path.with_name(self.path.name + ".lock"), "a+")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            raise UserError(f"another sweep is writing {self.path} right now; wait for it to finish (then rerun: "
+                            "nothing is recomputed) or choose another --out") from None
+        try:
+            self._load()
+            yield self
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            handle.close()
 
     def __contains__(self, config: dict) -> bool:
         return config_key(config) in self._rows

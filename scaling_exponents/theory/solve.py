@@ -1,10 +1,11 @@
-"""Solve a :class:`ConstraintSystem` as an LP with cvxpy, then make the answer exact and prove it.
+"""Solve a :class:`ConstraintSystem` as an LP (HiGHS or cvxpy), then make the answer exact and prove it.
 
 Pipeline:
 
 1. Build the LP: equalities, inequalities, fixed values, and every ``name = min(t_i)`` as ``name <= t_i``
    (``max`` as ``name >= t_i``), the epigraph form.
-2. Solve with cvxpy (HiGHS simplex when installed, so the answer is a vertex).
+2. Solve the LP: by default with HiGHS through highspy directly (a simplex code, so the answer is a vertex; < 1 ms);
+   :func:`.solver_choice.set_solver` (``derive --solver cvxpy``) routes it through cvxpy instead.  Steps 3-5 are exact either way.
 3. Round the primal solution to rationals of small denominator, recompute every min/max definition
    exactly, and re-check EVERY constraint with sympy arithmetic.  A point that fails is an error, not a result.
 4. Round the duals and check the LP optimality certificate exactly (stationarity, dual feasibility,
@@ -227,10 +228,8 @@ def _make_problem(lp: _LP, face: bool = False):
     return _Problem(lp, face)
 
 
-#: set False to route every LP through cvxpy (the reference back end; tests compare the two)
+#: set False to route every LP through cvxpy (the reference back end; tests compare the two); see :func:`.solver_choice.set_solver`
 _USE_HIGHS = True
-
-
 def _feasible(system, items) -> bool:
     import numpy as np
 

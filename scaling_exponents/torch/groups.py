@@ -11,9 +11,12 @@ def param_groups_for(self, model) -> list[dict]:
 
     One group per distinct (role, lr_scale, wd_scale, eps_scale); each holds ``lr = lr * lr_scale``,
     ``weight_decay`` per ``weight_decay_mode``, ``eps`` when set, and the keys ``role``, ``lr_scale``,
-    ``wd_scale``, ``eps_scale``, ``param_names`` (torch optimizers keep extra keys; schedulers scale
+    ``wd_scale``, ``eps_scale``, ``base_lr``, ``param_names`` (torch optimizers keep extra keys; schedulers scale
     ``lr`` multiplicatively, so the ratios between groups survive LambdaLR/cosine/WSD schedules).
     """
+    from . import lr_guard
+
+    lr_guard.install()  # warns when an optimizer's own lr= would be silently overridden by these groups
     params = dict(_roles.unwrap(model).named_parameters())
     missing = [n for n in self.records if n not in params]
     if missing:
@@ -37,7 +40,8 @@ def param_groups_for(self, model) -> list[dict]:
             if info.role in self.no_weight_decay:
                 wd = 0.0
             g = {"params": [], "param_names": [], "lr": lr, "weight_decay": wd, "role": info.role,
-                 "lr_scale": info.lr_scale, "wd_scale": info.wd_scale, "eps_scale": info.eps_scale}
+                 "lr_scale": info.lr_scale, "wd_scale": info.wd_scale, "eps_scale": info.eps_scale,
+                 "base_lr": self.lr}  # read by :mod:`.lr_guard`: an optimizer's own lr= would be ignored
             if use_eps:
                 g["eps"] = (self.eps if self.eps is not None else 1e-8) * info.eps_scale
             groups[key] = g

@@ -123,7 +123,7 @@ class Parametrization:
         net = _roles.unwrap(model)
         self.preset, base_model, width, depth, base_depth = _presets.resolve(
             self.table, net, layers, base_config, base_model, width, base_width, depth, base_depth)
-        self._check_scalars(lr, weight_decay, weight_decay_mode, eps, init)
+        _safety.check_scalars(lr, weight_decay, weight_decay_mode, eps, init, WD_MODES)
         self.lr, self.weight_decay, self.weight_decay_mode, self.eps = float(lr), float(weight_decay), weight_decay_mode, eps
         self.init_mode = init
         self.multipliers = bool(multipliers)
@@ -138,23 +138,7 @@ class Parametrization:
         self.doubles: list[tuple[str, str, str]] = []
         self.frozen = _safety.frozen_names(net)
         self.readout_zero_init = bool(readout_zero_init)
-        if self.preset is not None:
-            assigned, mod_assigned, self.unmatched = _roles.match(net, self.preset.layers, doubles=self.doubles,
-                                                                  rule_prefix=f"preset {self.preset.name}")
-            self.notes.extend(self.preset.notes)
-        elif layers is None:
-            assigned, mod_assigned, self.unmatched = _roles.auto(net, self.doubles)
-        else:
-            if not isinstance(layers, dict) or not layers:
-                raise UserError(f"layers must be a non-empty dict {{glob pattern: role}} or None (auto-detect), got {layers!r}")
-            assigned, mod_assigned, self.unmatched = _roles.match(net, layers, doubles=self.doubles)
-            if not assigned and not mod_assigned:
-                raise UserError(
-                    f"no module or parameter matched the layer patterns {list(layers)}; module names are: "
-                    f"{_roles.module_names(net)}")
-        if not assigned:
-            raise UserError(f"no weight layer found in {type(net).__name__} to parametrize; give layers= "
-                            f"patterns. Module names: {_roles.module_names(net)}")
+        assigned, mod_assigned, self.unmatched = _roles.resolve(net, self.preset, layers, self.doubles, self.notes)
         self._validate_roles(assigned, mod_assigned)
         known = set(_roles.PARAM_ROLES) | set(self.table.roles)
         for r in self.no_weight_decay:
@@ -168,7 +152,9 @@ class Parametrization:
         self._online = None
         self.aligned = None if table is None else _online.apply_table(self, table)
         self._explicit_default = {a.name for a in assigned if a.role == "default"}
+        _safety.check_width(self, width, base_width)
         if init is not None:
+            _safety.check_meta(net, init)
             self._initialise(net)
         if self.readout_zero_init:
             self.zeroed = _safety.zero_readout(self, net)
@@ -181,21 +167,6 @@ class Parametrization:
         _safety.report(self, strict)
 
     # -- setup -----------------------------------------------------------------------------------------
-    @staticmethod
-    def _check_scalars(lr, wd, mode, eps, init):
-        if not isinstance(lr, (int, float)) or lr < 0:
-            raise UserError(f"lr must be a number >= 0, got {lr!r}")
-        if not isinstance(wd, (int, float)) or wd < 0:
-            raise UserError(f"weight_decay must be a number >= 0, got {wd!r}")
-        if mode not in WD_MODES:
-            raise UserError(f"weight_decay_mode must be one of {', '.join(WD_MODES)}, got {mode!r}")
-        if mode == "independent" and wd and not lr:
-            raise UserError("weight_decay_mode='independent' divides by the group LR; give lr > 0")
-        if eps is not None and (not isinstance(eps, (int, float)) or eps < 0):
-            raise UserError(f"eps must be a number >= 0 or None, got {eps!r}")
-        if not (init is None or init == "rescale" or (isinstance(init, (int, float)) and not isinstance(init, bool) and init >= 0)):
-            raise UserError(f"init must be 'rescale', a base std (float >= 0) or None, got {init!r}")
-
     def _validate_roles(self, assigned, mod_assigned):
         known = (set(_roles.PARAM_ROLES) | set(self.table.roles) | set(_mroles.ROLES) | {"default"}) - set(_roles.MODULE_ROLES)
         for a in assigned:

@@ -162,8 +162,9 @@ def auto(model: nn.Module, doubles: list | None = None):
 
     1. The model's own hints, if it has a ``roles()`` method returning ``{pattern: role(s)}`` (the
        reference models mark residual branches, attention and positional embeddings this way).
-    2. Weight layers (Linear, Embedding, Conv, Bilinear) in definition order that no hint covered: the
-       first is ``embedding``, the last ``readout``, the others ``hidden``; their biases get ``bias``.
+    2. Weight layers (Linear, Embedding, Conv, Bilinear) in definition order that no hint covered: every
+       ``nn.Embedding`` (token or learned-position table) and the first layer are ``embedding``, the last
+       ``readout``, the others ``hidden``; their biases get ``bias``.
     3. Normalisation layers (LayerNorm, RMSNorm, GroupNorm, BatchNorm): gains and biases get ``norm``,
        except a *final norm* -- defined after the last hidden weight layer and not inside a module that
        holds a hidden layer (GPT's ``ln_f``, nanoGPT's ``transformer.ln_f``) -- which gets ``final_norm``
@@ -190,6 +191,11 @@ def auto(model: nn.Module, doubles: list | None = None):
     for mname, module in layers:
         if _mha.is_mha(module):  # q, k, v projections: hidden matrices wherever the attention sits
             role, rule = "hidden", "auto: nn.MultiheadAttention q/k/v projections (torch.mha)"
+        elif isinstance(module, (nn.Embedding, nn.EmbeddingBag)) and mname != plain[-1]:
+            # a lookup table (token or learned position): its fan_in is a fixed size, its fan_out the width -- an
+            # input weight wherever it sits (TP5 arXiv 2203.03466 Table 3, "input weights")
+            role, rule = "embedding", ("auto: nn.Embedding lookup table (token or position): an input weight "
+                                       "(TP5 Table 3)")
         elif mname == plain[0]:
             role, rule = "embedding", "auto: first weight layer (Linear/Embedding/Conv) in definition order"
         elif mname == plain[-1]:
@@ -219,6 +225,42 @@ def auto(model: nn.Module, doubles: list | None = None):
             for a in new:
                 found.setdefault(a.name, a)
     return list(found.values()), mods, unmatched
+
+
+def resolve(net: nn.Module, preset, layers, doubles: list, notes: list):
+    """Roles from a preset, from ``layers`` patterns, or auto-detected; ``(assignments, module_assignments,
+    unmatched_patterns)``.
+
+    ``layers`` may mix patterns with auto-detection: a pattern whose role is ``"auto"`` (``{"*": "auto"}``) asks
+    auto-detection for every parameter and module no other pattern assigned; ``layers`` that assign only module
+    roles (``{"blocks.*.attn": ("residual_branch", "attention"), "blocks.*.mlp": "residual_branch"}``) do so
+    implicitly -- the parameters' roles are auto-detected, and a note says so."""
+    if preset is not None:
+        assigned, mods, unmatched = match(net, preset.layers, doubles=doubles, rule_prefix=f"preset {preset.name}")
+        notes.extend(preset.notes)
+    elif layers is None:
+        assigned, mods, unmatched = auto(net, doubles)
+    else:
+        if not isinstance(layers, dict) or not layers:
+            raise UserError(f"layers must be a non-empty dict {{glob pattern: role}} or None (auto-detect), got {layers!r}")
+        explicit = {k: v for k, v in layers.items() if v != "auto"}
+        assigned, mods, unmatched = match(net, explicit, doubles=doubles) if explicit else ([], [], [])
+        if len(explicit) < len(layers) or (mods and not assigned):
+            if len(explicit) == len(layers):
+                notes.append("layers= assigns module roles only: parameter roles were auto-detected (add "
+                             "{'*': 'auto'} to say so, or give parameter patterns)")
+            have = {a.name for a in assigned}
+            have_mods = {(m.module_name, m.role) for m in mods}
+            more, more_mods, _ = auto(net, doubles)
+            assigned += [a for a in more if a.name not in have]
+            mods += [m for m in more_mods if (m.module_name, m.role) not in have_mods]
+        if not assigned and not mods:
+            raise UserError(f"no module or parameter matched the layer patterns {list(layers)}; module names are: "
+                            f"{module_names(net)}")
+    if not assigned:
+        raise UserError(f"no weight layer found in {type(net).__name__} to parametrize; give layers= "
+                        f"patterns. Module names: {module_names(net)}")
+    return assigned, mods, unmatched
 
 
 def module_names(model: nn.Module, limit: int = 40) -> str:

@@ -47,10 +47,60 @@ def problems(self) -> list[str]:
     if self.doubles:
         out.append(f"{len(self.doubles)} parameter(s) matched by two patterns: " + "; ".join(
             f"{n} by {a} and {b}" for n, a, b in self.doubles[:5]) + "; make the patterns disjoint")
+    # bias rows of a model whose weight layers have no bias cannot be half-applied: explain() lists them, no warning
+    has_bias = any(i.role in ("bias", "hidden_bias") for i in self.records.values())
+    rows = [(r, why) for r, why in getattr(self, "unapplied", None) or []
+            if has_bias or r.role not in ("bias", "hidden_bias")]
+    if rows:
+        from ..theory.exponents import fmt
+
+        out.append(f"{len(rows)} table row(s) NOT applied to this model: " + "; ".join(
+            f"{r.role} {r.quantity} {r.dimension}^{fmt(r.power)} ({why})" for r, why in rows[:6])
+            + (f"; ... ({len(rows) - 6} more)" if len(rows) > 6 else "") + " -- see explain()")
     if self.frozen:
         out.append(f"{len(self.frozen)} frozen parameter(s) (requires_grad=False) were not re-initialised and get "
                    f"no optimizer group (forward multipliers still apply): {_names(sorted(self.frozen))}")
     return out
+
+
+def check_scalars(lr, wd, mode, eps, init, modes) -> None:
+    """Base values a Parametrization takes: finite numbers (a NaN or inf LR would silently train nothing)."""
+    import math
+
+    def number(v):
+        return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+    if not number(lr) or lr < 0:
+        raise UserError(f"lr must be a finite number >= 0, got {lr!r}")
+    if not number(wd) or wd < 0:
+        raise UserError(f"weight_decay must be a finite number >= 0, got {wd!r}")
+    if mode not in modes:
+        raise UserError(f"weight_decay_mode must be one of {', '.join(modes)}, got {mode!r}")
+    if mode == "independent" and wd and not lr:
+        raise UserError("weight_decay_mode='independent' divides by the group LR; give lr > 0")
+    if eps is not None and (not number(eps) or eps < 0):
+        raise UserError(f"eps must be a finite number >= 0 or None, got {eps!r}")
+    if not (init is None or init == "rescale" or (number(init) and init >= 0)):
+        raise UserError(f"init must be 'rescale', a base std (finite float >= 0) or None, got {init!r}")
+
+
+def check_width(self, width, base_width) -> None:
+    """``width`` must be the model's width: a dimension of one of its embedding / hidden / readout weights (a width
+    the model does not have would scale every factor by the wrong ratio).  The ratio form ``base_width=1`` is
+    exempt."""
+    if width is None or base_width in (None, 1, 1.0):
+        return
+    dims = sorted({d for i in self.records.values() if i.role in ("embedding", "hidden", "readout") for d in i.shape})
+    if dims and width not in dims:
+        raise UserError(f"width={width:g} is not a dimension of this model's embedding/hidden/readout weights "
+                        f"(they have {', '.join(map(str, dims[:8]))}); pass the model's width (its d_model)")
+
+
+def check_meta(net, init) -> None:
+    """A model on the ``meta`` device has no values to rescale: refuse ``init='rescale'`` with the fix."""
+    if init == "rescale" and any(p.is_meta for p in net.parameters()):
+        raise UserError("the model is on the meta device: init='rescale' has no weights to rescale; pass init=None "
+                        "(factors and groups only) and initialise after model.to_empty(), or init=<base std>")
 
 
 def _names(names, k: int = 6) -> str:

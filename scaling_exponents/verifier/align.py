@@ -32,6 +32,8 @@ def add_arguments(p) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--seeds", type=int, default=3, help="seeds per width for --widths (default 3)")
     p.add_argument("--threads", type=int, help="torch CPU threads (default: torch's)")
+    p.add_argument("--device", default="cpu", help="cpu | cuda | cuda:N: where the model trains and is measured "
+                                                   "(default cpu)")
     p.add_argument("--out", help="directory to write align_<model>_w<width>.json into")
     p.add_argument("--format", "-f", choices=("text", "json"), default="text")
 
@@ -61,9 +63,12 @@ def run(args) -> int:
         if args.threads < 1:
             raise UserError(f"--threads must be >= 1, got {args.threads}")
         torch.set_num_threads(args.threads)
+    from .alignment_sweep import _device
+
+    _device(args.device)  # checked before any run
     lr = args.lr if args.lr is not None else (1e-3 if args.optimizer == "adam" else 0.1)
     kw = dict(optimizer=args.optimizer, mode=args.mode, param=args.param, lr=lr, depth=args.depth,
-              batch=args.batch, probe_batch=args.probe_batch)
+              batch=args.batch, probe_batch=args.probe_batch, device=args.device)
     if args.widths:
         widths = _ints(args.widths, "--widths")
         table, fits = sweep(args.model, widths, args.steps, seeds=tuple(range(args.seed, args.seed + args.seeds)), **kw)

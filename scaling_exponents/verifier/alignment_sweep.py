@@ -37,8 +37,11 @@ class Setup:
 
 def build(kind: str, width: int, base_width: int | None = None, depth: int = 2, param: str = "mup",
           optimizer: str = "adam", lr: float = 1e-3, batch: int = 32, probe_batch: int = 32, block: int = 32,
-          seed: int = 0, table=None, alignment: str | None = None) -> Setup:
-    """The reference model under ``param`` with its data iterator and a fixed probe batch."""
+          seed: int = 0, table=None, alignment: str | None = None, device: str = "cpu") -> Setup:
+    """The reference model under ``param`` with its data iterator and a fixed probe batch, all on ``device``.
+
+    The Parametrization is applied on the CPU (init and groups are device-independent), then the model moves:
+    ``Module.to`` keeps the same Parameter objects, so the param groups stay valid; batches and the probe follow."""
     import torch
     from torch.nn import functional as F
 
@@ -75,7 +78,19 @@ def build(kind: str, width: int, base_width: int | None = None, depth: int = 2, 
         def loss(m, x, y):
             return m.loss(x, y)
     p = Parametrization(model, param, optimizer, alignment, base_width=base_width or width, lr=lr, table=table)
+    dev = _device(device)
+    if dev.type != "cpu":
+        model.to(dev)
+        probe = probe.to(dev)
+        it = ((x.to(dev), y.to(dev)) for x, y in it)
     return Setup(model, p, it, probe, loss)
+
+
+def _device(device: str):
+    """``cpu`` / ``cuda[:i]`` as a torch.device; a GPU that is not there is a one-line error, not a traceback."""
+    from .probes.config import check_device
+
+    return check_device(str(device))
 
 
 def make_optimizer(setup: Setup, optimizer: str):
@@ -174,6 +189,7 @@ def sweep(kind: str, widths, steps: int, optimizer: str = "adam", seeds=(0, 1, 2
             trip.append(f.slope if mode == "rms" else f.slope + 1.0)
         triples.append(tuple(trip))
     meta = {"model": kind, "widths": ",".join(map(str, widths)), "steps": steps, "mode": mode,
-            "seeds": ",".join(map(str, seeds)), "method": "slope across widths (bootstrap CI over seeds)"}
+            "seeds": ",".join(map(str, seeds)), "method": "slope across widths (bootstrap CI over seeds)",
+            "device": str(kw.get("device", "cpu"))}
     table = solver_for(setup, measured, optimizer).table(triples, meta=meta, strict=False)
     return table, fits

@@ -58,6 +58,12 @@ def run_tasks(tasks, store: ResultStore, desc: str = "runs", progress: bool = Tr
     others; if any still failed, :class:`~.executors.SweepFailed` is raised after the others finished.
     ``on_result(config, result)`` sees every new result (experiment tracking, :mod:`.tracking`).
     """
+    with store.lock():  # one sweep per results file at a time (a second is refused, not run twice)
+        return _run_locked(tasks, store, desc, progress, after_run, shard, executor, retry, on_result)
+
+
+def _run_locked(tasks, store, desc, progress, after_run, shard, executor, retry, on_result) -> list[dict]:
+    """:func:`run_tasks` once the store's lock is held."""
     from .executors import SweepFailed, drive
     from .executors.local import LocalExecutor
 

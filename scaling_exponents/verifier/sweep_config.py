@@ -71,6 +71,30 @@ def _convert(key: str, value, action: argparse.Action, src: str):
     return value
 
 
+class _DuplicateKey(Exception):
+    def __init__(self, key, first: int, line: int):
+        super().__init__(key)
+        self.key, self.first, self.line = key, first, line
+
+
+def _unique_keys_loader(yaml):
+    """``yaml.SafeLoader`` (plain data, no code) that refuses a mapping key given twice -- YAML's own rule (1.2,
+    Sec. 3.2.1.1), which PyYAML does not enforce: it silently keeps the last value."""
+
+    class Loader(yaml.SafeLoader):
+        def construct_mapping(self, node, deep=False):
+            seen = {}
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=deep)
+                line = key_node.start_mark.line + 1
+                if key in seen:
+                    raise _DuplicateKey(key, seen[key], line)
+                seen[key] = line
+            return super().construct_mapping(node, deep=deep)
+
+    return Loader
+
+
 def load(path: str | Path, parser: argparse.ArgumentParser) -> dict:
     """Validated ``{dest: value}`` from a sweep file for ``parser``'s flags (UserError on any bad key or value)."""
     path = Path(path)
@@ -80,9 +104,11 @@ def load(path: str | Path, parser: argparse.ArgumentParser) -> dict:
     except ImportError:  # pragma: no cover - PyYAML is a dependency of the torch extra
         raise UserError("--config needs PyYAML: pip install pyyaml") from None
     try:
-        data = yaml.safe_load(path.read_text())
+        data = yaml.load(path.read_text(), Loader=_unique_keys_loader(yaml))
     except OSError as e:
         raise UserError(f"--config {src}: cannot read it ({e.strerror})") from None
+    except _DuplicateKey as e:
+        raise UserError(f"--config {src}: key {e.key!r} is given twice (line {e.first} and line {e.line}); keep one") from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         at = f" at line {mark.line + 1}" if mark else ""

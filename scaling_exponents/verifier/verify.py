@@ -37,6 +37,8 @@ from ..evidence.summary import fit_rows, predictions_for, short_table, summary_j
 DEFAULT_WIDTHS = "64,128,256,512,1024"
 DEFAULT_TOL = 0.15
 DEFAULT_LR = {"adam": 1e-2, "adamw": 1e-2, "adafactor": 1e-2, "sgd": 0.5}
+#: the --dtype values :func:`.probes.config.set_precision` accepts (tf32 needs CUDA, checked with the device)
+DTYPES = ("float32", "tf32", "bfloat16", "float64")
 
 
 @dataclass
@@ -281,6 +283,8 @@ def validate(args) -> None:
         raise UserError(f"--lr must be a positive number, got {args.lr}")
     if args.batch < 1:
         raise UserError("--batch must be >= 1")
+    if args.dtype not in DTYPES:  # checked here, before any run starts (not inside the first run)
+        raise UserError(f"--dtype must be one of {', '.join(DTYPES)}, got {args.dtype!r}")
     if args.depth < 0 or (args.depth == 0 and (args.model or "mlp") != "mlp"):
         raise UserError("--depth must be >= 1 (>= 0 for --model mlp: --depth 0 is TP4's one-hidden-layer net, "
                         "input and readout layers only)")

@@ -90,7 +90,7 @@ def test_unmanaged_doubly_matched_and_frozen_warn_or_fail_strict():
 
 
 def test_readout_zero_init_matches_mup_muReadout():
-    mup = pytest.importorskip("mup")
+    import mup  # installed by the README's install line (CI too): never skipped
     torch.manual_seed(0)
     model = MLP(16, 64, 8, depth=2).double()
     g = torch.Generator().manual_seed(1)
@@ -181,5 +181,7 @@ def test_checkpoint_restores_groups_and_continues_identically(tmp_path):
     assert [g["lr"] for g in opt2.param_groups] == [g["lr"] for g in opt.param_groups]
     assert p2.table.rows == p.table.rows
     assert step(fresh, opt2) == pytest.approx(step(m, opt), rel=1e-6)
-    with pytest.raises(UserError, match="differs from the saved"):
+    with pytest.raises(UserError, match="width=128 is not a dimension of this model"):  # a width it does not have
         ckpt_mod.restore(MLP(8, 64, 4, depth=2), ckpt_mod.state(p), lr=1e-2, width=128, base_width=16)
+    with pytest.raises(UserError, match="differs from the saved"):  # the model's real width, another ratio
+        ckpt_mod.restore(MLP(8, 64, 4, depth=2), ckpt_mod.state(p), lr=1e-2, width=64, base_width=32)

@@ -68,6 +68,18 @@ def check_device(device: str) -> torch.device:
     return torch.device(device)
 
 
+def describe_device(device: str) -> str:
+    """The device in words for a report: ``"NVIDIA H100 80GB HBM3 (cuda:0), torch 2.13.0"`` or ``"cpu (2 threads),
+    torch 2.13.0"`` -- every GPU figure names the card it came from."""
+    dev = check_device(str(device))
+    if dev.type == "cuda":
+        idx = dev.index if dev.index is not None else torch.cuda.current_device()
+        what = f"{torch.cuda.get_device_name(idx)} (cuda:{idx})"
+    else:
+        what = f"cpu ({torch.get_num_threads()} threads)"
+    return f"{what}, torch {torch.__version__}"
+
+
 def set_precision(dtype: str, device: torch.device) -> torch.dtype:
     """Configure TF32 (CUDA only) and return the parameter dtype."""
     if dtype not in ("float32", "bfloat16", "tf32", "float64"):

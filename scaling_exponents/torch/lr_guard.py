@@ -1,0 +1,61 @@
+"""A guard against a silently ignored optimizer LR: ``AdamW(param.param_groups, lr=1e-2)``.
+
+Every group a :class:`~.parametrize.Parametrization` makes carries its own ``lr`` (base lr x the table's factor), and
+torch uses a group's own ``lr`` over the optimizer's ``lr=`` argument -- so ``lr=1e-2`` there is ignored and the model
+trains at the Parametrization's base lr (1e-3 by default) without a word.  :func:`install` registers one global
+``torch.optim`` step pre-hook (``torch.optim.optimizer.register_optimizer_step_pre_hook``) that, at an optimizer's first step, compares its
+``defaults["lr"]`` with the base lr the groups were built from (``group["base_lr"]``) and warns once, naming both and
+the fix.  An optimizer built with no ``lr=`` (torch's own default) or with the same value is left alone.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+import weakref
+
+import torch
+
+_seen: "weakref.WeakSet" = weakref.WeakSet()
+_installed: list = []
+
+
+class IgnoredLRWarning(UserWarning):
+    """An optimizer's ``lr=`` argument is overridden by the Parametrization's per-group LRs."""
+
+
+def _check(optimizer, args, kwargs) -> None:
+    if optimizer in _seen:
+        return
+    _seen.add(optimizer)
+    given = optimizer.defaults.get("lr")
+    bases = {g["base_lr"] for g in optimizer.param_groups if "base_lr" in g and "lr_scale" in g}
+    if not bases or not isinstance(given, (int, float)):
+        return
+    default = _torch_default(type(optimizer))
+    if (default is not None and math.isclose(given, default)) or any(math.isclose(given, b) for b in bases):
+        return
+    base = ", ".join(f"{b:g}" for b in sorted(bases))
+    warnings.warn(f"{type(optimizer).__name__}(lr={given:g}) is ignored: each group of Parametrization.param_groups "
+                  f"sets its own lr = base lr {base} x the table's factor; give Parametrization(..., lr={given:g}) "
+                  "instead", IgnoredLRWarning, stacklevel=3)
+
+
+def _torch_default(cls):
+    """The ``lr`` default of an optimizer class's constructor (None when it has none)."""
+    import inspect
+
+    try:
+        p = inspect.signature(cls.__init__).parameters.get("lr")
+    except (TypeError, ValueError):
+        return None
+    d = None if p is None else p.default
+    return float(d) if isinstance(d, (int, float)) and not isinstance(d, bool) else None
+
+
+def install() -> None:
+    """Register the guard once per process (idempotent)."""
+    if not _installed:
+        from torch.optim.optimizer import register_optimizer_step_pre_hook
+
+        _installed.append(register_optimizer_step_pre_hook(_check))
