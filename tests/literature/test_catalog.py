@@ -180,10 +180,13 @@ def test_status_strings_are_computed(results, files):
         bad = [v for v in r.verdicts if v.verdict == "MISMATCH"]
         assert r.status.startswith("MISMATCH: ") == bool(bad), r.name
         assert f"| {md.escape(r.status, in_table=True)} |" in files["README.md"]
-    # the committed evidence reaches the catalog: tp4-mup's committed width sweep (22 rows, all pass) is its verdict
+    # without evidence beside it the rendered catalog says so; the committed catalog carries the committed evidence:
+    # tp4-mup's committed width sweep (22 rows, all pass) is its verdict
     # cell, linked to the report it came from, and no measured parametrization reads "not yet run"
-    row = next(line for line in files["README.md"].splitlines() if line.startswith("| [`tp4-mup`]"))
+    committed = (COMMITTED / "README.md").read_text(encoding="utf-8")
+    row = next(line for line in committed.splitlines() if line.startswith("| [`tp4-mup`]"))
     assert "22/22 exponents" in row and "(verification/report.md)" in row and catalog.NO_GPU not in row
+    assert catalog.NO_GPU in files["README.md"]
 
 
 def test_a_wrong_oracle_value_is_reported_as_mismatch(monkeypatch):
