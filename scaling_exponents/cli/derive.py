@@ -44,12 +44,17 @@ def run(args, extra=()) -> int:
     if args.alignment and args.alignment.endswith(".json"):  # a measured table from `align`: exact per-layer LP
         from ..theory.aligned import exact_table, load
 
-        table = exact_table(load(args.alignment))
-        if table.parametrization.removesuffix("-measured") != args.param:
-            from ..errors import UserError
+        from ..errors import UserError
 
+        measured = load(args.alignment)
+        table = exact_table(measured)
+        if table.parametrization.removesuffix("-measured") != args.param:
             raise UserError(f"{args.alignment} was measured under {table.parametrization.removesuffix('-measured')}, "
                             f"not --param {args.param}")
+        if args.optimizer and args.optimizer != measured.optimizer:  # the LP's c depends on the optimizer
+            raise UserError(f"{args.alignment} was measured and solved under {measured.optimizer}, not --optimizer "
+                            f"{args.optimizer}; measure it under {args.optimizer} (`align --optimizer "
+                            f"{args.optimizer}`) or drop --optimizer")
         print(table.render(args.format, sizes=dims or None))
         return 0
     table = derive(args.param, optimizer=args.optimizer, alignment=args.alignment, **opts)

@@ -31,6 +31,13 @@ from .fast_solve import EverettLP, presets
 
 FORMAT = "scaling_exponents.aligned_table/1"
 _SLACK = 0.05  # measured exponents this far outside [0, 1] are clipped, further out rejected
+#: Spectral-mode readings are not the LP's alignment exponents: an independent full-rank Gaussian update reads
+#: ~1 - log 2 / log n in spectral mode (||A||_2 ~ 2 ||A||_F / sqrt(n)) but 1/2 -- "no alignment" -- in the RMS
+#: terms Everett et al.'s LP (arXiv 2407.05872 Sec. 3) is stated in; solving the LP on them would be silently wrong.
+SPECTRAL_REFUSED = ("spectral-mode alignment readings are not the exponents Everett et al.'s LP is stated in (an "
+                    "independent Gaussian update reads ~1 - log 2/log n spectrally, 1/2 in RMS terms), so no per-layer "
+                    "c is solved from them: use mode 'rms' (--mode rms); AlignmentProbe(mode='spectral') still "
+                    "measures them")
 
 
 @dataclass
@@ -92,9 +99,19 @@ def from_dict(data: dict, where: str = "table") -> AlignedTable:
                         "`python -m scaling_exponents align ... --out DIR`")
     try:
         layers = [LayerC(**x) for x in data["layers"]]
-        return AlignedTable(data["param"], data["optimizer"], layers, data.get("meta", {}))
+        table = AlignedTable(data["param"], data["optimizer"], layers, data.get("meta", {}))
     except (KeyError, TypeError) as e:
         raise UserError(f"{where} is a malformed align table ({e}); regenerate it with `align`") from None
+    for i, x in enumerate(table.layers):  # a hand edit must not reach the LP as a string or a NaN
+        for key in ("fan_in", "alpha", "omega", "u", "c", "c_full", "c_no"):
+            v = getattr(x, key)
+            optional = key in ("alpha", "omega", "u")
+            ok = (v is None and optional) or (isinstance(v, (int, float)) and not isinstance(v, bool)
+                                             and math.isfinite(v))
+            if not ok:
+                raise UserError(f"{where}: layer {i} ({x.name!r}) has {key} = {v!r}, not a finite number"
+                                f"{' or null' if optional else ''}; fix that value or regenerate the table with `align`")
+    return table
 
 
 def load(source) -> AlignedTable:
@@ -221,6 +238,8 @@ class MeasuredSolver:
         return [float(c_lp[k]) for k in self.layer_of]
 
     def table(self, triples, meta=None, strict: bool = True) -> AlignedTable:
+        if (meta or {}).get("mode") == "spectral":
+            raise UserError(SPECTRAL_REFUSED)
         c, _ = self.solve(triples, strict=strict)
         if c is None:
             raise UserError("no feasible solution for the measured alignment: " + "; ".join(self.messages))

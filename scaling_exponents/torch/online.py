@@ -50,6 +50,12 @@ def apply_table(param, table) -> AlignedTable:
     if missing:
         raise UserError(f"alignment table names weights {missing[:3]} that this model lacks; measure on the same "
                         "architecture (names must match)")
+    covered = {x.name for x in table.layers}
+    extra = [n for n, _, _ in chain_layers(param.model, param) if n not in covered]
+    if extra:  # e.g. measured at depth 2, applied at depth 3: the extra layers would keep the named table's c
+        raise UserError(f"this model has chain weights {extra[:3]}{' ...' if len(extra) > 3 else ''} that the "
+                        f"alignment table (measured on {len(table.layers)} weights) has no c for; measure on the "
+                        "same architecture (depth included)")
     for x in table.layers:
         info = param.records[x.name]
         info.lr_scale = _ratio(info) ** (-x.c)
@@ -71,6 +77,10 @@ class OnlineAlignment:
                  w0: str = "store", rows: int | None = None, backend: str = "highs", seed: int = 0):
         if not isinstance(every, int) or every < 1 or not isinstance(warmup, int) or warmup < 0:
             raise UserError(f"every must be an int >= 1 and warmup an int >= 0; got every={every!r}, warmup={warmup!r}")
+        if mode == "spectral":  # the re-solve needs the LP's RMS-mode exponents
+            from ..theory.aligned import SPECTRAL_REFUSED
+
+            raise UserError(SPECTRAL_REFUSED)
         self.param, self.every, self.warmup = param, every, warmup
         self.probe = AlignmentProbe(param.model, probe, param=param, forward=forward, mode=mode, w0=w0, rows=rows,
                                     seed=seed)

@@ -57,6 +57,10 @@ def run(args) -> int:
         raise UserError(f"--optimizer must be adam or sgd, got {args.optimizer!r}")
     if args.mode not in ("rms", "spectral"):
         raise UserError(f"--mode must be rms or spectral, got {args.mode!r}")
+    if args.mode == "spectral":  # refused before any training run, not after it
+        from ..theory.aligned import SPECTRAL_REFUSED
+
+        raise UserError("--mode spectral: " + SPECTRAL_REFUSED)
     if args.threads is not None:
         import torch
 
