@@ -4,7 +4,7 @@ What: :func:`optimum` takes the final losses of one size over a grid of learning
 optimal LR -- the vertex of a quadratic in log2(LR) through the best grid point and its neighbours; :func:`drift`
 fits the slope of log2(LR*) against log2(size) (log2 units per doubling) with a percentile bootstrap CI over seeds.
 Why: muP's LR-transfer claim (TP5, arXiv 2203.03466, Sec. 1 and Fig. 1) is drift ~ 0; every transfer sweep
-(``transfer`` on the reference models, :mod:`scaling_exponents.verifier.lr_transfer` on a user's model) decides it
+(``transfer`` on the reference models, :mod:`scaling_exponents.verifier.user_transfer` on a user's model) decides it
 with these two functions.  Moved here from ``verifier/transfer.py`` (which re-exports them) so both sweeps share them
 without an import cycle.
 """
@@ -14,6 +14,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
+
+#: Default base-LR grids of the transfer sweeps: powers of 2 (Adam 2^-12..2^-2, SGD 2^-6..2^3).
+DEFAULT_LRS = {"adam": [2.0 ** k for k in range(-12, -1)], "sgd": [2.0 ** k for k in range(-6, 4)]}
 
 
 def optimum(lrs, losses) -> float | None:

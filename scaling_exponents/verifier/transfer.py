@@ -19,11 +19,10 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import UserError
-from ..evidence.lr_optimum import drift, optimum  # noqa: F401  (re-exported: scripts and users import them here)
+from ..evidence.lr_optimum import DEFAULT_LRS, drift, optimum  # noqa: F401  (re-exported: scripts and users import them here)
 from .sweep_config import apply_config as prepare_parser  # noqa: F401  (--config; called by the CLI)
 from .verify import parse_ints, parse_targets
 
-DEFAULT_LRS = {"adam": [2.0 ** k for k in range(-12, -1)], "sgd": [2.0 ** k for k in range(-6, 4)]}
 
 
 def train_run(cfg, steps: int, batch: int, data_seed: int = 0) -> dict:
@@ -68,8 +67,12 @@ def train_run(cfg, steps: int, batch: int, data_seed: int = 0) -> dict:
 
 def add_arguments(p) -> None:
     p.add_argument("--param", "-p", required=True, help="comma-separated names, NAME:OPTIMIZER allowed (e.g. mup,sp-table3)")
-    p.add_argument("--model", choices=("mlp", "gpt", "resmlp"),
-                   help="mlp (default for width transfer), resmlp (default for depth transfer) or gpt")
+    from .user_cli import add_user_arguments, model_arg
+
+    p.add_argument("--model", type=model_arg(("mlp", "gpt", "resmlp")),
+                   help="mlp (default for width transfer), resmlp (default for depth transfer), gpt, or your own model: "
+                        "package.module:factory or file.py:factory (user_cli)")
+    add_user_arguments(p)  # --batch-fn, --block
     p.add_argument("--optimizer", "-o", help="default optimizer (default: the paper's first)")
     p.add_argument("--alignment", "-a")
     p.add_argument("--widths", help="comma-separated widths (default 64,128,256,512; with --depths no width transfer "
@@ -165,6 +168,10 @@ def _run(args) -> int:
 
     if args.steps < 1 or args.seeds < 1 or args.batch < 1:
         raise UserError("--steps, --seeds and --batch must be >= 1")
+    from .user_cli import is_factory, run_transfer
+
+    if is_factory(args.model):  # your own model: :mod:`.user_transfer`
+        return run_transfer(args, parse_ints, _lrs)
     if getattr(args, "tol", 0.15) < 0:
         raise UserError(f"--tol must be >= 0, got {args.tol}")
     _lrs(args.lrs, "adam")  # validate early

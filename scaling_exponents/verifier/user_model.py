@@ -42,7 +42,9 @@ def load_callable(spec: str, what: str = "--model"):
         path = Path(mod_name)
         if not path.is_file():
             raise UserError(f"{what} {spec!r}: file {mod_name} not found; give an existing .py file or {FORM}")
-        name = f"_user_{path.stem}_{abs(hash(str(path.resolve())))}"
+        import hashlib
+
+        name = f"_user_{path.stem}_{hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:12]}"
         try:
             s = importlib.util.spec_from_file_location(name, path)
             module = importlib.util.module_from_spec(s)

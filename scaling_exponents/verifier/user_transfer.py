@@ -101,15 +101,15 @@ def lr_transfer(factory, table="mup", widths=(64, 128, 256), lrs=None, steps: in
                 progress: bool = False) -> LRTransfer:
     """Train ``factory``'s model at every (width, base LR, seed) under ``table``; the optimum per width and its drift.
 
-    Args as :func:`.coord_check.coord_check`; ``lrs`` the base-LR grid (>= 3 values; default powers of 2, Adam
+    Args as :func:`.user_coord.coord_check`; ``lrs`` the base-LR grid (>= 3 values; default powers of 2, Adam
     2^-12..2^-2, SGD 2^-6..2^3), ``steps`` training steps per run on fresh batches (``batch_fn(batch, step)``, the
     same stream for every run), ``out`` a folder whose ``results.jsonl`` keeps every finished run (resumable).
     """
-    from ..evidence.lr_optimum import drift
+    from ..evidence.lr_optimum import DEFAULT_LRS, drift
     from ..evidence.store import ResultStore, prepare_out
     from .sweep import run_tasks
-    from .transfer import DEFAULT_LRS
 
+    name = U.name_of(factory)  # the spec text when given as text: the store key survives a new process
     factory = U.load_callable(factory)
     widths = sorted({int(w) for w in widths})
     if len(widths) < 2 or widths[0] < 1:
@@ -128,7 +128,7 @@ def lr_transfer(factory, table="mup", widths=(64, 128, 256), lrs=None, steps: in
     base = U.build(factory, base_width, depth)
     get_batch = U.batches(batch_fn, batch, block)
     store = ResultStore(prepare_out(out) / "results.jsonl" if out is not None else None)
-    settings = dict(model=U.name_of(factory), optimizer=opt, steps=steps, seeds=seeds, batch=batch,
+    settings = dict(model=name, optimizer=opt, steps=steps, seeds=seeds, batch=batch,
                     base_width=base_width, depth=depth, device=device,
                     batch_fn=U.name_of(batch_fn) if batch_fn is not None else f"byte data (block {block})")
     tasks = []

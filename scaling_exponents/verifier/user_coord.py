@@ -11,7 +11,7 @@ coord-check criterion of TP5, arXiv 2203.03466, App. D.1).
 
 This is a *necessary* check, not the per-layer prediction the ``verify`` command makes for the reference models
 (:mod:`scaling_exponents.evidence.predict`): passing it says no module's activations or updates blow up or vanish
-with width; it does not say the optimal LR transfers (run :func:`.lr_transfer.lr_transfer` for that).  Tables that
+with width; it does not say the optimal LR transfers (run :func:`.user_transfer.lr_transfer` for that).  Tables that
 are not feature learning (SP, NTK, ...) get no expectation: every row is ``info`` and the slopes say what grows.
 """
 
@@ -145,6 +145,7 @@ def coord_check(factory, table="mup", widths=(64, 128, 256), steps: int = 3, see
     from ..evidence.coord_expect import expected, feature_learning
     from ..evidence.fit import fit_slope, verdict
 
+    name = U.name_of(factory)  # the spec text when given as text: the store key survives a new process
     factory = U.load_callable(factory)
     widths = sorted({int(w) for w in widths})
     if len(widths) < 2 or widths[0] < 1:
@@ -186,6 +187,6 @@ def coord_check(factory, table="mup", widths=(64, 128, 256), steps: int = 3, see
     slopes = pd.DataFrame(out, columns=["module", "quantity", "slope", "ci_lo", "ci_hi", "expected", "verdict",
                                         "readout"])
     settings = dict(widths=widths, steps=steps, seeds=seeds, lr=lr, optimizer=opt, base_width=base_width, batch=batch,
-                    device=device, depth=depth, tol=tol, model=U.name_of(factory),
+                    device=device, depth=depth, tol=tol, model=name,
                     batch_fn=U.name_of(batch_fn) if batch_fn is not None else f"byte data (block {block})")
     return CoordCheck(df, slopes, label, regime, settings)
