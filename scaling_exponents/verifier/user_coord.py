@@ -86,9 +86,9 @@ def _first_tensor(out):
     return None
 
 
-def _run(factory, table, opt, width, base, lr, seed, steps, batch, depth, device):
+def _run(factory, table, opt, width, base, lr, seed, steps, batch, depth, device, param_kw):
     """``({module: [act_init, act_delta after step 1..steps]}, readout module names)`` of one (width, seed)."""
-    model, pz, optim = U.setup(factory, table, opt, width, base, lr, seed, depth, device)
+    model, pz, optim = U.setup(factory, table, opt, width, base, lr, seed, depth, device, param_kw)
     x, y = (U.to_device(t, device) for t in batch)
     outs: dict[str, list] = {}
     hooks = []
@@ -128,7 +128,8 @@ def _run(factory, table, opt, width, base, lr, seed, steps, batch, depth, device
 
 def coord_check(factory, table="mup", widths=(64, 128, 256), steps: int = 3, seeds: int = 3, lr: float | None = None,
                 optimizer: str | None = None, base_width: int | None = None, batch_fn=None, batch: int = 32,
-                device: str = "cpu", depth: int | None = None, block: int = 32, tol: float = DEFAULT_TOL) -> CoordCheck:
+                device: str = "cpu", depth: int | None = None, block: int = 32, tol: float = DEFAULT_TOL,
+                param_kw: dict | None = None) -> CoordCheck:
     """Coordinate check of ``factory``'s model under ``table`` (module docstring).
 
     Args:
@@ -139,6 +140,8 @@ def coord_check(factory, table="mup", widths=(64, 128, 256), steps: int = 3, see
         batch_fn: ``fn(batch_size, seed) -> (inputs, targets)`` or ``"module:fn"``; default the byte data, ``block``
             tokens long (:mod:`.user_model`).  depth: passed to the factory (and to depth tables, factors 1).
         tol: a row passes iff its expected exponent lies in the 95% CI widened by ``tol``.
+        param_kw: more keywords for every :class:`~scaling_exponents.torch.Parametrization` (``layers=`` to give
+            roles auto-detection misses, e.g. ``residual_branch`` / ``attention`` modules).
     """
     import pandas as pd
 
@@ -166,7 +169,7 @@ def coord_check(factory, table="mup", widths=(64, 128, 256), steps: int = 3, see
     rows, readouts = [], set()
     for w in widths:
         for s in range(seeds):
-            values, readout = _run(factory, table, opt, w, base, lr, s, steps, fixed, depth, device)
+            values, readout = _run(factory, table, opt, w, base, lr, s, steps, fixed, depth, device, param_kw)
             readouts |= readout
             for module, vs in values.items():
                 rows.append((w, s, 0, module, "act_init", vs[0]))

@@ -193,10 +193,12 @@ def resolve_table(table, optimizer: str | None = None):
     return table, opt, label
 
 
-def setup(factory, table, opt: str, width: int, base_model, lr: float, seed: int, depth=None, device="cpu"):
+def setup(factory, table, opt: str, width: int, base_model, lr: float, seed: int, depth=None, device="cpu",
+          param_kw=None):
     """``(model, parametrization, optimizer)`` of one run: the factory's model at ``width`` (seeded), the table applied
     by :class:`~scaling_exponents.torch.Parametrization` against ``base_model`` (mup's base shapes), and a torch
-    optimizer over its ``param_groups``.  A table with depth rows is applied at ``depth`` = its base (factors 1)."""
+    optimizer over its ``param_groups``.  A table with depth rows is applied at ``depth`` = its base (factors 1).
+    ``param_kw``: more keywords for the Parametrization (``layers=``, ``init=``, ``readout_zero_init=``, ...)."""
     from ..torch import Parametrization
     from .optimizers import build_optimizer
 
@@ -209,5 +211,8 @@ def setup(factory, table, opt: str, width: int, base_model, lr: float, seed: int
             raise UserError(f"table {table.parametrization} scales with depth: give the depth your factory builds "
                             "(depth= / --depth; a width sweep applies its depth factors at 1)")
         kw = {"depth": d, "base_depth": d}
-    pz = Parametrization(model, table, opt, base_model=base_model, lr=lr, **kw)
+    reserved = {"base_model", "lr", "width", "base_width", "param", "optimizer"} & set(param_kw or {})
+    if reserved:
+        raise UserError(f"param_kw may not set {', '.join(sorted(reserved))}: the sweep sets them (give lr=, widths=)")
+    pz = Parametrization(model, table, opt, base_model=base_model, lr=lr, **{**kw, **(param_kw or {})})
     return model, pz, build_optimizer(opt, pz.param_groups, pz)

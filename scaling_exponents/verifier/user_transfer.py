@@ -71,14 +71,14 @@ class LRTransfer:
         return fig
 
 
-def _train(factory, table, opt, width, base, lr, seeds, steps, get_batch, depth, device) -> dict:
+def _train(factory, table, opt, width, base, lr, seeds, steps, get_batch, depth, device, param_kw=None) -> dict:
     """Per-seed final losses (mean of the last 10% of steps; ``inf`` when diverged) of one (width, LR)."""
     import torch
 
     finals = []
     tail = max(1, steps // 10)
     for s in seeds:
-        model, _, optim = U.setup(factory, table, opt, width, base, lr, s, depth, device)
+        model, _, optim = U.setup(factory, table, opt, width, base, lr, s, depth, device, param_kw)
         curve = []
         for t in range(steps):
             x, y = (U.to_device(v, device) for v in get_batch(t))
@@ -98,12 +98,13 @@ def _train(factory, table, opt, width, base, lr, seeds, steps, get_batch, depth,
 def lr_transfer(factory, table="mup", widths=(64, 128, 256), lrs=None, steps: int = 100, seeds: int = 3,
                 optimizer: str | None = None, base_width: int | None = None, batch_fn=None, batch: int = 32,
                 device: str = "cpu", depth: int | None = None, block: int = 32, out=None,
-                progress: bool = False) -> LRTransfer:
+                progress: bool = False, param_kw: dict | None = None) -> LRTransfer:
     """Train ``factory``'s model at every (width, base LR, seed) under ``table``; the optimum per width and its drift.
 
     Args as :func:`.user_coord.coord_check`; ``lrs`` the base-LR grid (>= 3 values; default powers of 2, Adam
     2^-12..2^-2, SGD 2^-6..2^3), ``steps`` training steps per run on fresh batches (``batch_fn(batch, step)``, the
-    same stream for every run), ``out`` a folder whose ``results.jsonl`` keeps every finished run (resumable).
+    same stream for every run), ``out`` a folder whose ``results.jsonl`` keeps every finished run (resumable),
+    ``param_kw`` more Parametrization keywords (part of each run's store key).
     """
     from ..evidence.lr_optimum import DEFAULT_LRS, drift
     from ..evidence.store import ResultStore, prepare_out
@@ -135,9 +136,9 @@ def lr_transfer(factory, table="mup", widths=(64, 128, 256), lrs=None, steps: in
     for w in widths:
         for lr in lrs:
             conf = {"kind": "user_transfer", "table": label, **settings, "width": w, "lr": lr,
-                    "seeds": list(range(seeds))}
+                    "seeds": list(range(seeds)), **({"param_kw": param_kw} if param_kw else {})}
             tasks.append((conf, (lambda w=w, lr=lr: _train(factory, table, opt, w, base, lr, range(seeds), steps,
-                                                           get_batch, depth, device))))
+                                                           get_batch, depth, device, param_kw))))
     res = run_tasks(tasks, store, desc=f"lr transfer {label}", progress=progress)
     losses = {w: [res[i * len(lrs) + j]["final"] for j in range(len(lrs))] for i, w in enumerate(widths)}
     d = drift(widths, lrs, losses)
