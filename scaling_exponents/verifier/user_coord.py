@@ -176,7 +176,7 @@ def coord_check(factory, table="mup", widths=(64, 128, 256), steps: int = 3, see
                 rows += [(w, s, t, module, "act_delta", v) for t, v in enumerate(vs[1:], start=1)]
     df = pd.DataFrame(rows, columns=["width", "seed", "step", "module", "quantity", "value"])
     fl, why = feature_learning(table)
-    regime = ("feature learning" if fl else "not feature learning" if fl is False else "no stated regime") + f" ({why})"
+    regime = why if fl is None else ("feature learning" if fl else "not feature learning") + f" ({why})"
     out = []
     for (module, q), g in df[(df["step"] == 0) | (df["step"] == steps)].groupby(["module", "quantity"], sort=False):
         vals = [g[g["width"] == w].sort_values("seed")["value"].tolist() for w in widths]

@@ -197,7 +197,8 @@ def setup(factory, table, opt: str, width: int, base_model, lr: float, seed: int
           param_kw=None):
     """``(model, parametrization, optimizer)`` of one run: the factory's model at ``width`` (seeded), the table applied
     by :class:`~scaling_exponents.torch.Parametrization` against ``base_model`` (mup's base shapes), and a torch
-    optimizer over its ``param_groups``.  A table with depth rows is applied at ``depth`` = its base (factors 1).
+    optimizer over its ``param_groups``.  A table with depth rows is applied at ``depth`` = its base depth (``depth``,
+    else ``model.depth``, else 1): every depth factor is 1.
     ``param_kw``: more keywords for the Parametrization (``layers=``, ``init=``, ``readout_zero_init=``, ...)."""
     from ..torch import Parametrization
     from .optimizers import build_optimizer
@@ -206,11 +207,8 @@ def setup(factory, table, opt: str, width: int, base_model, lr: float, seed: int
     model = build(factory, width, depth).to(device)
     kw = {}
     if any(r.dimension == "depth" and r.power != 0 for r in table.rows):
-        d = depth if depth is not None else getattr(model, "depth", None)
-        if d is None:
-            raise UserError(f"table {table.parametrization} scales with depth: give the depth your factory builds "
-                            "(depth= / --depth; a width sweep applies its depth factors at 1)")
-        kw = {"depth": d, "base_depth": d}
+        d = depth if depth is not None else getattr(model, "depth", 1)
+        kw = {"depth": d, "base_depth": d}  # depth = base depth: every depth factor is 1 in a width sweep
     reserved = {"base_model", "lr", "width", "base_width", "param", "optimizer"} & set(param_kw or {})
     if reserved:
         raise UserError(f"param_kw may not set {', '.join(sorted(reserved))}: the sweep sets them (give lr=, widths=)")
