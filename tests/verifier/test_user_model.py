@@ -175,3 +175,36 @@ def test_bad_factory_is_one_line_exit_2(command, body, model, bad, fix, tmp_path
     assert rc == 2, (rc, out, err)
     assert err.startswith("error: ") and err.count("\n") == 1 and "Traceback" not in out + err, err
     assert bad in err and fix in err, err
+
+
+SCALED_MODEL = """import math
+from torch import nn
+
+class Scale(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.c = c
+
+    def forward(self, x):
+        return self.c * x
+
+def model(width):
+    return nn.Sequential(nn.Embedding(256, width), nn.Linear(width, width), Scale(math.sqrt(width)), nn.ReLU(),
+                         nn.Linear(width, 256))
+"""
+
+
+def test_cli_verify_exits_1_when_a_module_grows_with_width(tmp_path, capsys, one_torch_thread):
+    # a planted mis-scaling: a fixed multiplier sqrt(width) that no table knows about; its output at init grows as
+    # n^(1/2), so the coord check must fail there (and only modules downstream of it may fail too)
+    path = tmp_path / "scaled.py"
+    path.write_text(SCALED_MODEL)
+    out = tmp_path / "v"
+    rc = main(["verify", "--model", f"{path}:model", "-p", "mup", "--widths", "16,32,64", "--seeds", "2",
+               "--batch", "8", "--block", "16", "--out", str(out), "--no-progress"])
+    assert rc == 1, capsys.readouterr()
+    res = json.loads((out / "results.json").read_text())["mup"]
+    assert res["status"] == "fail" and "2|act_init" in res["failed_rows"]
+    slope = res["slopes"]["2|act_init"][0]
+    assert slope == pytest.approx(0.5, abs=0.1)  # sqrt(width) times a Theta(1) input
+    assert "0|act_init" not in res["failed_rows"] and "1|act_init" not in res["failed_rows"]  # upstream stays Theta(1)
