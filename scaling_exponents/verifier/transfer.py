@@ -24,7 +24,6 @@ from .sweep_config import apply_config as prepare_parser  # noqa: F401  (--confi
 from .verify import parse_ints, parse_targets
 
 
-
 def train_run(cfg, steps: int, batch: int, data_seed: int = 0) -> dict:
     """Train all seeds of ``cfg`` for ``steps`` minibatch steps; return per-seed final losses and the curve."""
     import torch
