@@ -6,8 +6,8 @@
 data, ``--block`` tokens).  ``--depth`` is passed to a factory that takes ``depth=``.
 
 Output in ``--out``: ``report.md``, the figure (``coord_LABEL.png`` / ``transfer.png``), ``results.json`` (and
-``coord.csv`` / ``results.jsonl``); the short table on stdout.  Exit status 0 when every expectation holds, 1 when
-one fails, 2 on bad input (a one-line error), as the other sweeps.
+``coord_LABEL.csv``, every measurement / ``results.jsonl``, every run); the short table on stdout.  Exit status 0
+when every expectation holds, 1 when one fails, 2 on bad input (a one-line error), as the other sweeps.
 """
 
 from __future__ import annotations
