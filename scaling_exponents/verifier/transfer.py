@@ -19,10 +19,9 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import UserError
+from ..evidence.lr_optimum import DEFAULT_LRS, drift, optimum  # noqa: F401  (re-exported: scripts and users import them here)
 from .sweep_config import apply_config as prepare_parser  # noqa: F401  (--config; called by the CLI)
 from .verify import parse_ints, parse_targets
-
-DEFAULT_LRS = {"adam": [2.0 ** k for k in range(-12, -1)], "sgd": [2.0 ** k for k in range(-6, 4)]}
 
 
 def train_run(cfg, steps: int, batch: int, data_seed: int = 0) -> dict:
@@ -65,53 +64,14 @@ def train_run(cfg, steps: int, batch: int, data_seed: int = 0) -> dict:
     return {"final": final, "curve": arr[:: max(1, steps // 50)].mean(axis=1).tolist()}
 
 
-def optimum(lrs, losses) -> float | None:
-    """log2 of the optimal LR: vertex of a quadratic in log2(lr) through the best point and its neighbours
-    (falls back to the best grid point at an edge or when the parabola opens downwards)."""
-    x = np.log2(np.asarray(lrs, dtype=float))
-    y = np.asarray(losses, dtype=float)
-    ok = np.isfinite(y)
-    if ok.sum() == 0:
-        return None
-    x, y = x[ok], y[ok]
-    i = int(np.argmin(y))
-    lo, hi = max(0, i - 2), min(len(x), i + 3)
-    if hi - lo >= 3:
-        a, b, _ = np.polyfit(x[lo:hi], y[lo:hi], 2)
-        if a > 0:
-            v = -b / (2 * a)
-            return float(np.clip(v, x[lo], x[hi - 1]))
-    return float(x[i])
-
-
-def drift(sizes, lrs, losses, n_boot: int = 500, seed: int = 0) -> dict:
-    """Slope of log2 LR* vs log2 size with a seed-bootstrap CI; ``losses[size][lr_index][seed]``."""
-    xs = np.log2(np.asarray(sizes, dtype=float))
-    arr = np.asarray([[losses[s][j] for j in range(len(lrs))] for s in sizes], dtype=float)  # (W, LR, S)
-    arr = np.where(np.isfinite(arr), arr, np.inf)
-
-    def slope(a):
-        opts = [optimum(lrs, np.where(np.isfinite(a[w]), a[w], np.nan)) for w in range(len(sizes))]
-        if any(o is None for o in opts):
-            return float("nan"), opts
-        return float(np.polyfit(xs, opts, 1)[0]), opts
-
-    point, opts = slope(arr.mean(axis=2))
-    rng = np.random.default_rng(seed)
-    S = arr.shape[2]
-    boots = []
-    for _ in range(n_boot if S > 1 else 0):
-        idx = rng.integers(0, S, S)
-        boots.append(slope(arr[:, :, idx].mean(axis=2))[0])
-    boots = [b for b in boots if math.isfinite(b)]
-    lo, hi = (np.quantile(boots, [0.025, 0.975]) if boots else (point, point))
-    return {"slope": point, "ci": [float(lo), float(hi)], "log2_lr_opt": opts}
-
-
 def add_arguments(p) -> None:
     p.add_argument("--param", "-p", required=True, help="comma-separated names, NAME:OPTIMIZER allowed (e.g. mup,sp-table3)")
-    p.add_argument("--model", choices=("mlp", "gpt", "resmlp"),
-                   help="mlp (default for width transfer), resmlp (default for depth transfer) or gpt")
+    from .user_cli import add_user_arguments, model_arg
+
+    p.add_argument("--model", type=model_arg(("mlp", "gpt", "resmlp")),
+                   help="mlp (default for width transfer), resmlp (default for depth transfer), gpt, or your own model: "
+                        "package.module:factory or file.py:factory (user_cli)")
+    add_user_arguments(p)  # --batch-fn, --block
     p.add_argument("--optimizer", "-o", help="default optimizer (default: the paper's first)")
     p.add_argument("--alignment", "-a")
     p.add_argument("--widths", help="comma-separated widths (default 64,128,256,512; with --depths no width transfer "
@@ -207,6 +167,10 @@ def _run(args) -> int:
 
     if args.steps < 1 or args.seeds < 1 or args.batch < 1:
         raise UserError("--steps, --seeds and --batch must be >= 1")
+    from .user_cli import is_factory, run_transfer
+
+    if is_factory(args.model):  # your own model: :mod:`.user_transfer`
+        return run_transfer(args, parse_ints, _lrs)
     if getattr(args, "tol", 0.15) < 0:
         raise UserError(f"--tol must be >= 0, got {args.tol}")
     _lrs(args.lrs, "adam")  # validate early

@@ -219,9 +219,13 @@ def verify_depth_target(target: Target, *, model="resmlp", depths=(2, 4, 8, 16),
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--param", "-p", required=True,
                    help="comma-separated names from `list`; NAME:OPTIMIZER picks the optimizer (e.g. mup,sp,tp4-ntk:sgd)")
-    p.add_argument("--model", choices=("mlp", "gpt", "resmlp", "moe", "lora"),
+    from .user_cli import add_user_arguments, model_arg
+
+    p.add_argument("--model", type=model_arg(("mlp", "gpt", "resmlp", "moe", "lora")),
                    help="mlp (default for width sweeps), resmlp (pre-LN residual MLP; default for depth sweeps), gpt, "
-                        "moe (top-k MoE network: sweeps width, --experts, depth) or lora (LoRA adapter: --widths, --ranks)")
+                        "moe (top-k MoE network: sweeps width, --experts, depth), lora (LoRA adapter: --widths, --ranks) "
+                        "or your own model: package.module:factory or file.py:factory (a coord check, user_cli)")
+    add_user_arguments(p)  # --batch-fn, --block
     p.add_argument("--experts", help="--model moe: comma-separated expert counts of the sweep at fixed sparsity "
                                      "k/E = 1/4 (default 4,8,16)")
     p.add_argument("--optimizer", "-o", help="default optimizer for names without :OPTIMIZER (default: the paper's first)")
@@ -304,6 +308,10 @@ def _run(args) -> int:
     from ..evidence.store import ResultStore, prepare_out
 
     validate(args)
+    from .user_cli import is_factory, run_verify
+
+    if is_factory(args.model):  # your own model: the coord check of :mod:`.user_coord`
+        return run_verify(args, parse_ints)
     from . import verify_lora, verify_vocab  # other sweep axes: vocabulary, density, LoRA width/rank
     axis = (verify_vocab.run_vocab if getattr(args, "vocabs", None) is not None else verify_density.run_density
             if getattr(args, "densities", None) is not None else verify_lora.run_lora
