@@ -22,6 +22,8 @@ from ..errors import UserError
 
 #: verify/transfer options that belong to the built-in models' other sweep axes (refused with a factory).
 OTHER_AXES = ("depths", "vocabs", "experts", "densities", "ranks")
+#: options of the built-in models' probes (value = their default): given with a factory they would be ignored
+BUILTIN_ONLY = {"arch": "classic", "eps": None, "rho": None, "weight_decay": None, "no_nngp": False}
 
 
 def model_arg(builtins):
@@ -55,6 +57,11 @@ def _common(args):
         if getattr(args, name, None) is not None:
             raise UserError(f"--{name} sweeps the built-in models; your own model (--model {args.model}) sweeps "
                             "--widths only (pass a fixed depth with --depth)")
+    for name, default in BUILTIN_ONLY.items():
+        if getattr(args, name, default) != default:
+            flag = "--" + name.replace("_", "-")
+            raise UserError(f"{flag} applies to the built-in models' probes; with --model {args.model} it would be "
+                            f"ignored: drop {flag}")
     if args.block < 1:
         raise UserError(f"--block must be >= 1, got {args.block}")
     from .user_model import _accepts, load_callable

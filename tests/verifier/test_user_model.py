@@ -208,3 +208,14 @@ def test_cli_verify_exits_1_when_a_module_grows_with_width(tmp_path, capsys, one
     slope = res["slopes"]["2|act_init"][0]
     assert slope == pytest.approx(0.5, abs=0.1)  # sqrt(width) times a Theta(1) input
     assert "0|act_init" not in res["failed_rows"] and "1|act_init" not in res["failed_rows"]  # upstream stays Theta(1)
+
+
+@pytest.mark.parametrize("flag", [["--arch", "modern"], ["--eps", "1e-3"], ["--rho", "0.1"], ["--weight-decay", "0.1"],
+                                  ["--no-nngp"]])
+def test_built_in_only_options_are_refused_with_a_factory(flag, tmp_path, capsys):
+    path = tmp_path / "factory.py"
+    path.write_text("from torch import nn\ndef model(width):\n    return nn.Linear(width, width)\n")
+    rc = main(["verify", "--model", f"{path}:model", "-p", "mup", "--widths", "8,16", *flag, "--out",
+               str(tmp_path / "o"), "--no-progress"])
+    err = capsys.readouterr().err
+    assert rc == 2 and err.count("\n") == 1 and f"{flag[0]} applies to the built-in models' probes" in err
