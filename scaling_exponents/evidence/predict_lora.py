@@ -35,6 +35,7 @@ import sympy
 
 from ..errors import UserError
 from ..theory.exponents import Q, fmt
+from ..theory.factors import scale_factor
 from .predict import Prediction, Predictions
 
 THM1 = "Hayou, Ghosh & Yu, arXiv 2402.12354 Theorem 1, App. A.5"
@@ -152,12 +153,20 @@ def predict_lora_rank(table, optimizer: str) -> Predictions:
     return preds
 
 
+def sweep_sizes(table, size: int, base: int, dim: str) -> dict:
+    """``{dim: (size, base)}`` of one sweep point: ``dim`` (width or rank) at ``size`` over ``base``, every other
+    dimension of the table held at its base (1/1) -- what the probe's Parametrization gets."""
+    return {**{r.dimension: (1, 1) for r in table.rows}, dim: (size, base)}
+
+
 def factor_lrs(table, lr: float, size: int, base: int, dim: str) -> tuple:
-    """``(eta_A, eta_B)`` at ``size``: the base LR (set at ``base``) times ``(size/base)^p`` with the ``lr`` rows."""
-    a, b = lr_exponents(table, dim)
-    return lr * (size / base) ** float(a), lr * (size / base) ** float(b)
+    """``(eta_A, eta_B)`` at ``size``: the base LR (set at ``base``) times the ``lr`` rows' factor
+    (:func:`scaling_exponents.theory.factors.scale_factor`)."""
+    lr_exponents(table, dim)  # the table must state both
+    sizes = sweep_sizes(table, size, base, dim)
+    return lr * scale_factor(table, "lora_a", "lr", sizes), lr * scale_factor(table, "lora_b", "lr", sizes)
 
 
 def multiplier(table, size: int, base: int, dim: str) -> float:
     """The adapter multiplier at ``size``, 1 at ``base`` (``(size/base)^m``, m the multiplier row)."""
-    return (size / base) ** float(multiplier_exponent(table, dim))
+    return scale_factor(table, "adapter", "multiplier", sweep_sizes(table, size, base, dim))

@@ -48,6 +48,7 @@ import torch
 from torch import nn
 
 from ..errors import UserError
+from ..theory import factors as _factors
 from ..theory.exponents import fmt
 from . import explain as _explain
 from . import groups as _groups
@@ -61,7 +62,6 @@ from . import roles as _roles
 from . import safety as _safety
 from .records import ParamInfo
 from .shapes import BaseShapes
-from .tables import evaluate as _evaluate
 from .tables import resolve_table as _table
 
 INIT_MODES = ("rescale", "float std", None)
@@ -299,16 +299,12 @@ class Parametrization:
 
     def terms(self, role: str, quantity: str, info: ParamInfo) -> list[tuple[float, sympy.Rational]]:
         """``[(size/base, power), ...]`` over the table rows ``(role, quantity, dim)`` of one parameter."""
-        out = []
-        for r in self.table.rows:
-            if (r.role, r.quantity) == (role, quantity) and r.power != 0:
-                size, base = self._base.size(r.dimension, info)
-                out.append((size / base, r.power))
-        return out
+        return _factors.terms(self.table, role, quantity, lambda dim: self._base.size(dim, info))
 
     def factor(self, role: str, quantity: str, info: ParamInfo) -> float:
-        """``prod over rows (role, quantity, dim)`` of ``(size/base)**power`` for one parameter."""
-        return _evaluate(self.terms(role, quantity, info))
+        """``prod over rows (role, quantity, dim)`` of ``(size/base)**power`` for one parameter
+        (:func:`scaling_exponents.theory.factors.evaluate`, the one evaluator)."""
+        return _factors.evaluate(self.terms(role, quantity, info))
 
     def _initialise(self, net):
         modules = dict(net.named_modules())
@@ -326,7 +322,7 @@ class Parametrization:
                     # PyTorch's default init std ∝ fan_in^-1/2; a preset's model (HF) uses a fixed std
                     torch_default = isinstance(module, _RESCALE_TYPES) and not getattr(self.preset, "constant_init", 0)
                     extra = [(info.fan_in_ratio, sympy.Rational(1, 2))] if torch_default else []
-                    info.init_scale = _evaluate(self.terms(info.role, "init_std", info) + extra)
+                    info.init_scale = _factors.evaluate(self.terms(info.role, "init_std", info) + extra)
                     p.mul_(info.init_scale)
                 else:
                     sigma = float(self.init_mode)
@@ -389,7 +385,7 @@ class Parametrization:
                 self.logit_scales[ma.module_name] = (h.current(), "model's own (table has no attention row)")
                 continue
             d0 = self._base.head_dim(ma.module_name, h.head_dim)
-            value = h.rule(d0) * (h.head_dim / d0) ** float(power)
+            value = h.rule(d0) * _factors.factor(power, h.head_dim, d0)
             h.set(value)
             self.logit_scales[ma.module_name] = (value, f"base {h.rule(d0):.6g} at head_dim {d0:g} x (d/d0)^{fmt(power)}")
 
