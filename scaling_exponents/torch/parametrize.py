@@ -5,7 +5,8 @@ Given an :class:`~scaling_exponents.theory.table.ExponentTable` (rows ``quantity
 
 1. resolves each parameter's role (glob patterns or auto-detection, :mod:`.roles`);
 2. re-initialises weights so their std is the base model's std times the table's ``init_std`` factor;
-3. installs forward multipliers (``multiplier`` rows, ``residual_branch`` output multipliers) and the
+3. installs forward multipliers (``multiplier`` rows; output multipliers of the module roles ``residual_branch``
+   and ``adapter``, a LoRA adapter's ``gamma``, :data:`.roles.OUTPUT_ROLES`) and the
    attention logit scale (``("attention", "logit_scale", "head_dim")``), :mod:`.multiplier`;
 4. exposes ``param_groups`` with per-group ``lr``, ``weight_decay`` and ``eps`` and the factors behind
    them (``lr_scale``, ``wd_scale``, ``eps_scale``), so any torch optimizer and LR scheduler compose.
@@ -350,9 +351,9 @@ class Parametrization:
                     active.setdefault(mname, set()).add(attr)
         out_mult = {}
         for ma in self.module_roles:
-            if ma.role == "residual_branch" and self._has_rows("residual_branch", "multiplier"):
-                probe = ParamInfo(ma.module_name, "residual_branch", ma.rule, ma.module_name, "", ())
-                out_mult[ma.module_name] = self.factor("residual_branch", "multiplier", probe)
+            if ma.role in _roles.OUTPUT_ROLES and self._has_rows(ma.role, "multiplier"):  # residual branch, adapter
+                probe = ParamInfo(ma.module_name, ma.role, ma.rule, ma.module_name, "", ())
+                out_mult[ma.module_name] = self.factor(ma.role, "multiplier", probe)
         for mname in sorted(set(active) | set(out_mult)):
             module = modules[mname]
             attrs = active.get(mname, set())
