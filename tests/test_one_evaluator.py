@@ -63,7 +63,7 @@ def test_powers_of_sizes_are_evaluated_only_by_the_evaluator():
 
 
 def test_the_evaluator_itself_is_where_the_power_is():
-    assert _powers((PKG / EVALUATOR).read_text(encoding="utf-8")) == [(37, "float(ratio) ** float(power)")]
+    assert [e for _, e in _powers((PKG / EVALUATOR).read_text(encoding="utf-8"))] == ["float(ratio) ** float(power)"]
 
 
 def test_no_probe_builds_a_param_group_by_hand():
