@@ -32,13 +32,22 @@ NOT_A_SIZE_FACTOR = {
 }
 
 
+def _literal(e) -> bool:
+    return isinstance(e.operand if isinstance(e, ast.UnaryOp) else e, ast.Constant)
+
+
 def _powers(source: str) -> list[tuple[int, str]]:
-    """``(line, expression)`` of every ``**`` whose exponent is not a (signed) numeric literal."""
+    """``(line, expression)`` of every ``**`` -- and ``pow(x, e)``, ``math.pow``, ``np.power``, ``t.pow(e)`` -- whose
+    exponent is not a (signed) numeric literal."""
     out = []
     for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
-            e = node.right.operand if isinstance(node.right, ast.UnaryOp) else node.right
-            if not isinstance(e, ast.Constant):
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow) and not _literal(node.right):
+            out.append((node.lineno, ast.unparse(node)))
+        elif isinstance(node, ast.Call) and node.args:
+            f, call = node.func, ast.unparse(node.func)
+            two = call in ("pow", "math.pow", "np.power", "numpy.power", "torch.pow") and len(node.args) == 2
+            method = isinstance(f, ast.Attribute) and f.attr == "pow" and len(node.args) == 1  # tensor.pow(e)
+            if (two or method) and not _literal(node.args[-1]):
                 out.append((node.lineno, ast.unparse(node)))
     return out
 
@@ -76,7 +85,10 @@ def test_no_probe_builds_a_param_group_by_hand():
 @pytest.mark.parametrize("source, bad", [
     ("f = lr * (vocab / base) ** float(p)\n", True),
     ("x = (n / base) ** b_lr\n", True),
-    ("y = (a - b) ** 2\nz = w ** -0.5\nf(**kw)\n", False),
+    ("r = math.pow(n / base, p)\n", True),
+    ("r = np.power(ratio, power)\n", True),
+    ("r = ratio.pow(power)\n", True),
+    ("y = (a - b) ** 2\nz = w ** -0.5\nf(**kw)\nv = t.pow(2).mean()\nq = math.pow(x, 0.5)\n", False),
 ])
 def test_the_power_check_finds_a_planted_site(source, bad):
     assert bool(_powers(source)) is bad
