@@ -34,6 +34,7 @@ import sympy
 
 from ..errors import UserError
 from ..theory.exponents import Q
+from ..theory.factors import scale_factor
 from .predict import Prediction, Predictions
 
 DENSITY = "density"
@@ -108,6 +109,15 @@ def predict_density(table, depth: int = 2) -> Predictions:
     return preds
 
 
+def density_sizes(table, rho: float) -> dict:
+    """``{dim: (size, base)}`` of a density point: ``density`` at rho over 1, every other dimension of the table
+    (width) held at its base -- what the probe's Parametrization gets."""
+    return {**{r.dimension: (1, 1) for r in table.rows}, DENSITY: (float(rho), 1)}
+
+
 def role_factors(table, rho: float) -> dict:
-    """``{role: (init factor, lr factor)}`` at density ``rho`` relative to rho = 1: ``rho^s``, ``rho^c``."""
-    return {role: tuple(float(rho) ** float(p) for p in powers(table, role)) for role in ROLES}
+    """``{role: (init factor, lr factor)}`` at density ``rho`` relative to rho = 1: ``rho^s``, ``rho^c``
+    (:func:`scaling_exponents.theory.factors.scale_factor`)."""
+    sizes = density_sizes(table, rho)
+    return {role: (scale_factor(table, role, "init_std", sizes), scale_factor(table, role, "lr", sizes))
+            for role in ROLES}

@@ -31,10 +31,14 @@ activation) has Theta(1) coordinates.  Quantities (RMS over the batch and coordi
 
 from __future__ import annotations
 
+import dataclasses
+
 import sympy
 
 from ..errors import UserError
 from ..theory.exponents import Q, fmt
+from ..theory.factors import scale_factor
+from ..theory.table import Row
 from .predict import Prediction, Predictions
 
 THM1 = "Hayou, Ghosh & Yu, arXiv 2402.12354 Theorem 1, App. A.5"
@@ -76,6 +80,17 @@ def init_std_exponent(table):
         raise UserError(f"table {table.parametrization}: the LoRA probe runs Init[1]/Init[A] (B = 0, A random); "
                         "use --lora-init a")
     return -HALF
+
+
+def probe_table(table):
+    """``table`` as the LoRA probe applies it: where it states no ``lora_a init_std`` width row, with Init[A]'s
+    N(0, 1/n) as that row (:func:`init_std_exponent`; the default of both papers, arXiv 2402.12354 Sec. 3.1 and
+    arXiv 2602.06204), so the probe's Parametrization scales sigma_A as the predictions assume."""
+    if _has(table, "lora_a", "init_std", "width"):
+        return table
+    row = Row("lora_a", "init_std", "width", init_std_exponent(table),
+              "Init[A] N(0, 1/n), arXiv 2402.12354 Sec. 3.1 (the table states no init row)")
+    return dataclasses.replace(table, rows=list(table.rows) + [row])
 
 
 def _check(table):
@@ -152,12 +167,16 @@ def predict_lora_rank(table, optimizer: str) -> Predictions:
     return preds
 
 
+def sweep_sizes(table, size: int, base: int, dim: str) -> dict:
+    """``{dim: (size, base)}`` of one sweep point: ``dim`` (width or rank) at ``size`` over ``base``, every other
+    dimension of the table held at its base (1/1) -- what the probe's Parametrization gets."""
+    return {**{r.dimension: (1, 1) for r in table.rows}, dim: (size, base)}
+
+
 def factor_lrs(table, lr: float, size: int, base: int, dim: str) -> tuple:
-    """``(eta_A, eta_B)`` at ``size``: the base LR (set at ``base``) times ``(size/base)^p`` with the ``lr`` rows."""
-    a, b = lr_exponents(table, dim)
-    return lr * (size / base) ** float(a), lr * (size / base) ** float(b)
+    """``(eta_A, eta_B)`` at ``size``: the base LR (set at ``base``) times the ``lr`` rows' factor
+    (:func:`scaling_exponents.theory.factors.scale_factor`)."""
+    lr_exponents(table, dim)  # the table must state both
+    sizes = sweep_sizes(table, size, base, dim)
+    return lr * scale_factor(table, "lora_a", "lr", sizes), lr * scale_factor(table, "lora_b", "lr", sizes)
 
-
-def multiplier(table, size: int, base: int, dim: str) -> float:
-    """The adapter multiplier at ``size``, 1 at ``base`` (``(size/base)^m``, m the multiplier row)."""
-    return (size / base) ** float(multiplier_exponent(table, dim))

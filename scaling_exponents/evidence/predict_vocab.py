@@ -33,6 +33,7 @@ import sympy
 
 from ..errors import UserError
 from ..theory.exponents import Q
+from ..theory.factors import scale_factor
 from ..theory.values import VOCAB
 from .predict import Prediction, Predictions
 
@@ -116,6 +117,14 @@ def predict_vocab(table) -> Predictions:
     return preds
 
 
+def vocab_sizes(table, vocab: int, base_vocab: int) -> dict:
+    """``{dim: (size, base)}`` of a vocabulary sweep point: ``vocab`` at V over V0, every other dimension of the table
+    (width) held at its base -- what the probe's :class:`~scaling_exponents.torch.Parametrization` gets."""
+    return {**{r.dimension: (1, 1) for r in table.rows}, VOCAB: (vocab, base_vocab)}
+
+
 def role_lrs(table, lr: float, vocab: int, base_vocab: int) -> dict:
-    """``{role: LR at vocab}``: the base LR (set at ``base_vocab``) times ``(V/V0)^p``, p = the role's ``lr`` vocab row."""
-    return {role: lr * (vocab / base_vocab) ** float(_p(table, role, "lr")) for role in VOCAB_FANS}
+    """``{role: LR at vocab}``: the base LR (set at ``base_vocab``) times the ``lr`` rows' factor at V over V0
+    (:func:`scaling_exponents.theory.factors.scale_factor`; width fixed)."""
+    sizes = vocab_sizes(table, vocab, base_vocab)
+    return {role: lr * scale_factor(table, role, "lr", sizes) for role in VOCAB_FANS}

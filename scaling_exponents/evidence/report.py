@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from ..errors import UserError
+from ..theory.factors import evaluate
 from .hints import hint
 
 PANELS = [("act_init", "activation coord size at init"), ("act_delta", "activation change after t steps"),
@@ -61,7 +62,7 @@ def plot_row(ax, r: dict, sizes, color: str, label: str, anchor: int = 0) -> Non
                 marker="o", color=color, capsize=2,
                 label=f"{label}: {r['slope']:+.2f} (pred {r['predicted']}) "
                       + {"pass": "✓", "info": "(info)"}.get(r["verdict"], "✗"))
-    ax.plot(sizes, [gm[anchor] * (x / sizes[anchor]) ** r["predicted_value"] for x in sizes], "--", color=color,
+    ax.plot(sizes, [gm[anchor] * evaluate([(x / sizes[anchor], r["predicted_value"])]) for x in sizes], "--", color=color,
             alpha=0.6)
 
 

@@ -70,11 +70,3 @@ def fmt(q) -> str:
     q = Q(q)
     return str(q.p) if q.q == 1 else f"{q.p}/{q.q}"
 
-
-def factor(power, size, base_size) -> float:
-    """The concrete factor ``(size / base_size) ** power``, e.g. the LR multiplier at width N vs N0."""
-    if size is None or base_size is None:
-        raise UserError("a concrete factor needs both a size and a base size (e.g. --width 4096 --base-width 256)")
-    if size <= 0 or base_size <= 0:
-        raise UserError(f"sizes must be positive, got size={size} and base size={base_size}")
-    return float((sympy.Rational(size, base_size)) ** Q(power))

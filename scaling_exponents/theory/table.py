@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 import sympy
 
 from ..errors import UserError
-from .exponents import Q, factor, fmt
+from .exponents import Q, fmt
+from .factors import factor, scale_factor
 from .grid import WIDTH, grid, wrap
 from .values import size_for
 from .values import values as _values
@@ -117,13 +118,9 @@ class ExponentTable:
         return out
 
     def combined_factor(self, role, quantity, sizes: dict) -> float:
-        """Product over dimensions of ``(size/base)^power`` for one (role, quantity)."""
-        f = 1.0
-        for r in self.rows:
-            pair = size_for(r.role, r.dimension, sizes) if (r.role, r.quantity) == (role, quantity) else None
-            if pair is not None:
-                f *= factor(r.power, *pair)
-        return f
+        """Product over the dimensions in ``sizes`` of ``(size/base)^power`` for one (role, quantity); rows along a
+        dimension ``sizes`` omits are held at their base (factor 1).  :func:`.factors.scale_factor` evaluates it."""
+        return scale_factor(self, role, quantity, lambda dim: size_for(role, dim, sizes) or (1, 1))
 
     def values(self, sizes: dict, *, lr=None, init_std=None, weight_decay=None, eps=None) -> dict:
         """Concrete per-role values at ``sizes`` from base values; see :func:`.values.values`."""

@@ -14,7 +14,8 @@ same rule as :class:`scaling_exponents.torch.shapes.BaseShapes` with a global wi
 table (role ``weight``) does not say which matrix is the embedding: it is refused a ``vocab`` size here and
 restated per role by :func:`scaling_exponents.systems.vocab_roles.lm_view`.
 
-Torch-free: used by ``derive --lr ...`` and :meth:`ExponentTable.values`.
+Torch-free: used by ``derive --lr ...`` and :meth:`ExponentTable.values`; every factor is
+:func:`.factors.scale_factor`'s.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from __future__ import annotations
 import math
 
 from ..errors import UserError
+from .factors import missing, scale_factor
 
 #: Quantities with a base value the user can give, and the keyword that gives it.
 BASE_KEYWORDS = {"lr": "lr", "init_std": "init_std", "weight_decay": "weight_decay", "adam_eps": "eps"}
@@ -113,21 +115,15 @@ def values(table, sizes: dict, *, lr=None, init_std=None, weight_decay=None, eps
             rows = [r for r in table.rows if (r.role, r.quantity) == (role, q)]
             if not rows:
                 continue
-            f, needs = 1.0, []
-            for r in rows:
-                pair = size_for(role, r.dimension, sizes)
-                if pair is None:
-                    if r.power != 0:
-                        needs.append(r.dimension)
-                    continue
-                f *= float(pair[0] / pair[1]) ** float(r.power)
-            entry = {"factor": None if needs else f}
+            at = lambda dim, role=role: size_for(role, dim, sizes)  # noqa: E731
+            needs = missing(rows, role, q, at)
+            entry = {"factor": None if needs else scale_factor(rows, role, q, at)}
             if needs:
-                entry["needs"] = sorted(set(needs))
+                entry["needs"] = needs
             base = 1.0 if q in UNIT_QUANTITIES else bases.get(q)
             if q in UNIT_QUANTITIES or q in bases:
                 entry["base"] = base
-                entry["value"] = None if (base is None or needs) else base * f
+                entry["value"] = None if (base is None or needs) else base * entry["factor"]
             per[q] = entry
         out[role] = per
     return out

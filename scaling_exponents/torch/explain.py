@@ -11,7 +11,7 @@ from . import safety as _safety
 from .records import ParamInfo
 
 PARAM_QUANTITIES = ("multiplier", "init_std", "lr", "weight_decay", "adam_eps", "lr_wd_product", "damping")
-MODULE_QUANTITIES = {"residual_branch": ("multiplier",), "attention": ("logit_scale",)}
+MODULE_QUANTITIES = {"residual_branch": ("multiplier",), "adapter": ("multiplier",), "attention": ("logit_scale",)}
 
 
 def unapplied_rows(self) -> list[tuple]:
@@ -30,7 +30,7 @@ def unapplied_rows(self) -> list[tuple]:
                           f"{', '.join(MODULE_QUANTITIES[r.role])})")
             elif r.role not in module_roles:
                 reason = f"no module has role {r.role!r} (give layers={{pattern: {r.role!r}}})"
-            elif r.role == "residual_branch" and not self.multipliers:
+            elif r.role in _roles.OUTPUT_ROLES and not self.multipliers:
                 reason = "multipliers=False"
         elif r.quantity not in PARAM_QUANTITIES:
             reason = (f"quantity {r.quantity!r} is not applied to parameters (applied: "
@@ -82,15 +82,15 @@ def explain(self, width: int | None = WIDTH) -> str:
     if self.output_multipliers or self.module_roles:
         out += ["", "module roles:"]
         for ma in self.module_roles:
-            if ma.role == "residual_branch":
+            if ma.role in _roles.OUTPUT_ROLES:
                 m = self.output_multipliers.get(ma.module_name, 1.0)
-                why = "" if self._has_rows("residual_branch", "multiplier") else "; table has no residual_branch rows"
-                probe = ParamInfo(ma.module_name, "residual_branch", ma.rule, ma.module_name, "", ())
+                why = "" if self._has_rows(ma.role, "multiplier") else f"; table has no {ma.role} rows"
+                probe = ParamInfo(ma.module_name, ma.role, ma.rule, ma.module_name, "", ())
                 terms = " x ".join(f"({r.dimension} {self._base.size(r.dimension, probe)[0]:g}/{self._base.size(r.dimension, probe)[1]:g})"
                                    f"^{fmt(r.power)}" for r in self.table.rows
-                                   if (r.role, r.quantity) == ("residual_branch", "multiplier") and r.power != 0)
+                                   if (r.role, r.quantity) == (ma.role, "multiplier") and r.power != 0)
                 formula = f" = {terms}" if terms and ma.module_name in self.output_multipliers else ""
-                out.append(f"  {ma.module_name}: residual_branch, output x{m:.4g}{formula} ({ma.rule}{why})")
+                out.append(f"  {ma.module_name}: {ma.role}, output x{m:.4g}{formula} ({ma.rule}{why})")
             else:
                 v, why = self.logit_scales.get(ma.module_name, (float("nan"), ""))
                 out.append(f"  {ma.module_name}: attention, logit scale {v:.6g} = {why} ({ma.rule})")

@@ -25,17 +25,19 @@ import warnings
 import torch
 
 from ..errors import UserError
+from ..theory.factors import evaluate
 from ..theory.aligned import AlignedTable, MeasuredSolver, load
 from .alignment import AlignmentProbe, chain_layers
 
 _LR_KEYS = ("lr", "initial_lr", "max_lr", "min_lr")
 
 
-def _ratio(info) -> float:
+def _lr_scale(info, c) -> float:
+    """``(width/base)^-c`` of one weight (:func:`scaling_exponents.theory.factors.evaluate`, the one evaluator)."""
     if info.width is None:
         raise UserError(f"{info.name!r} has no width ratio; give Parametrization base_width= or base_model=")
     size, base = info.width
-    return size / base
+    return evaluate([(size / base, -float(c))])  # a measured c is any float (not a short rational)
 
 
 def apply_table(param, table) -> AlignedTable:
@@ -58,7 +60,7 @@ def apply_table(param, table) -> AlignedTable:
                         "same architecture (depth included)")
     for x in table.layers:
         info = param.records[x.name]
-        info.lr_scale = _ratio(info) ** (-x.c)
+        info.lr_scale = _lr_scale(info, x.c)
         info.note = (info.note + "; " if info.note else "") + f"lr from measured alignment: c = {x.c:.3f}"
     param._per_layer = {x.name for x in table.layers}
     param.notes.append(f"per-layer LR exponents from a measured-alignment table ({len(table.layers)} weights)")
@@ -131,7 +133,7 @@ class OnlineAlignment:
         """Set each chain weight's LR factor to ``(width/base)^-c`` (ratio-preserving with the schedulers)."""
         for name, cl in zip(self.names, c):
             info = self.param.records[name]
-            new = _ratio(info) ** (-float(cl))
+            new = _lr_scale(info, cl)
             i = self._group[name]
             group = self.optimizer.param_groups[i]
             k = new / group["lr_scale"]
@@ -161,7 +163,7 @@ class OnlineAlignment:
         self.c = state["c"]
         if self.c is not None:
             for name, cl in zip(self.names, self.c):
-                self.param.records[name].lr_scale = _ratio(self.param.records[name]) ** (-cl)
+                self.param.records[name].lr_scale = _lr_scale(self.param.records[name], cl)
 
 
 def _scale_base(scheduler, i, k):

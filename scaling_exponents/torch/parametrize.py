@@ -5,7 +5,8 @@ Given an :class:`~scaling_exponents.theory.table.ExponentTable` (rows ``quantity
 
 1. resolves each parameter's role (glob patterns or auto-detection, :mod:`.roles`);
 2. re-initialises weights so their std is the base model's std times the table's ``init_std`` factor;
-3. installs forward multipliers (``multiplier`` rows, ``residual_branch`` output multipliers) and the
+3. installs forward multipliers (``multiplier`` rows; output multipliers of the module roles ``residual_branch``
+   and ``adapter``, a LoRA adapter's ``gamma``, :data:`.roles.OUTPUT_ROLES`) and the
    attention logit scale (``("attention", "logit_scale", "head_dim")``), :mod:`.multiplier`;
 4. exposes ``param_groups`` with per-group ``lr``, ``weight_decay`` and ``eps`` and the factors behind
    them (``lr_scale``, ``wd_scale``, ``eps_scale``), so any torch optimizer and LR scheduler compose.
@@ -48,6 +49,7 @@ import torch
 from torch import nn
 
 from ..errors import UserError
+from ..theory import factors as _factors
 from ..theory.exponents import fmt
 from . import explain as _explain
 from . import groups as _groups
@@ -61,7 +63,6 @@ from . import roles as _roles
 from . import safety as _safety
 from .records import ParamInfo
 from .shapes import BaseShapes
-from .tables import evaluate as _evaluate
 from .tables import resolve_table as _table
 
 INIT_MODES = ("rescale", "float std", None)
@@ -270,16 +271,12 @@ class Parametrization:
 
     def terms(self, role: str, quantity: str, info: ParamInfo) -> list[tuple[float, sympy.Rational]]:
         """``[(size/base, power), ...]`` over the table rows ``(role, quantity, dim)`` of one parameter."""
-        out = []
-        for r in self.table.rows:
-            if (r.role, r.quantity) == (role, quantity) and r.power != 0:
-                size, base = self._base.size(r.dimension, info)
-                out.append((size / base, r.power))
-        return out
+        return _factors.terms(self.table, role, quantity, lambda dim: self._base.size(dim, info))
 
     def factor(self, role: str, quantity: str, info: ParamInfo) -> float:
-        """``prod over rows (role, quantity, dim)`` of ``(size/base)**power`` for one parameter."""
-        return _evaluate(self.terms(role, quantity, info))
+        """``prod over rows (role, quantity, dim)`` of ``(size/base)**power`` for one parameter
+        (:func:`scaling_exponents.theory.factors.evaluate`, the one evaluator)."""
+        return _factors.evaluate(self.terms(role, quantity, info))
 
     def _initialise(self, net):
         modules = dict(net.named_modules())
@@ -297,7 +294,7 @@ class Parametrization:
                     # PyTorch's default init std ∝ fan_in^-1/2; a preset's model (HF) uses a fixed std
                     torch_default = isinstance(module, _RESCALE_TYPES) and not getattr(self.preset, "constant_init", 0)
                     extra = [(info.fan_in_ratio, sympy.Rational(1, 2))] if torch_default else []
-                    info.init_scale = _evaluate(self.terms(info.role, "init_std", info) + extra)
+                    info.init_scale = _factors.evaluate(self.terms(info.role, "init_std", info) + extra)
                     p.mul_(info.init_scale)
                 else:
                     sigma = float(self.init_mode)
@@ -325,9 +322,9 @@ class Parametrization:
                     active.setdefault(mname, set()).add(attr)
         out_mult = {}
         for ma in self.module_roles:
-            if ma.role == "residual_branch" and self._has_rows("residual_branch", "multiplier"):
-                probe = ParamInfo(ma.module_name, "residual_branch", ma.rule, ma.module_name, "", ())
-                out_mult[ma.module_name] = self.factor("residual_branch", "multiplier", probe)
+            if ma.role in _roles.OUTPUT_ROLES and self._has_rows(ma.role, "multiplier"):  # residual branch, adapter
+                probe = ParamInfo(ma.module_name, ma.role, ma.rule, ma.module_name, "", ())
+                out_mult[ma.module_name] = self.factor(ma.role, "multiplier", probe)
         for mname in sorted(set(active) | set(out_mult)):
             module = modules[mname]
             attrs = active.get(mname, set())
@@ -360,7 +357,7 @@ class Parametrization:
                 self.logit_scales[ma.module_name] = (h.current(), "model's own (table has no attention row)")
                 continue
             d0 = self._base.head_dim(ma.module_name, h.head_dim)
-            value = h.rule(d0) * (h.head_dim / d0) ** float(power)
+            value = h.rule(d0) * _factors.factor(power, h.head_dim, d0)
             h.set(value)
             self.logit_scales[ma.module_name] = (value, f"base {h.rule(d0):.6g} at head_dim {d0:g} x (d/d0)^{fmt(power)}")
 

@@ -11,7 +11,8 @@ Two kinds of role:
 
 * **parameter roles** (``embedding``, ``hidden``, ``readout``, ``bias``, ``hidden_bias``, ``norm``, ``final_norm``, and any
   other role a table has, e.g. ``router``) decide a parameter's init, multiplier, LR, weight decay, eps;
-* **module roles** (``residual_branch``, ``attention``) act on a module's output or its attention logits.
+* **module roles** (``residual_branch``, ``adapter``, ``attention``) act on a module's output (:data:`OUTPUT_ROLES`)
+  or its attention logits.
 
 ``resolve`` returns one :class:`Assignment` per parameter with the rule that produced it, so
 :meth:`Parametrization.explain` can say *why* each parameter got its role.
@@ -27,7 +28,11 @@ from torch import nn
 from ..errors import UserError
 from . import mha as _mha
 
-MODULE_ROLES = ("residual_branch", "attention")
+#: Module roles whose table ``multiplier`` scales the module's OUTPUT: residual branches (CompleteP arXiv 2505.01618,
+#: depth-muP arXiv 2310.02244) and LoRA adapters (the ``gamma`` of ``gamma B A``: rsLoRA arXiv 2312.03732, muA arXiv
+#: 2602.06204; give the module holding A and B, whose forward returns ``B A x``, the role ``adapter``).
+OUTPUT_ROLES = ("residual_branch", "adapter")
+MODULE_ROLES = OUTPUT_ROLES + ("attention",)
 PARAM_ROLES = ("embedding", "hidden", "readout", "bias", "hidden_bias", "norm", "final_norm")
 #: Roles of normalisation gains and biases (not re-initialised: gain 1, bias 0).
 NORM_ROLES = ("norm", "final_norm")

@@ -1,4 +1,5 @@
-"""The exponent table a :class:`~.parametrize.Parametrization` applies, and evaluating its factors.
+"""The exponent table a :class:`~.parametrize.Parametrization` applies (its factors are evaluated by
+:mod:`scaling_exponents.theory.factors`, the one evaluator).
 
 **Role mapping of stated rules** (:func:`map_shared_roles`).  Two roles of the registry name no single parameter:
 
@@ -21,8 +22,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 
-import sympy
-
 from ..errors import UserError
 from ..theory.table import ExponentTable, Row
 
@@ -31,20 +30,7 @@ SHARED_QUANTITIES = ("lr", "init_std", "weight_decay", "adam_eps", "lr_wd_produc
 #: Parameter roles that always receive ``global`` rows (plus any other non-module role the table has).
 SHARED_ROLES = ("embedding", "hidden", "readout", "bias", "norm")
 #: Roles that are not parameters: ``global`` itself and the module roles (:data:`.roles.MODULE_ROLES`).
-NOT_PARAM_ROLES = ("global", "residual_branch", "attention")
-
-def evaluate(terms) -> float:
-    """``prod ratio**power`` with equal ratios merged first, so exponents that cancel give exactly 1."""
-    merged: dict[float, sympy.Rational] = {}
-    for ratio, power in terms:
-        merged[ratio] = merged.get(ratio, sympy.Integer(0)) + power
-    f = 1.0
-    for ratio, power in merged.items():
-        if power != 0:
-            f *= ratio ** float(power)
-    return f
-
-
+NOT_PARAM_ROLES = ("global", "residual_branch", "adapter", "attention")
 
 def map_shared_roles(table: ExponentTable) -> ExponentTable:
     """``global`` per-parameter rows onto every parameter role, ``residual_branch`` ``init_std`` onto ``hidden``

@@ -27,6 +27,7 @@ from __future__ import annotations
 import math
 
 from ..errors import UserError
+from ..theory.factors import scale_factor
 
 DECAY_WIDTHS = (128, 256, 512, 1024)
 DECAY_MS = (8, 16, 32, 64)
@@ -54,8 +55,7 @@ def _tau_pred(table, roles, no_decay, lr, wd, width, base_width, m):
     """Predicted timescale (steps) of the slowest decayed layer: 1/(eta lambda) x the table's factors."""
     taus = []
     for role in set(roles.values()) - set(no_decay):
-        f = ((width / base_width) ** float(table.power(role, "lr_wd_product", "width"))
-             * (m / BASE_M) ** float(table.power(role, "lr_wd_product", "iters_per_epoch")))
+        f = scale_factor(table, role, "lr_wd_product", {"width": (width, base_width), "iters_per_epoch": (m, BASE_M)})
         taus.append(1.0 / (lr * wd * f))
     return max(taus)
 

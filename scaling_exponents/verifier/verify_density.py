@@ -65,7 +65,7 @@ def verify_density_target(target, table, *, densities, width=DEFAULT_WIDTH, dept
     densities = sorted(densities)
     tasks = []
     for rho in densities:
-        cfg = DensityConfig(param=target.param, density=rho, factors=role_factors(table, rho), width=width,
+        cfg = DensityConfig(param=target.param, density=rho, optimizer=table.optimizer, width=width,
                             depth=depth, lr=lr, steps=steps, seeds=tuple(range(seeds)), batch=batch, device=device)
         tasks.append(({"kind": "density_coord", **cfg.to_dict(), "device_kind": device.split(":")[0]},
                       (lambda c=cfg: density_run(c))))

@@ -55,15 +55,13 @@ def verify_lora_target(target, table, *, dimension, sizes, width=64, rank=DEFAUL
     store = store if store is not None else ResultStore(None)
     lr = lr if lr is not None else DEFAULT_LR[opt]
     base = sizes[0]
-    s_exp = float(P.init_std_exponent(table))
     tasks, lrs = [], {}
     for size in sizes:
         n, r = (size, rank) if dimension == "width" else (width, size)
-        lr_a, lr_b = P.factor_lrs(table, lr, size, base, dimension)
-        lrs[str(size)] = [lr_a, lr_b]
-        cfg = LoRAConfig(param=target.param, optimizer=opt, width=n, rank=r,
-                         multiplier=P.multiplier(table, size, base, dimension), lr_a=lr_a, lr_b=lr_b,
-                         sigma_a=n ** s_exp, steps=steps, seeds=tuple(range(seeds)), batch=batch, device=device)
+        n0, r0 = (base, rank) if dimension == "width" else (width, base)
+        lrs[str(size)] = list(P.factor_lrs(table, lr, size, base, dimension))  # the record; the probe's are the product's
+        cfg = LoRAConfig(param=target.param, optimizer=opt, width=n, rank=r, base_width=n0, base_rank=r0, lr=lr,
+                         steps=steps, seeds=tuple(range(seeds)), batch=batch, device=device)
         tasks.append(({"kind": "lora_coord", **cfg.to_dict(), "device_kind": device.split(":")[0]},
                       (lambda c=cfg: lora_run(c))))
     results = run_tasks(tasks, store, desc=f"verify {target.label} over {dimension}", progress=progress)

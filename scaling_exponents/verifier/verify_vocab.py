@@ -64,7 +64,7 @@ def verify_vocab_target(target, table, *, vocabs, width=64, depth=2, seeds=3, st
     tasks = []
     for v in vocabs:
         cfg = VocabConfig(param=target.param, optimizer=opt, vocab=v, base_vocab=base, width=width, depth=depth,
-                          lr=lr, lrs=role_lrs(table, lr, v, base), steps=steps, seeds=tuple(range(seeds)),
+                          lr=lr, steps=steps, seeds=tuple(range(seeds)),
                           batch=batch, device=device)
         tasks.append(({"kind": "vocab_coord", **cfg.to_dict(), "device_kind": device.split(":")[0]},
                       (lambda c=cfg: vocab_run(c))))

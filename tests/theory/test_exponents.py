@@ -10,7 +10,8 @@ import pytest
 import sympy
 
 from scaling_exponents.errors import UserError
-from scaling_exponents.theory.exponents import DIMENSIONS, Q, factor, fmt
+from scaling_exponents.theory.exponents import DIMENSIONS, Q, fmt
+from scaling_exponents.theory.factors import factor
 
 
 @pytest.mark.parametrize("value, want", [

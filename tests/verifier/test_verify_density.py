@@ -77,8 +77,7 @@ def test_mask_keeps_masked_weights_and_gradients_exactly_zero():
         opt.step()
     for layer in model.hidden:
         assert float(layer.weight.detach()[layer.mask == 0].abs().max()) == 0.0
-    res = density_run(DensityConfig(param="supar", density=0.125, factors=role_factors(derive("supar", "adam"), 0.125),
-                                    width=64, seeds=(0, 1), steps=3, batch=16))
+    res = density_run(DensityConfig(param="supar", density=0.125, width=64, seeds=(0, 1), steps=3, batch=16))
     assert res["metrics"]["hidden.0|mask_leak"] == res["metrics"]["hidden.1|mask_leak"] == [0.0, 0.0]
     with pytest.raises(UserError, match="density must be in"):
         MaskedMLP(16, 64, 10, depth=1, density=0)
@@ -143,3 +142,18 @@ def test_density_sweep_needs_the_mlp_adam_and_hidden_layers(capsys, tmp_path):
     assert main(base + ["-p", "mup-table3:sgd"]) == 2
     assert "Adam tables" in capsys.readouterr().err
     assert parse_densities("0.125, 1,0.5") == [0.125, 0.5, 1.0]
+
+
+def test_the_probe_trains_the_products_groups():
+    """The probe's LRs and init factors are Parametrization's, and they equal the predictor's rho^c, rho^s."""
+    from scaling_exponents.verifier.probes.density import parametrize
+
+    supar = derive("supar", "adam")
+    cfg = DensityConfig(param="supar", density=0.25, width=32, lr=0.01)
+    torch.manual_seed(0)
+    model = MaskedMLP(16, 32, 10, depth=2, density=0.25)
+    pz = parametrize(model, supar, cfg)
+    f = role_factors(supar, 0.25)
+    assert {g["role"]: g["lr"] for g in pz.param_groups} == {r: 0.01 * f[r][1] for r in f}
+    assert {i.role: i.init_scale for i in pz.records.values()} == {r: f[r][0] for r in f}
+    assert f["hidden"] == (2.0, 4.0)  # SμPar hidden: init rho^-1/2, LR rho^-1 (arXiv 2405.15743 Table 1, VERIFIED-2nd)

@@ -24,6 +24,7 @@ from scaling_exponents.errors import UserError  # noqa: E402
 from scaling_exponents.evidence.predict_lora import factor_lrs, predict_lora_rank, predict_lora_width  # noqa: E402
 from scaling_exponents.systems.registry import derive  # noqa: E402
 from scaling_exponents.theory.exponents import Q  # noqa: E402
+from scaling_exponents.torch.multiplier import set_multipliers  # noqa: E402
 from scaling_exponents.verifier.models.lora import LoRANet  # noqa: E402
 from scaling_exponents.verifier.verify import Target  # noqa: E402
 from scaling_exponents.verifier.verify_lora import verify_lora_target  # noqa: E402
@@ -81,12 +82,13 @@ def test_tables_that_state_no_such_rows_are_refused():
 
 def test_adapter_forward_matches_a_hand_computation():
     torch.manual_seed(0)
-    net = LoRANet(d_in=5, width=6, d_out=3, rank=2, multiplier=0.7, sigma_a=0.4)
+    net = LoRANet(d_in=5, width=6, d_out=3, rank=2, sigma_a=0.4)
+    set_multipliers(net.adapter, output=0.7)  # gamma: the adapter module's output multiplier
     with torch.no_grad():
-        net.lora_b.copy_(torch.randn(6, 2))  # B_0 = 0 at init: give it values so the adapter term counts
+        net.adapter.lora_b.copy_(torch.randn(6, 2))  # B_0 = 0 at init: give it values so the adapter term counts
     x = torch.randn(4, 5)
     h = net.adapter_input(x)
-    w, a, b = (t.detach().numpy().astype(np.float64) for t in (net.w, net.lora_a, net.lora_b))
+    w, a, b = (t.detach().numpy().astype(np.float64) for t in (net.w, net.adapter.lora_a, net.adapter.lora_b))
     hn = h.detach().numpy().astype(np.float64)
     hand = np.zeros((4, 6))
     for s in range(4):
@@ -95,9 +97,32 @@ def test_adapter_forward_matches_a_hand_computation():
             lora = sum(b[i, k] * sum(a[k, j] * hn[s, j] for j in range(6)) for k in range(2))
             hand[s, i] = base + 0.7 * lora
     assert np.allclose(net.adapted(h).detach().numpy(), hand, atol=1e-5)
-    assert float(net.lora_a.detach().std()) == pytest.approx(0.4, rel=0.5)
-    assert LoRANet(5, 6, 3, 2, 1.0, 0.4).lora_b.abs().max() == 0  # Init[1]: B = 0
-    assert [n for n, _ in net.named_parameters()] == ["lora_a", "lora_b"]  # the network is frozen
+    assert float(net.adapter.lora_a.detach().std()) == pytest.approx(0.4, rel=0.5)
+    assert LoRANet(5, 6, 3, 2, 0.4).adapter.lora_b.abs().max() == 0  # Init[1]: B = 0
+    assert [n for n, _ in net.named_parameters()] == ["adapter.lora_a", "adapter.lora_b"]  # the network is frozen
+
+
+@pytest.mark.parametrize("param, opt, dim", [("rslora", "sgd", "rank"), ("lora-plus", "adam", "width"),
+                                             ("lora-mua", "adam", "rank")])
+def test_the_probe_trains_the_products_groups(param, opt, dim):
+    """sigma_A, the per-factor LRs and gamma of the probe are the Parametrization's, equal to the predictor's
+    factors: rsLoRA gamma_r = (r/r_0)^-1/2 (arXiv 2312.03732), LoRA+ eta_A ∝ n^-1, sigma_A = n^-1/2 (Init[A])."""
+    from scaling_exponents.verifier.probes.lora import LoRAConfig, build, make
+
+    n, r, n0, r0 = (64, 16, 64, 4) if dim == "rank" else (256, 4, 64, 4)
+    cfg = LoRAConfig(param=param, optimizer=opt, width=n, rank=r, base_width=n0, base_rank=r0, lr=0.01)
+    torch.manual_seed(0)
+    model, pz = make(cfg, 8, 10, "cpu")
+    table = derive(param, opt)
+    size, base = (r, r0) if dim == "rank" else (n, n0)
+    got = {g["role"]: g["lr"] for g in build(pz, cfg).param_groups}
+    assert (got["lora_a"], got["lora_b"]) == factor_lrs(table, 0.01, size, base, dim)
+    gamma = {"rslora": 0.5, "lora-mua": 0.25, "lora-plus": 1.0}[param]  # (16/4)^-1/2, (16/4)^-1, no rows
+    assert pz.output_multipliers.get("adapter", 1.0) == pytest.approx(gamma, rel=1e-15)
+    assert pz.records["adapter.lora_a"].init_scale == pytest.approx((n / n0) ** -0.5, rel=1e-15)
+    assert float(model.adapter.lora_a.detach().std()) == pytest.approx(n ** -0.5, rel=0.1)
+    if param == "lora-plus":
+        assert got["lora_a"] == pytest.approx(0.0025, rel=1e-15) and got["lora_b"] == 0.01
 
 
 def test_tiny_lora_plus_width_sweep_matches_theorem_1(tmp_path):

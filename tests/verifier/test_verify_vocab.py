@@ -119,3 +119,22 @@ def test_vocab_sweep_needs_the_gpt_and_a_vocab_table(capsys, tmp_path):
     assert main(["verify", "-p", "vocab-roles:muon", "--vocabs", "64,256", "--widths", "64,128", "--out",
                  str(tmp_path)]) == 2
     assert "one sweep per command" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("opt", ["adam", "muon"])
+def test_the_probe_trains_the_products_groups(opt):
+    """The probe's optimizers are fed from Parametrization.param_groups, whose LRs are the predictor's role_lrs:
+    embedding V^-1 (vocab-roles, the lr rows), hidden and readout V^0; positions and norms at the base LR."""
+    from scaling_exponents.verifier.models import GPT
+    from scaling_exponents.verifier.probes.vocab import VocabConfig, build
+
+    cfg = VocabConfig(param="vocab-roles", optimizer=opt, vocab=256, base_vocab=64, width=32, depth=1, lr=0.02)
+    model = GPT(256, 32, 1, head_dim=16, block_size=32, bias=False)
+    opts = build(model, cfg)
+    got = {g["role"]: g["lr"] for o in opts for g in o.param_groups}
+    want = role_lrs(derive("vocab-roles", opt), 0.02, 256, 64)
+    assert got == {**want, "default": 0.02} and want["embedding"] == pytest.approx(0.005, rel=1e-15)
+    trained = {id(p) for o in opts for g in o.param_groups for p in g["params"]}
+    assert trained == {id(p) for p in model.parameters()}
+    if opt == "muon":
+        assert type(opts[0]).__name__ == "Muon" and {g["role"] for g in opts[0].param_groups} == set(want)

@@ -9,23 +9,30 @@ applied to the weight in the forward pass (``F.linear(h, W * mask)``), so autogr
 entries stay 0, its update there is 0, and they stay exactly 0 after any number of steps (unstructured static
 sparsity as in arXiv 2405.15743).  Embedding and readout are dense.
 
-**HPs.**  Base: PyTorch's default init (U(±1/sqrt(fan_in)), fan_in = n) and the base LR, both at rho = 1; at density
-rho each role's init is multiplied by ``rho^s`` (after PyTorch's init) and its LR by ``rho^c``, s/c = the table's
-density powers (``factors``: :func:`scaling_exponents.evidence.predict_density.role_factors`).  Data: the verifier's
+**HPs: the product.**  Each seed's model gets the table through :class:`~scaling_exponents.torch.Parametrization`
+(roles ``embed``/``hidden.*``/``head`` -> embedding/hidden/readout, width fixed: ``base_width = width``, the density
+as a dimension: ``sizes={"density": (rho, 1)}``, ``init="rescale"``) and trains with ``torch.optim.Adam`` on its
+``param_groups``.  So the base is PyTorch's default init (U(±1/sqrt(fan_in)), fan_in = n) and the base LR, both at
+rho = 1, and at density rho each role's init is multiplied by ``rho^s`` and its LR by ``rho^c`` (s/c = the table's
+density powers; :func:`scaling_exponents.evidence.predict_density.role_factors` states the same numbers).  The
+masked forward calls ``F.linear`` itself, so a table with multiplier rows (forward hooks) is refused.  Data: the verifier's
 probe batch (:func:`scaling_exponents.verifier.data.probe_batch`, 64 digits features, 10 classes), cross-entropy.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 import torch
 from torch.nn import functional as F
 
 from ...errors import UserError
 from ..models.mlp import MLP
-from .config import check_device
+from .config import check_device, table_for
+
+#: roles of the masked MLP's layers (``layers=`` of the Parametrization)
+ROLES = {"embed": "embedding", "hidden.*": "hidden", "head": "readout"}
 
 
 @dataclass
@@ -34,7 +41,7 @@ class DensityConfig:
 
     param: str
     density: float
-    factors: dict = field(default_factory=dict)  # role -> [init factor, lr factor] at this density
+    optimizer: str = "adam"
     width: int = 256
     depth: int = 2
     lr: float = 1e-2
@@ -47,7 +54,6 @@ class DensityConfig:
     def to_dict(self):
         d = asdict(self)
         d["seeds"] = list(self.seeds)
-        d["factors"] = {k: list(v) for k, v in self.factors.items()}
         return d
 
 
@@ -92,8 +98,7 @@ def density_run(cfg: DensityConfig) -> dict:
     from ..data import probe_batch
 
     device = check_device(cfg.device)
-    if set(cfg.factors) != {"embedding", "hidden", "readout"}:
-        raise UserError(f"factors needs embedding, hidden and readout; got {sorted(cfg.factors)}")
+    table = table_for(cfg.param, cfg.optimizer, None)
     x, y = (t.to(device) for t in probe_batch(cfg.batch))
     per_seed = []
     for s in cfg.seeds:
@@ -101,11 +106,7 @@ def density_run(cfg: DensityConfig) -> dict:
         model = MaskedMLP(x.shape[1], cfg.width, 10, cfg.depth, cfg.density, cfg.mask_seed).to(device)
         named = [("embed", "embedding", model.embed)] + \
                 [(f"hidden.{i}", "hidden", l) for i, l in enumerate(model.hidden)] + [("head", "readout", model.head)]
-        with torch.no_grad():
-            for _, role, layer in named:
-                layer.weight.mul_(cfg.factors[role][0])
-        groups = [{"params": [layer.weight], "lr": cfg.lr * cfg.factors[role][1]} for _, role, layer in named]
-        opt = torch.optim.Adam(groups)
+        opt = torch.optim.Adam(parametrize(model, table, cfg).param_groups)
         w0 = {n: l.weight.detach().clone() for n, _, l in named}
         ins0, outs0 = _io(model, named, x)
         for _ in range(cfg.steps):
@@ -131,6 +132,19 @@ def density_run(cfg: DensityConfig) -> dict:
     metrics = {k: [p[k] for p in per_seed] for k in per_seed[0]}
     bad = [k for k, v in metrics.items() if not all(math.isfinite(z) for z in v)]
     return {"metrics": metrics, "nonfinite": bad}
+
+
+def parametrize(model: MaskedMLP, table, cfg: DensityConfig):
+    """The table applied to the masked MLP by :class:`~scaling_exponents.torch.Parametrization` (module doc)."""
+    from ...torch.parametrize import Parametrization
+
+    pz = Parametrization(model, table, cfg.optimizer, layers=ROLES, width=cfg.width, base_width=cfg.width,
+                         sizes={"density": (float(cfg.density), 1)}, lr=cfg.lr, strict=True)
+    hooked = [n for n, r in pz.records.items() if r.multiplier != 1.0] + list(pz.output_multipliers)
+    if hooked:
+        raise UserError(f"table {table.parametrization} has forward multipliers ({', '.join(hooked)}); the masked "
+                        "MLP's forward (F.linear of W * mask) does not run module hooks: use a table without them")
+    return pz
 
 
 def _io(model, named, x):

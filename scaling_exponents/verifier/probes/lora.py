@@ -4,9 +4,15 @@ real optimizer per seed, measuring the quantities of :mod:`scaling_exponents.evi
 **Data.**  The verifier's probe batch (:func:`..data.probe_batch`: ``batch`` standardised scikit-learn digits, 64
 inputs, 10 classes; the same batch for every seed), cross-entropy loss, ``steps`` full-batch steps.
 
-**Optimizer.**  ``adam``: ``torch.optim.Adam`` (betas 0.9, 0.999, eps 1e-8, no weight decay) with one parameter
-group per factor (``lr_a`` for A, ``lr_b`` for B: the table's per-factor LRs); ``sgd``: ``torch.optim.SGD`` (no
-momentum) with the same groups.  Only A and B train; the network's weights are frozen buffers.
+**HPs: the product.**  Each seed's model gets the table (:func:`~scaling_exponents.evidence.predict_lora.probe_table`:
+with Init[A]'s ``lora_a init_std`` row where the table states none) through
+:class:`~scaling_exponents.torch.Parametrization`: roles ``adapter.lora_a`` -> ``lora_a``, ``adapter.lora_b`` ->
+``lora_b`` and the module ``adapter`` -> module role ``adapter`` (its ``multiplier`` rows are the output multiplier
+gamma), ``width``/``base_width`` the sweep's width and base width, the rank as a dimension:
+``sizes={"rank": (r, r_0)}``, ``init="rescale"`` on A drawn with the base std ``sigma_A = n_0^s`` (s the init row).
+So sigma_A, the per-factor LRs and gamma are the product's; the optimizer is built from its ``param_groups``:
+``adam``: ``torch.optim.Adam`` (betas 0.9, 0.999, eps 1e-8, no weight decay); ``sgd``: ``torch.optim.SGD`` (no
+momentum).  Only A and B train; the network's weights are frozen buffers.
 """
 
 from __future__ import annotations
@@ -18,7 +24,10 @@ import torch
 from torch.nn import functional as F
 
 from ...errors import UserError
-from .config import check_device
+from .config import check_device, table_for
+
+#: roles of the LoRA network (``layers=`` of the Parametrization): A, B and the adapter module (gamma)
+ROLES = {"adapter": "adapter", "adapter.lora_a": "lora_a", "adapter.lora_b": "lora_b"}
 
 
 @dataclass
@@ -29,10 +38,9 @@ class LoRAConfig:
     optimizer: str
     width: int
     rank: int
-    multiplier: float
-    lr_a: float
-    lr_b: float
-    sigma_a: float
+    base_width: int
+    base_rank: int
+    lr: float
     steps: int = 3
     seeds: tuple = (0, 1, 2)
     batch: int = 64
@@ -48,8 +56,23 @@ def _rms(t: torch.Tensor) -> float:
     return float(t.double().pow(2).mean().sqrt())
 
 
-def build(model, cfg: LoRAConfig):
-    groups = [{"params": [model.lora_a], "lr": cfg.lr_a}, {"params": [model.lora_b], "lr": cfg.lr_b}]
+def make(cfg: LoRAConfig, d_in: int, d_out: int, device):
+    """One seed's :class:`~..models.lora.LoRANet` with the table applied by the Parametrization (module doc)."""
+    from ...evidence.predict_lora import init_std_exponent, probe_table
+    from ...theory.factors import factor
+    from ...torch.parametrize import Parametrization
+    from ..models.lora import LoRANet
+
+    table = probe_table(table_for(cfg.param, cfg.optimizer, None))
+    model = LoRANet(d_in, cfg.width, d_out, cfg.rank, factor(init_std_exponent(table), cfg.base_width, 1)).to(device)
+    pz = Parametrization(model, table, cfg.optimizer, layers=ROLES, width=cfg.width, base_width=cfg.base_width,
+                         sizes={"rank": (cfg.rank, cfg.base_rank)}, lr=cfg.lr, strict=True)
+    return model, pz
+
+
+def build(pz, cfg: LoRAConfig):
+    """The optimizer of one seed, fed from the Parametrization's ``param_groups``."""
+    groups = pz.param_groups
     if cfg.optimizer == "adam":
         return torch.optim.Adam(groups)
     if cfg.optimizer == "sgd":
@@ -67,7 +90,6 @@ def lora_run(cfg: LoRAConfig) -> dict:
     ``gamma (dL/dz) B_T A_T`` (the adapter's share of the gradient into h, at the final weights).
     """
     from ..data import probe_batch
-    from ..models.lora import LoRANet
 
     device = check_device(cfg.device)
     if cfg.steps < 2:
@@ -76,22 +98,23 @@ def lora_run(cfg: LoRAConfig) -> dict:
     per_seed = []
     for s in cfg.seeds:
         torch.manual_seed(int(s))
-        model = LoRANet(x.shape[1], cfg.width, 10, cfg.rank, cfg.multiplier, cfg.sigma_a).to(device)
-        opt = build(model, cfg)
-        a0, b0 = model.lora_a.detach().clone(), model.lora_b.detach().clone()
+        model, pz = make(cfg, x.shape[1], 10, device)
+        opt = build(pz, cfg)
+        ad = model.adapter
+        a0, b0 = ad.lora_a.detach().clone(), ad.lora_b.detach().clone()
         prev = (a0, b0)
         for _ in range(cfg.steps):
-            prev = (model.lora_a.detach().clone(), model.lora_b.detach().clone())
+            prev = (ad.lora_a.detach().clone(), ad.lora_b.detach().clone())
             opt.zero_grad(set_to_none=True)
             loss = F.cross_entropy(model(x), y)
             loss.backward()
             opt.step()
-        g = cfg.multiplier
+        g = pz.output_multipliers.get("adapter", 1.0)  # gamma, as the Parametrization installed it
         h = model.adapter_input(x).detach()
         z = model.adapted(h).detach().requires_grad_(True)
         F.cross_entropy(torch.relu(z) @ model.w_out.T, y).backward()
         with torch.no_grad():
-            a, b = model.lora_a.detach(), model.lora_b.detach()
+            a, b = ad.lora_a.detach(), ad.lora_b.detach()
             ap, bp = prev
             m = {"lora_a|dW_rms": _rms(a - a0), "lora_b|dW_rms": _rms(b - b0), "lora_a|feature": _rms(h @ a.T),
                  "lora_a|feature_delta": _rms(h @ (a - a0).T),

@@ -8,26 +8,36 @@ the size of the first ``steps`` updates on a fixed batch, as the width coordinat
 "a token seen in the batch" the same event at every V (each seen once or more; the expected count per token falls
 as ``batch * block / V``).  Byte text is not used because it has 256 symbols only.
 
-**Optimizer.**  ``muon``: ``torch.optim.Muon`` (``adjust_lr_fn="original"``, i.e. ``sqrt(max(1, A/B))`` on
-``A, B = shape[:2]``, momentum 0.95, Nesterov, no weight decay) on every 2-D weight -- token embedding, hidden
-matrices, readout -- with the per-role ``lr`` the table states (``lrs``); positions and LayerNorm gains go to
-``torch.optim.AdamW`` at the base LR.  ``adam``: ``torch.optim.Adam`` with the per-role LRs.  Init: PyTorch's
-default (``nn.Embedding`` N(0, 1), ``nn.Linear`` U(±1/sqrt(fan_in)) with fan_in = n): nothing depends on V at init
-but the readout's number of rows; only the tables' LR rows act (Adam and Muon updates do not depend on the
-gradient's scale).
+**HPs: the product.**  Each seed's GPT gets the table through :class:`~scaling_exponents.torch.Parametrization`
+(:data:`ROLES`: token embedding, the blocks' matrices, readout; positions and LayerNorm gains ``default``; width
+fixed: ``base_width = width``; the vocabulary as a dimension: ``sizes={"vocab": (V, V0)}``) and the optimizers are
+built from its ``param_groups``.  ``muon``: ``torch.optim.Muon`` (``adjust_lr_fn="original"``, i.e.
+``sqrt(max(1, A/B))`` on ``A, B = shape[:2]``, momentum 0.95, Nesterov, no weight decay) on the groups of the three
+matrix roles -- token embedding, hidden matrices, readout -- with the LRs the table's ``lr`` rows give; the
+``default`` groups (positions, LayerNorm gains) go to ``torch.optim.AdamW`` at the base LR.  ``adam``:
+``torch.optim.Adam`` on every group.  Init: PyTorch's default (``nn.Embedding`` N(0, 1), ``nn.Linear``
+U(±1/sqrt(fan_in)) with fan_in = n) -- ``init=None``, so the tables' init rows are not applied (the Parametrization's
+``explain`` lists them): nothing depends on V at init but the readout's number of rows, and only the LR rows act
+(Adam and Muon updates do not depend on the gradient's scale).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 import torch
 from torch import nn
 from torch.nn import functional as F
 
 from ...errors import UserError
-from .config import check_device
+from .config import check_device, table_for
+
+#: roles of the reference GPT's parameters (``layers=`` of the Parametrization); ``default``: base LR, no rule
+ROLES = {"embed.weight": "embedding", "blocks.*.attn.*.weight": "hidden", "blocks.*.mlp.*.weight": "hidden",
+         "head.weight": "readout", "pos.weight": "default", "blocks.*.ln*.weight": "default", "ln_f.weight": "default"}
+#: the roles Muon trains (2-D matrices)
+MATRIX_ROLES = ("embedding", "hidden", "readout")
 
 
 @dataclass
@@ -41,7 +51,6 @@ class VocabConfig:
     width: int = 64
     depth: int = 2
     lr: float = 2e-2
-    lrs: dict = field(default_factory=dict)  # role -> LR at this V (embedding, hidden, readout)
     steps: int = 3
     seeds: tuple = (0, 1, 2)
     batch: int = 64
@@ -65,24 +74,24 @@ def uniform_tokens(vocab: int, batch: int, block: int, seed: int = 0):
     return ids[:, :-1], ids[:, 1:]
 
 
-def _groups(model):
-    """Per-role parameter groups: ``(matrices by role, other parameters)``."""
-    roles = {"embed.weight": "embedding", "head.weight": "readout"}
-    mats, rest = {"embedding": [], "hidden": [], "readout": []}, []
-    for name, p in model.named_parameters():
-        role = roles.get(name) or ("hidden" if name.startswith("blocks.") and p.dim() == 2 else None)
-        (mats[role] if role else rest).append(p)
-    return mats, rest
+def parametrize(model, cfg: VocabConfig):
+    """The table applied to the GPT by :class:`~scaling_exponents.torch.Parametrization` (module doc)."""
+    from ...torch.parametrize import Parametrization
+
+    table = table_for(cfg.param, cfg.optimizer, None)
+    return Parametrization(model, table, cfg.optimizer, layers=ROLES, width=cfg.width, base_width=cfg.width,
+                           sizes={"vocab": (cfg.vocab, cfg.base_vocab)}, lr=cfg.lr, init=None, strict=True)
 
 
 def build(model, cfg: VocabConfig):
-    mats, rest = _groups(model)
-    groups = [{"params": ps, "lr": cfg.lrs[role]} for role, ps in mats.items() if ps]
+    """The optimizers of one seed, fed from the Parametrization's ``param_groups`` (module doc)."""
+    groups = parametrize(model, cfg).param_groups
     if cfg.optimizer == "adam":
-        return [torch.optim.Adam(groups + [{"params": rest, "lr": cfg.lr}])]
+        return [torch.optim.Adam(groups)]
     if cfg.optimizer == "muon":
-        return [torch.optim.Muon(groups, momentum=0.95, weight_decay=0.0, adjust_lr_fn="original"),
-                torch.optim.AdamW(rest, lr=cfg.lr, weight_decay=0.0)]
+        mats = [g for g in groups if g["role"] in MATRIX_ROLES]
+        return [torch.optim.Muon(mats, momentum=0.95, weight_decay=0.0, adjust_lr_fn="original"),
+                torch.optim.AdamW([g for g in groups if g["role"] not in MATRIX_ROLES], lr=cfg.lr, weight_decay=0.0)]
     raise UserError(f"the vocabulary probe runs muon or adam; got {cfg.optimizer!r}")
 
 
@@ -101,8 +110,6 @@ def vocab_run(cfg: VocabConfig) -> dict:
     from ..models import GPT
 
     device = check_device(cfg.device)
-    if set(cfg.lrs) != {"embedding", "hidden", "readout"}:
-        raise UserError(f"lrs needs the LR of embedding, hidden and readout; got {sorted(cfg.lrs)}")
     x, y = (t.to(device) for t in uniform_tokens(cfg.vocab, cfg.batch, cfg.block, cfg.data_seed))
     seen = torch.unique(x)
     per_seed = []
