@@ -3,12 +3,14 @@
 * ``init="rescale"`` (the default; microsoft/mup's ``rescale_params=True``, TP5 App. H, arXiv 2203.03466):
   multiply the current weights, assumed PyTorch-default initialised (std ``∝ fan_in^-1/2`` for Linear/Conv/MHA),
   by ``sqrt(fan_in/base_fan_in)`` -- which turns PyTorch's default into the base model's std -- times the table's
-  ``init_std`` factor.  **A role the table states no ``init_std`` row for** (the Muon-convention tables, which
-  state only the LR; LoRA's ``lora_b``; the vocabulary LR tables) is **left as it is**: the table says nothing
-  about its init, so the user's (PyTorch's) init is kept rather than read as "constant std" (issue 22: reading it
-  as constant multiplied every matrix of ``muon-keller`` by ``sqrt(fan_in/base)``, so the weights kept std 0.072
-  at every width and the features grew as ``n^1`` at init).  ``explain()`` then says
-  ``init: table states none, left as is`` for those roles.
+  ``init_std`` factor.  **A role the table has rows for but no ``init_std`` row** (the Muon-convention tables,
+  which state only the LR; LoRA's ``lora_b``; the vocabulary LR tables) is **left as it is**: the table says
+  nothing about its init, so the user's (PyTorch's) init is kept rather than read as "constant std" (issue 22:
+  reading it as constant multiplied every matrix of ``muon-keller`` by ``sqrt(fan_in/base)``, so the weights kept
+  std 0.072 at every width and the features grew as ``n^1`` at init).  ``explain()`` then says
+  ``init: table states none, left as is`` for those roles.  A role the table has NO rows for at all (biases
+  under Everett et al.'s three-role tables) keeps mup's vector-like default, a width-independent std (microsoft/
+  mup ``rescale_params``; TP5 Lemma J.1 parity of the Everett form with Table 8, tests/torch/test_mup_parity.py).
 * a float ``sigma``: resample ``N(0, (sigma * init_std factor)^2)``, biases zero (a user-given base std, so a
   role without rows gets ``sigma`` itself).
 """
@@ -45,7 +47,7 @@ def initialise(pz, net: nn.Module) -> None:
                 if getattr(module, "_se_rescaled", False):
                     raise UserError(f"{info.module_name!r} was already rescaled by a Parametrization; pass init=None "
                                     "to re-apply one (e.g. before loading a checkpoint)")
-                if not pz._has_role_rows(info.role, "init_std"):
+                if info.role in pz.table.roles and not pz._has_role_rows(info.role, "init_std"):
                     info.init_scale = 1.0
                     untouched.add(info.role)
                 else:
