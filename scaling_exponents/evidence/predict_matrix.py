@@ -71,7 +71,9 @@ def code_adjustment(table, spec: LayerSpec):
     and the table's ``lr`` rows are the base LR the user sets, so the EFFECTIVE LR exponent is ``lr + a``.  The max
     is resolved per layer by which fan grows (the reference MLP: embed A = n > B = d_in, hidden A = B, head
     A = classes < B = n): ``sqrt(max(1, A/B))`` -> ``max(0, p_out - p_in)/2``; ``0.2 sqrt(max(A, B))`` ->
-    ``max(p_in, p_out)/2``; Scion ``sqrt(A/B)`` -> ``(p_out - p_in)/2``."""
+    ``max(p_in, p_out)/2``; Scion ``sqrt(A/B)`` -> ``(p_out - p_in)/2``.  An ``nn.Embedding`` (the GPT's ``embed`` and
+    ``pos``) has ``shape[:2] = (fan_in, fan_out)``, so the code applies the transposed rule there; that is not modelled
+    (the conventions are verified on the MLP, whose layers are all ``nn.Linear``)."""
     from ..systems.muon_conventions import CONVENTIONS
 
     if table.parametrization not in CONVENTIONS:
