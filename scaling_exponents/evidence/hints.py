@@ -25,6 +25,8 @@ def hint(row: dict, summary: dict) -> str:
     """A short finite-size hint for a failed ``row`` of a width ``summary``, or ``""``."""
     if row.get("verdict") in ("pass", "info") or "widths" not in summary:
         return ""
+    if summary.get("dimension", "width") != "width":  # vocabulary/rank/density sweeps: the width is fixed there
+        return ""
     widths = summary.get("widths") or []
     if not widths:
         return ""

@@ -88,3 +88,13 @@ def test_muon_keller_prediction_by_hand():
     assert got[("features", "kernel_move")] == 0
     assert any("left" in n or "PyTorch's default init" in n for n in p.notes)
     assert math.isfinite(float(got[("head", "act_delta")]))
+
+
+def test_vocab_hint_only_on_width_sweeps():
+    # the finite-vocabulary hint names widths <= V; a vocabulary sweep (fixed width 64, V swept) has no such cause
+    from scaling_exponents.evidence.hints import hint
+
+    row = {"layer": "head", "quantity": "dW_spec", "verdict": "fail"}
+    width_sweep = {"model": "gpt", "widths": [64, 128, 256]}
+    assert hint(row, width_sweep).startswith("finite size: vocab 256 >= width 64")
+    assert hint(row, {**width_sweep, "dimension": "vocab"}) == ""
