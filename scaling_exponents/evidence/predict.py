@@ -26,7 +26,9 @@ Formulas (a layer ``W_eff = n^{-a} w``, ``w ~ N(0, n^{-2b})``, LR ``∝ n^{-c}``
   ``ΔK = (x.Δx + Δx.x + Δx.Δx)/n``.  With ``Δx ∝ n^{-r}`` per coordinate, the cross term ``x.Δx`` is a sum
   of n terms whose signs come from the backward pass, which is independent of the forward features at
   init (Yang's gradient independence, arXiv 1902.04760), so it grows like sqrt(n) not n: relative size
-  ``n^{-r-1/2}``; the second-order term gives ``n^{-2r}``.  Hence ``n^{max(-r_L-1/2, -2 r_L)}``: muP
+  ``n^{-r-1/2}``; the second-order term gives ``n^{-2r}``.  Hence ``n^{max(-r_L-1/2, -2 r_L)}`` (features
+  Θ(1) at init; when they are ``n^{q_L}`` -- an unstable init -- ``|K_0| ∝ n^{2 q_L}`` and the same two terms
+  give ``n^{max(-r_L-q_L-1/2, -2(r_L+q_L))}``, the movement RELATIVE to the kernel's size): muP
   ``n^0``; NTK parametrization under SGD (``r = 1/2``) ``n^{-1}`` -- the O(1/n) change of the NTK found by
   Dyer & Gur-Ari (arXiv 1909.11304), *faster* than the ``n^{-1/2}`` often quoted (that is the relative
   change of the weights and activations).  LR-weighted empirical NTK ``sum_p lr_p J_p J_p^T`` (the kernel
@@ -206,9 +208,14 @@ def chain_predictions(a, b, c, optimizer: str, alignment: str | None, layers: li
                                 "-eff_l + (p_in+p_out)/2 (low-rank update)", EVERETT, spectral_condition=cond))
         items.append(Prediction(spec.name, "W_spec", -(a[l] + b[l]) + half * max(spec.p_in, spec.p_out),
                                 "-(a+b) + max(p_in,p_out)/2 (Gaussian matrix)", SPECTRAL, spectral_condition=cond))
-    rL = rl[L - 1]
-    items.append(Prediction("features", "kernel_move", max(-rL - half, -2 * rL),
-                            "max(-r_L - 1/2, -2 r_L) (x.dx incoherent at init, dx.dx second order)", TP4))
+    rL, qL = rl[L - 1], q[L - 1]
+    if qL == 0:
+        items.append(Prediction("features", "kernel_move", max(-rL - half, -2 * rL),
+                                "max(-r_L - 1/2, -2 r_L) (x.dx incoherent at init, dx.dx second order)", TP4))
+    else:  # features n^q at init: |K_0| ∝ n^{2q}, x.dx/n ∝ n^{q-r-1/2}, dx.dx/n ∝ n^{-2r} (module docstring)
+        items.append(Prediction("features", "kernel_move", max(-rL - qL - half, -2 * (rL + qL)),
+                                f"max(-r_L - q_L - 1/2, -2 (r_L + q_L)), q_L = {fmt(qL)} (relative to |K_0| ∝ n^(2 q_L); "
+                                "x.dx incoherent, dx.dx second order)", f"{TP4}; {DYER}"))
     rho = min(min(rl[:L]), eff[L] - (a[L] + b[L]))
     rmin = min(rl[:L])
     items.append(Prediction("model", "ntk_move", max(-rho - half, -2 * rho, -rmin),

@@ -63,11 +63,43 @@ def _power(table, quantity, spec: LayerSpec):
                sympy.Integer(0))
 
 
+def code_adjustment(table, spec: LayerSpec):
+    """Width exponent of the LR adjustment ``a(A, B)`` the Muon code multiplies in (``A = fan_out``, ``B = fan_in``
+    of an ``nn.Linear``; :mod:`scaling_exponents.systems.muon_conventions`), 0 for other tables.
+
+    The verifier runs each convention's own adjustment (:func:`scaling_exponents.verifier.optimizers.muon_group_lr`),
+    and the table's ``lr`` rows are the base LR the user sets, so the EFFECTIVE LR exponent is ``lr + a``.  The max
+    is resolved per layer by which fan grows (the reference MLP: embed A = n > B = d_in, hidden A = B, head
+    A = classes < B = n): ``sqrt(max(1, A/B))`` -> ``max(0, p_out - p_in)/2``; ``0.2 sqrt(max(A, B))`` ->
+    ``max(p_in, p_out)/2``; Scion ``sqrt(A/B)`` -> ``(p_out - p_in)/2``.  An ``nn.Embedding`` (the GPT's ``embed`` and
+    ``pos``) has ``shape[:2] = (fan_in, fan_out)``, so the code applies the transposed rule there; that is not modelled
+    (the conventions are verified on the MLP, whose layers are all ``nn.Linear``)."""
+    from ..systems.muon_conventions import CONVENTIONS
+
+    if table.parametrization not in CONVENTIONS:
+        return sympy.Integer(0)
+    kind = CONVENTIONS[table.parametrization][0]
+    p_in, p_out = Q(spec.p_in), Q(spec.p_out)
+    if kind == "ratio":
+        return HALF * max(Q(0), p_out - p_in)
+    if kind == "rms":
+        return HALF * max(p_in, p_out)
+    return HALF * (p_out - p_in)
+
+
+def _has_init_rows(table) -> bool:
+    return any((r.role, r.quantity) == ("weight", "init_std") for r in table.rows)
+
+
 def layer_abc(table, spec: LayerSpec):
-    """``(a, b, c - e)`` of one layer: multiplier, init std and *effective Adam-equivalent* LR width exponents."""
+    """``(a, b, c - e)`` of one layer: multiplier, init std and *effective Adam-equivalent* LR width exponents.
+
+    A table with no ``init_std`` rows leaves PyTorch's init (std ``∝ fan_in^-1/2``: ``b = p_in/2``;
+    :mod:`scaling_exponents.torch.initialise`); a Muon-convention table's LR is the base LR times the code's
+    adjustment (:func:`code_adjustment`)."""
     a = -_power(table, "multiplier", spec)
-    b = -_power(table, "init_std", spec)
-    c = -_power(table, "lr", spec)
+    b = -_power(table, "init_std", spec) if _has_init_rows(table) else HALF * Q(spec.p_in)
+    c = -_power(table, "lr", spec) - code_adjustment(table, spec)
     return a, b, c - entry_exponent(table, spec)
 
 
@@ -112,4 +144,10 @@ def predict_matrix(table, layers: list[LayerSpec]) -> Predictions:
         f"per-matrix table: each matrix takes the 'weight' rows with its own fans; update entries of "
         f"{table.optimizer} per unit LR n^e with e = {', '.join(f'{s.name} {entry_exponent(table, s)}' for s in layers)} "
         "(arXiv 2512.05620 App. B, low-rank gradient of a fixed batch)")
+    if not _has_init_rows(table):
+        preds.notes.append("table states no init_std: PyTorch's default init is kept (std ∝ fan_in^-1/2, b = p_in/2)")
+    if any(code_adjustment(table, s) != 0 for s in layers):
+        preds.notes.append("effective LR = table lr x the code's adjustment a(A, B), width exponents "
+                           + ", ".join(f"{s.name} {code_adjustment(table, s)}" for s in layers)
+                           + " (torch.optim.Muon adjust_lr_fn; A = fan_out, B = fan_in)")
     return preds

@@ -11,6 +11,12 @@ from . import safety as _safety
 from .records import ParamInfo
 
 PARAM_QUANTITIES = ("multiplier", "init_std", "lr", "weight_decay", "adam_eps", "lr_wd_product", "damping")
+#: Rows of the Muon-convention tables that the optimizer's code realises, not the parameter groups.
+CODE_QUANTITIES = {
+    "lr_adjustment": "the optimizer's own LR adjustment a(A, B): torch.optim.Muon adjust_lr_fn "
+                     "(scaling_exponents.verifier.optimizers.MUON_CODE), not a group factor",
+    "effective_lr": "group lr x the optimizer's adjustment (lr_adjustment row); the group carries the lr row",
+}
 MODULE_QUANTITIES = {"residual_branch": ("multiplier",), "adapter": ("multiplier",), "attention": ("logit_scale",)}
 
 
@@ -32,6 +38,8 @@ def unapplied_rows(self) -> list[tuple]:
                 reason = f"no module has role {r.role!r} (give layers={{pattern: {r.role!r}}})"
             elif r.role in _roles.OUTPUT_ROLES and not self.multipliers:
                 reason = "multipliers=False"
+        elif r.quantity in CODE_QUANTITIES:
+            reason = CODE_QUANTITIES[r.quantity]
         elif r.quantity not in PARAM_QUANTITIES:
             reason = (f"quantity {r.quantity!r} is not applied to parameters (applied: "
                       f"{', '.join(PARAM_QUANTITIES)})")

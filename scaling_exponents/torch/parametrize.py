@@ -53,6 +53,7 @@ from ..theory import factors as _factors
 from ..theory.exponents import fmt
 from . import explain as _explain
 from . import groups as _groups
+from . import initialise as _init
 from . import mha as _mha
 from . import multiplier as _mult
 from . import matrix_roles as _mroles
@@ -67,7 +68,6 @@ from .tables import resolve_table as _table
 
 INIT_MODES = ("rescale", "float std", None)
 WD_MODES = ("decoupled", "coupled", "independent")
-_RESCALE_TYPES = (nn.Linear, nn.Bilinear, nn.modules.conv._ConvNd) + _mha.MHA_TYPES  # default std ∝ fan_in^-1/2
 
 
 class Parametrization:
@@ -97,7 +97,7 @@ class Parametrization:
         weight_decay_mode: ``"decoupled"`` (AdamW), ``"coupled"`` (L2) or ``"independent"``.
         init: ``"rescale"`` (multiply the current weights, assumed PyTorch-default initialised, by
             ``sqrt(fan_in/base_fan_in)`` for Linear/Conv times the ``init_std`` factor -- mup's
-            ``rescale_params=True``), a float ``sigma`` (resample weights ``N(0, (sigma*factor)^2)``, zero
+            ``rescale_params=True``; a role with no ``init_std`` row is left as is, :mod:`.initialise`), a float ``sigma`` (resample weights ``N(0, (sigma*factor)^2)``, zero
             biases; a user-given base std such as 0.02), or ``None`` (leave weights; use when re-applying
             to a model whose checkpoint you will load).
         multipliers: install forward multipliers (default ``True``).
@@ -279,35 +279,7 @@ class Parametrization:
         return _factors.evaluate(self.terms(role, quantity, info))
 
     def _initialise(self, net):
-        modules = dict(net.named_modules())
-        with torch.no_grad():
-            for info in self.records.values():
-                if info.role == "default" or info.role in _roles.NORM_ROLES or info.name in self.frozen:
-                    continue
-                module = modules.get(info.module_name, net)
-                p = getattr(module, info.attr)
-                f = self.factor(info.role, "init_std", info)
-                if self.init_mode == "rescale":
-                    if getattr(module, "_se_rescaled", False):
-                        raise UserError(f"{info.module_name!r} was already rescaled by a Parametrization; pass init=None "
-                                        "to re-apply one (e.g. before loading a checkpoint)")
-                    # PyTorch's default init std ∝ fan_in^-1/2; a preset's model (HF) uses a fixed std
-                    torch_default = isinstance(module, _RESCALE_TYPES) and not getattr(self.preset, "constant_init", 0)
-                    extra = [(info.fan_in_ratio, sympy.Rational(1, 2))] if torch_default else []
-                    info.init_scale = _factors.evaluate(self.terms(info.role, "init_std", info) + extra)
-                    p.mul_(info.init_scale)
-                else:
-                    sigma = float(self.init_mode)
-                    if info.attr == "bias" or info.role in ("bias", "hidden_bias"):
-                        p.zero_()
-                    else:
-                        p.normal_(0.0, sigma * f)
-                    info.init_scale = f
-                info.init_std = float(p.float().std()) if p.numel() > 1 else float(p.abs())
-            if self.init_mode == "rescale":
-                for info in self.records.values():
-                    if info.role != "default" and info.role not in _roles.NORM_ROLES and info.name not in self.frozen:
-                        modules.get(info.module_name, net)._se_rescaled = True
+        _init.initialise(self, net)
 
     def _install_multipliers(self, net):
         modules = dict(net.named_modules())

@@ -41,6 +41,36 @@ KFAC_MISSING = ("no kept K-FAC optimizer: backpack-for-pytorch 1.7.1 (works with
                 "arXiv 2312.12226 Sec. 4) over widths 64..1024")
 
 
+#: Muon-convention tables (:mod:`scaling_exponents.systems.muon_conventions`): their ``lr`` rows are the BASE LR
+#: the user sets and the code multiplies it by its own adjustment ``a(A, B)``, ``A, B = shape[:2]``.  Each runs as
+#: ``torch.optim.Muon`` with the ``adjust_lr_fn`` that is that code's ``a`` (torch 2.13 ``torch/optim/_muon.py``
+#: ``_adjust_lr``: ``"original"`` = ``sqrt(max(1, A/B))`` = KellerJordan/Muon ``muon_update``;
+#: ``"match_rms_adamw"`` = ``0.2 sqrt(max(A, B))`` = Moonlight, arXiv 2502.16982 Sec. 2.2) and a group-LR factor
+#: for what torch lacks (Scion's ``Spectral.lmo`` ``sqrt(A/B)``, arXiv 2502.07529: ``"original"`` times
+#: ``sqrt(A/B) / sqrt(max(1, A/B)) = sqrt(min(1, A/B))``).  name -> (adjust_lr_fn, group-LR factor of the shape).
+MUON_CODE = {
+    "muon-keller": ("original", lambda a, b: 1.0),
+    "torch-muon-original": ("original", lambda a, b: 1.0),
+    "muon-moonlight": ("match_rms_adamw", lambda a, b: 1.0),
+    "torch-muon-match-rms": ("match_rms_adamw", lambda a, b: 1.0),
+    "scion-spectral": ("original", lambda a, b: min(1.0, a / b) ** 0.5),
+}
+
+
+def muon_group_lr(convention, lr: float, shape) -> tuple[str, float]:
+    """``(adjust_lr_fn, group lr)`` for one matrix so that torch.optim.Muon's EFFECTIVE LR is the table's.
+
+    A Muon-convention table (:data:`MUON_CODE`): the group lr is the table's base LR and torch applies the code's
+    adjustment.  Any other Muon table (Qiu et al., arXiv 2512.05620 Table 1) states the whole effective LR, so the
+    ``"original"`` adjustment ``sqrt(max(1, A/B))`` that torch multiplies in is divided out of the group lr.
+    """
+    a, b = shape[:2]
+    if convention in MUON_CODE:
+        fn, extra = MUON_CODE[convention]
+        return fn, lr * extra(a, b)
+    return "original", lr / max(1.0, a / b) ** 0.5
+
+
 class OptimizerList:
     """Several optimizers stepped together (matrix optimizer + AdamW for the rest); ``param_groups`` lists all."""
 
@@ -128,13 +158,13 @@ def build_optimizer(name: str, groups, pz=None, *, matrix_roles=None, momentum: 
         raise UserError(f"table {name}: no parameter has the per-matrix role 'weight' (models with it: "
                         f"{models_with_role('weight')}, under a per-matrix table such as muon/soap/shampoo)")
     if name == "muon":
-        # torch.optim.Muon multiplies lr by sqrt(max(1, fan_out/fan_in)) ("original" adjust_lr_fn); the table already
-        # states the whole shape dependence (arXiv 2512.05620 Table 1), so the group lr is divided by it here.
+        table = getattr(pz, "table", None)
+        convention = getattr(table, "parametrization", None)
         for g in mat:
-            out_, in_ = g["params"][0].shape[:2]
-            g["lr"] = g["lr"] / max(1.0, out_ / in_) ** 0.5
+            fn, g["lr"] = muon_group_lr(convention, g["lr"], g["params"][0].shape)
+            g["adjust_lr_fn"] = fn
             g.setdefault("eps", 1e-7)
-        opt = torch.optim.Muon(mat, momentum=momentum, weight_decay=0.0, adjust_lr_fn="original")
+        opt = torch.optim.Muon(mat, momentum=momentum, weight_decay=0.0)
     elif name == "soap":
         opt = _po().SOAP(mat, weight_decay=0.0, precondition_frequency=1,
                          max_precondition_dim=block_size or 10_000)

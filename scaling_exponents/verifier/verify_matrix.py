@@ -62,6 +62,10 @@ def verify_matrix_target(target, *, model="mlp", widths=(64, 128, 256), depth=2,
         raise UserError(f"table {target.param}: {KFAC_MISSING}")
     layers = mlp_layers(depth) if model == "mlp" else gpt_layers(depth)
     preds = predict_matrix(table, layers)
+    if model == "gpt":  # embed/head have the fixed vocabulary as one fan: the slope the swept widths can show
+        from ..evidence.hints import finite_vocab
+
+        finite_vocab(preds, widths)
     lr = lr if lr is not None else DEFAULT_LR.get(opt, 1e-2)
     base_width = base_width or min(widths)
     tasks = []
