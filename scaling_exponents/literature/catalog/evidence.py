@@ -89,44 +89,9 @@ def load_verification(out_dir: Path) -> dict[str, str] | None:
     return out
 
 
-#: Rows unexplained today whose diagnosis helper h5 is writing (papers/diagnoses/h5.csv); ``catalog --check``
-#: tolerates exactly these.  TEMPORARY, on branch h1 only: the lead empties it when h5's file lands.
-PENDING_DIAGNOSIS: frozenset[tuple[str, str]] = frozenset({
-    ("adamw-timescale", "head|tau_iter"),
-    ("am-mup", "global|lr_opt_drift"),
-    ("grafting", "embed|act_delta"),
-    ("grafting", "embed|dW_spec"),
-    ("grafting", "hidden.1|dW_spec"),
-    ("moe-mup", "moe_output|act_delta"),
-    ("moe-mup", "residual_branch|act_delta"),
-    ("moe-mup", "stream|act_delta"),
-    ("muon", "blocks.0.attn.proj|dW_rms"),
-    ("muon", "blocks.1.attn.proj|dW_rms"),
-    ("muon", "head|act_delta"),
-    ("muon-keller", "features|kernel_move"),
-    ("muon-moonlight", "features|kernel_move"),
-    ("rslora", "adapter|grad_in"),
-    ("rslora", "adapter|output_delta"),
-    ("scion-spectral", "features|kernel_move"),
-    ("shampoo", "features|kernel_move"),
-    ("shampoo-ik", "features|kernel_move"),
-    ("soap", "embed|act_delta"),
-    ("soap", "embed|dW_rms"),
-    ("soap", "embed|dW_spec"),
-    ("soap", "features|kernel_move"),
-    ("soap", "head|dW_rms"),
-    ("soap", "head|dW_spec"),
-    ("soap", "hidden.0|act_delta"),
-    ("soap", "hidden.0|dW_rms"),
-    ("soap", "hidden.0|dW_spec"),
-    ("soap", "hidden.1|act_delta"),
-    ("soap", "hidden.1|dW_rms"),
-    ("soap", "hidden.1|dW_spec"),
-    ("torch-muon-match-rms", "features|kernel_move"),
-    ("torch-muon-original", "features|kernel_move"),
-    ("vocab-roles", "embed|act_delta"),
-    ("vocab-roles", "head|dW_spec"),
-})
+#: FAIL rows tolerated without a diagnosis; empty: every committed FAIL has a class and a reason
+#: (papers/diagnoses/*.csv), and ``catalog --check`` fails on any new one.
+PENDING_DIAGNOSIS: frozenset[tuple[str, str]] = frozenset()
 
 
 def unexplained(verification) -> list[tuple[str, str, str]]:

@@ -1,4 +1,4 @@
-"""papers/diagnoses/h5.csv (helper h5, issue 22): the shared format (columns, class vocabulary, one-line reasons
+"""Every file in papers/diagnoses/ (issue 22): the shared format (columns, class vocabulary, one-line reasons
 <= 200 characters) and that every line still explains a FAIL in the committed evidence -- a line whose globs match
 no failed row of any catalog/verification/**/results.json is stale (e.g. after a fix made the row pass).
 
@@ -14,14 +14,17 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-CSV = ROOT / "papers" / "diagnoses" / "h5.csv"
+FILES = sorted((ROOT / "papers" / "diagnoses").glob("*.csv"))
 COLUMNS = ["parametrization", "sweep", "model", "row", "class", "reason", "evidence"]
 CLASSES = {"table wrong", "assumption broken", "probe limitation", "finite size", "fails as predicted"}
 
 
 def _lines():
-    with CSV.open(newline="") as f:
-        return list(csv.DictReader(f))
+    out = []
+    for path in FILES:
+        with path.open(newline="") as f:
+            out += [{**ln, "file": path.name} for ln in csv.DictReader(f)]
+    return out
 
 
 def _failed_rows():
@@ -36,10 +39,12 @@ def _failed_rows():
 
 
 def test_format():
-    with CSV.open(newline="") as f:
-        assert next(csv.reader(f)) == COLUMNS
+    assert [p.name for p in FILES] == ["issue22_diagnosed.csv", "issue22_remeasured.csv"]
+    for path in FILES:
+        with path.open(newline="") as f:
+            assert next(csv.reader(f)) == COLUMNS, path.name
     lines = _lines()
-    assert len(lines) >= 10
+    assert len(lines) >= 20
     for ln in lines:
         assert ln["class"] in CLASSES, ln
         assert 0 < len(ln["reason"]) <= 200 and "\n" not in ln["reason"], ln["reason"]
