@@ -29,6 +29,8 @@ NOT_A_SIZE_FACTOR = {
     ("verifier/probes/seeds.py", "b2 ** t"): "Adam's bias correction",
     ("verifier/transfer.py", "2.0 ** k"): "the LR grid of a transfer sweep (powers of two)",
     ("verifier/transfer.py", "2 ** o"): "the LR grid of a transfer sweep (powers of two)",
+    ("evidence/lr_optimum.py", "2.0 ** k"): "the LR grid of a transfer sweep (powers of two)",
+    ("verifier/user_transfer.py", "2 ** o"): "the optimum LR from its log2 (the transfer sweep's grid)",
 }
 
 

@@ -47,10 +47,7 @@ def problems(self) -> list[str]:
     if self.doubles:
         out.append(f"{len(self.doubles)} parameter(s) matched by two patterns: " + "; ".join(
             f"{n} by {a} and {b}" for n, a, b in self.doubles[:5]) + "; make the patterns disjoint")
-    # bias rows of a model whose weight layers have no bias cannot be half-applied: explain() lists them, no warning
-    has_bias = any(i.role in ("bias", "hidden_bias") for i in self.records.values())
-    rows = [(r, why) for r, why in getattr(self, "unapplied", None) or []
-            if has_bias or r.role not in ("bias", "hidden_bias")]
+    rows = [(r, why) for r, why in getattr(self, "unapplied", None) or [] if _half_applied(self, r, why)]
     if rows:
         from ..theory.exponents import fmt
 
@@ -101,6 +98,34 @@ def check_meta(net, init) -> None:
     if init == "rescale" and any(p.is_meta for p in net.parameters()):
         raise UserError("the model is on the meta device: init='rescale' has no weights to rescale; pass init=None "
                         "(factors and groups only) and initialise after model.to_empty(), or init=<base std>")
+
+
+#: Quantities a Parametrization sets (explain.PARAM_QUANTITIES and the module roles' quantities); a table's other rows
+#: describe consequences (update_rms, effective_lr) or the optimizer's own code (lr_adjustment): explain() lists them
+SETTABLE = ("multiplier", "init_std", "lr", "weight_decay", "adam_eps", "lr_wd_product", "damping", "logit_scale")
+
+
+def _half_applied(self, r, why: str) -> bool:
+    """A row the user asked for that this model silently lacks: a settable quantity whose role no parameter or module
+    of the model has.  Rows left out by the user's own options (init=None, multipliers=False, no_weight_decay) are
+    listed by explain() only, and so are bias rows of a model whose weight layers have no bias."""
+    if r.quantity not in SETTABLE or not why.startswith(("no parameter has role", "no module has role")):
+        return False
+    if r.role == "attention" and not _has_attention(self.model):
+        return False  # an MLP under a transformer table: nothing to half-apply
+    has_bias = any(i.role in ("bias", "hidden_bias") for i in self.records.values())
+    return has_bias or r.role not in ("bias", "hidden_bias")
+
+
+def _has_attention(model) -> bool:
+    """Whether ``model`` looks like it has attention: a module named or typed ``*attn*``/``*attention*``, or one with a
+    ``logit_scale`` buffer or a float ``scaling`` (Hugging Face).  A model without any keeps the attention rows in
+    explain() only; a model with one gets the warning when no module has the ``attention`` role."""
+    for name, m in model.named_modules():
+        text = f"{name} {type(m).__name__}".lower()
+        if "attn" in text or "attention" in text or hasattr(m, "logit_scale") or isinstance(getattr(m, "scaling", None), float):
+            return True
+    return False
 
 
 def _names(names, k: int = 6) -> str:

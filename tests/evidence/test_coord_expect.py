@@ -2,11 +2,11 @@
 
 Where the expected values come from: **paper table** regimes -- TP4 (arXiv 2011.14522) Thms 3.6/3.8: muP is feature
 learning, SP and NTK under SGD are kernel (the derive output's ``regime``); TP5 Table 3's SP with one global Adam LR
-(``sp-table3:adam``) updates a width x width layer by ~lr * width, i.e. r_2 = -1 (independent computation, the
-table's own predicted exponents); CompleteP (arXiv 2505.01618 Table 1) has muP's width rows.  The per-module rule is
+(``sp-table3:adam``) is unstable (its width-constant LR exceeds the largest stable Adam LR n^-1 of Everett et al.'s
+LP, arXiv 2407.05872; the derive output's ``regime``); CompleteP (arXiv 2505.01618 Table 1) has muP's width rows.  The per-module rule is
 the module docstring's (microsoft/mup coord check, TP5 arXiv 2203.03466 App. D.1).
 
-Kind: paper table (regimes) and independent computation (the r_l of sp-table3 under Adam).
+Kind: paper table (regimes).
 """
 
 import pytest
@@ -23,7 +23,7 @@ from scaling_exponents.systems.registry import derive
     ("tp4-ntk", "sgd", False, "derive: regime kernel"),
     ("completep", "adamw", True, "width rows muP"),
     ("mup-table8", "adam", True, "predicted r_l = 0"),
-    ("sp-table3", "adam", False, "r_2 = -1"),
+    ("sp-table3", "adam", False, "derive: regime unstable"),
     ("spectral", "adam", None, "no stated regime"),
 ])
 def test_feature_learning_reads_the_regime(name, opt, fl, why):

@@ -147,3 +147,10 @@ def test_an_optimizer_lr_the_groups_override_is_named():
         warnings.simplefilter("error", IgnoredLRWarning)
         ok.step()
     assert math.isclose(opt.param_groups[0]["lr"] / opt.param_groups[0]["lr_scale"], 1e-3)
+
+
+def test_settable_quantities_are_the_ones_explain_applies():
+    from scaling_exponents.torch import explain, safety
+
+    module_qs = {q for qs in explain.MODULE_QUANTITIES.values() for q in qs}
+    assert set(safety.SETTABLE) == set(explain.PARAM_QUANTITIES) | module_qs
