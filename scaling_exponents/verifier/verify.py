@@ -210,9 +210,6 @@ def verify_depth_target(target: Target, *, model="resmlp", depths=(2, 4, 8, 16),
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--param", "-p",
                    help="comma-separated names from `list`; NAME:OPTIMIZER picks the optimizer (e.g. mup,sp,tp4-ntk:sgd)")
-    p.add_argument("--table", action="append", metavar="FILE.json",
-                   help="verify the exponent table in FILE.json (`derive -f json` form; repeatable; label = file stem; "
-                        "its optimizer unless -o)")
     p.add_argument("--model", choices=("mlp", "gpt", "resmlp", "moe", "lora"),
                    help="mlp (default for width sweeps), resmlp (pre-LN residual MLP; default for depth sweeps), gpt, "
                         "moe (top-k MoE network: sweeps width, --experts, depth) or lora (LoRA adapter: --widths, --ranks)")
@@ -255,6 +252,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     _sweep_arguments(p)
     from . import verify_lora, verify_vocab  # --vocabs (:mod:`.verify_vocab`); --ranks, --rank (:mod:`.verify_lora`)
     verify_vocab.add_arguments(p), verify_lora.add_arguments(p), verify_density.add_arguments(p)  # --densities
+    from .verify_table import add_arguments as table_arguments  # --table FILE.json, --expect FILE.json
+
+    table_arguments(p)
 
 
 def _sweep_arguments(p) -> None:

@@ -47,6 +47,16 @@ def table_targets(paths, optimizer: str | None = None) -> list:
     return out
 
 
+def add_arguments(p) -> None:
+    """``--table FILE.json`` (repeatable) and ``--expect FILE.json``."""
+    p.add_argument("--table", action="append", metavar="FILE.json",
+                   help="verify the exponent table in FILE.json (`derive -f json` form; repeatable; label = file stem; "
+                        "its optimizer unless -o)")
+    p.add_argument("--expect", metavar="FILE.json",
+                   help="predict the rows of every --table from this table instead of its own: does a run of FILE.json "
+                        "show the exponents the table you meant (e.g. `derive -p mup -f json`) predicts?")
+
+
 def targets_of(args) -> list:
     """``-p`` names and ``--table`` files of a verify command line, in that order (at least one of them)."""
     from .verify import parse_targets
@@ -56,6 +66,13 @@ def targets_of(args) -> list:
         raise UserError("verify needs --param NAME[,NAME...] or --table FILE.json (a table in `derive -f json` form)")
     targets = parse_targets(args.param, args.optimizer) if args.param else []
     targets += table_targets(tables, args.optimizer)
+    if getattr(args, "expect", None):
+        from ..theory.table_json import load_table
+
+        if not tables:
+            raise UserError("--expect FILE.json sets the predictions of --table runs: add --table FILE.json")
+        expect = load_table(args.expect)
+        targets = [dataclasses.replace(t, expect=expect) if t.param.startswith("table:") else t for t in targets]
     if tables and (getattr(args, "executor", None) or "local") != "local":
         raise UserError(f"--table files are registered in this process only; --executor {args.executor} runs "
                         "elsewhere: use --executor local (or register the table as a parametrization)")
