@@ -25,12 +25,12 @@ from __future__ import annotations
 
 import argparse
 import math
-from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import UserError
 from ..evidence.report import announce, conclude
 from . import verify_density
+from .target import Target  # noqa: F401  (re-exported: tests and other sweeps build targets)
 from .verify_matrix import _table  # (table, optimizer, alignment) of a -p name or a --table file (:mod:`.verify_table`)
 from .sweep_config import apply_config as prepare_parser  # noqa: F401  (--config; called by the CLI)
 from ..evidence.summary import fit_rows, predictions_for, short_table, summary_json  # noqa: F401  (re-exported)
@@ -38,15 +38,6 @@ from ..evidence.summary import fit_rows, predictions_for, short_table, summary_j
 DEFAULT_WIDTHS = "64,128,256,512,1024"
 DEFAULT_TOL = 0.15
 DEFAULT_LR = {"adam": 1e-2, "adamw": 1e-2, "adafactor": 1e-2, "sgd": 0.5}
-
-
-@dataclass
-class Target:
-    param: str
-    optimizer: str | None
-    label: str
-    #: table to predict from instead of the one run (None: the same); see :mod:`.verify_table`
-    expect: object = None
 
 
 def parse_ints(text: str, what: str, minimum: int = 1) -> list[int]:
@@ -332,7 +323,7 @@ def _run(args) -> int:
     check_device(args.device)
     from .verify_table import check_realised, targets_of
 
-    targets = targets_of(args)
+    targets = targets_of(args, parse_targets)
     for t in targets:
         _check_not_moe(t, args.alignment, args.model or ("resmlp" if depths and not do_width else "mlp"))
         check_realised(t, width_model if do_width else depth_model, args.depth)
@@ -423,7 +414,7 @@ def _run_moe(args) -> int:
     check_device(args.device)
     from .verify_table import targets_of
 
-    targets = targets_of(args)
+    targets = targets_of(args, parse_targets)
     tables = [(t, _table(t, args.alignment)[0]) for t in targets]
     from ..evidence.predict_moe import check_moe_table
 

@@ -1,7 +1,7 @@
 """``verify --table FILE.json``: verify any exponent table, not only the registered parametrizations.
 
 What: each file (``derive --format json`` form, read by :func:`scaling_exponents.theory.table_json.load_table`)
-becomes a verify :class:`~.verify.Target` labelled by the file stem whose ``param`` is the content-digest key of
+becomes a verify :class:`~.target.Target` labelled by the file stem whose ``param`` is the content-digest key of
 :mod:`scaling_exponents.theory.custom_tables` (``table:<stem>@<sha8>``), so the width, depth, per-matrix and MoE
 sweeps run it exactly as a registered name and the result store never mixes two tables.  The table's ``optimizer``
 picks the optimizer unless ``-o`` is given (then the table is filed with that optimizer: another digest).  Why: a
@@ -24,7 +24,7 @@ def table_target(table, label: str, optimizer: str | None = None, expect=None):
     """A verify target running ``table`` (registered process-locally); ``expect``: a table to predict from instead
     (the calibration's planted runs are judged against the correct table's predictions)."""
     from ..theory.custom_tables import register
-    from .verify import Target
+    from .target import Target
 
     if optimizer and optimizer != table.optimizer:
         table = dataclasses.replace(table, optimizer=optimizer, solution=None, system=None)
@@ -57,10 +57,9 @@ def add_arguments(p) -> None:
                         "show the exponents the table you meant (e.g. `derive -p mup -f json`) predicts?")
 
 
-def targets_of(args) -> list:
-    """``-p`` names and ``--table`` files of a verify command line, in that order (at least one of them)."""
-    from .verify import parse_targets
-
+def targets_of(args, parse_targets) -> list:
+    """``-p`` names (``parse_targets``: :func:`.verify.parse_targets`) and ``--table`` files of a verify command line,
+    in that order (at least one of them)."""
     tables = getattr(args, "table", None) or []
     if not args.param and not tables:
         raise UserError("verify needs --param NAME[,NAME...] or --table FILE.json (a table in `derive -f json` form)")

@@ -1,6 +1,6 @@
 """``theory/table_json.py``: load what ``derive --format json`` writes; malformed files are one-line UserErrors.
 
-Kind: round trip against the registry (``derive -p X -f json`` -> :func:`load_table` -> the same rows, exact
+Kind: regression against the registry -- round trip (``derive -p X -f json`` -> :func:`load_table` -> the same rows, exact
 rational powers, optimizer and alignment, for tables of four families), an independent scan of every registered
 table (the loader's known quantities/dimensions must cover all of them), and one error message per malformed case
 (the message must name the file, the row index and the fix).

@@ -1,6 +1,6 @@
 """``verify --table FILE.json`` (``verifier/verify_table.py``) and ``benchmarks/calibrate.py --smoke``.
 
-Kind: equivalence and planted bug -- a table file written by ``derive -p mup -f json`` runs the same tiny sweep as
+Kind: regression and smoke test -- a table file written by ``derive -p mup -f json`` runs the same tiny sweep as
 ``-p mup`` and must give the same slope and verdict on every row (the custom-table path changes nothing but the
 name); the same file with the hidden LR exponent planted +1/2 (Adam: ``dW_rms ∝ n^{-1}`` becomes ``n^{-1/2}``,
 Everett et al. arXiv 2407.05872 Sec. 3) must fail the hidden ``dW_rms`` rows when judged against mup's predictions
