@@ -84,6 +84,27 @@ def failed_rows(summary: dict) -> list[str]:
     return [f"{r['layer']}|{r['quantity']}" for r in summary.get("rows", []) if r.get("verdict") == "fail"]
 
 
+def visible(entry: dict) -> bool:
+    """Whether a plant changes some row's prediction: its ``self_rows`` (the planted table's own predictions) differ
+    from its ``rows`` (the correct table's) in a predicted exponent.  An invisible plant moves nothing the sweep
+    predicts, so no verdict can detect it however many widths, seeds or steps: a gap in what is measured."""
+    base = {(r["layer"], r["quantity"]): r["predicted_value"] for r in entry.get("rows", [])}
+    return any(base.get((r["layer"], r["quantity"])) != r["predicted_value"] for r in entry.get("self_rows", []))
+
+
+def _why(p: dict) -> str:
+    if not visible(p):
+        return "invisible: the planted table predicts the same exponent on every measured row"
+    moved = [f"{r['layer']}|{r['quantity']} {r['predicted']}" for r, b in zip(p["self_rows"], p["rows"])
+             if r["predicted_value"] != b["predicted_value"]]
+    return "visible (planted predicts " + ", ".join(moved[:3]) + ") but within the CIs + tol"
+
+
+def _cell(names) -> str:
+    """Row names for a Markdown table cell (``layer|quantity``: the bar escaped)."""
+    return ", ".join(names).replace("|", "\\|")
+
+
 def _rate(items) -> str:
     n = len(items)
     k = sum(1 for p in items if p["detected"])
@@ -99,20 +120,25 @@ def render(results: dict) -> str:
            "exponent along the sweep's dimension is planted: the run applies the planted table through "
            "`verify --table`'s path, the rows are predicted from the correct table, and the plant is *detected* iff "
            "some row fails (`scaling_exponents.evidence.calibration.score`).  `self` = the same runs judged against "
-           "the planted table's own predictions (a FAIL there is the theory missing what the wrong table does).",
+           "the planted table's own predictions (a FAIL there is the theory missing what the wrong table does).  "
+           "*visible* = the plant changes the predicted exponent of some measured row (`calibration.visible`); an "
+           "invisible plant cannot be detected by any ladder, only by measuring another quantity.  CPU s = process "
+           "CPU time of the benchmark for that family (2 shared cores).",
            "", f"Reproduce: `{results.get('command', 'python benchmarks/calibrate.py')}`", ""]
     out += ["| family | sweep | correct tables (verdict, failed rows) | LR detected | init detected | "
             "multiplier detected | CPU s |", "|---|---|---|---|---|---|---|"]
     for name, fam in results["families"].items():
-        corr = "; ".join(f"{c['label']}: {c['status']}" + (f" ({', '.join(c['failed_rows'])})" if c["failed_rows"]
+        corr = "; ".join(f"{c['label']}: {c['status']}" + (f" ({_cell(c['failed_rows'])})" if c["failed_rows"]
                                                            else "") for c in fam["correct"])
         by_q = {q: [p for p in fam["plants"] if p["quantity"] == q] for q in QUANTITIES}
-        out.append(f"| {name} | {fam['sizes']} | {corr} | {_rate(by_q['lr'])} | {_rate(by_q['init_std'])} | "
-                   f"{_rate(by_q['multiplier'])} | {fam['seconds']:.0f} |")
+        cells = [f"{_rate(by_q[q])}; visible {_rate([p for p in by_q[q] if visible(p)])}" if by_q[q] else "-"
+                 for q in QUANTITIES]
+        out.append(f"| {name} | {fam['sizes']} | {corr} | {' | '.join(cells)} | "
+                   f"{fam.get('process_seconds', fam['seconds']):.0f} |")
     for name, fam in results["families"].items():
         out += ["", f"## {name}", "", f"Sweep: {fam['sizes']}; model {fam['model']}; seeds {fam['seeds']}, steps "
-                f"{fam['steps']}, tol {fam['tol']}; CPU {fam['seconds']:.0f} s (runs only, resumed runs count their "
-                "stored time).", ""]
+                f"{fam['steps']}, tol {fam['tol']}; CPU {fam.get('process_seconds', 0):.0f} s (benchmark process), "
+                f"{fam['seconds']:.0f} s summed wall time of its runs on the shared machine.", ""]
         for c in fam["correct"]:
             out.append(f"- correct `{c['label']}`: **{c['status']}**, {c['passed']}/{len(c['rows'])} rows pass"
                        + (f"; failed: {', '.join(c['failed_rows'])}" if c["failed_rows"] else ""))
@@ -120,14 +146,14 @@ def render(results: dict) -> str:
         smallest = fam.get("smallest")
         out += ["", f"Planted: {len(fam['plants'])}, detected {_rate(fam['plants'])}."]
         if smallest:
-            out.append(f"Smallest error detected: {smallest}.")
+            out.append(f"Smallest detectable error (estimate from the correct tables' CIs): {smallest}.")
         if missed:
             out += ["", "Undetected plants (what the sweep cannot see):", ""]
-            out += [f"- `{p['base']}` {p['role']} {p['quantity']} {p['dimension']} {p['delta']}"
-                    + (f" -- {p['why']}" if p.get("why") else "") for p in missed]
+            out += [f"- `{p['base']}` {p['role']} {p['quantity']} {p['dimension']} {p['delta']}: {_why(p)}"
+                    for p in missed]
         out += ["", "| base | role | quantity | dimension | delta | detected | failed rows | self |",
                 "|---|---|---|---|---|---|---|---|"]
         out += [f"| {p['base']} | {p['role']} | {p['quantity']} | {p['dimension']} | {p['delta']} | "
-                f"{'yes' if p['detected'] else '**no**'} | {', '.join(p['failed_rows']) or '-'} | {p['self_status']} |"
+                f"{'yes' if p['detected'] else '**no**'} | {_cell(p['failed_rows']) or '-'} | {p['self_status']} |"
                 for p in fam["plants"]]
     return "\n".join(out) + "\n"

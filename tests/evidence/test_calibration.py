@@ -8,7 +8,7 @@ derived rows (mup, Everett et al. arXiv 2407.05872 Table 1: roles embedding/hidd
 
 import sympy
 
-from scaling_exponents.evidence.calibration import (DELTAS, failed_rows, plant, plants, render, score)
+from scaling_exponents.evidence.calibration import DELTAS, failed_rows, plant, plants, render, score, visible
 from scaling_exponents.systems.registry import derive
 
 HALF = sympy.Rational(1, 2)
@@ -76,14 +76,27 @@ def test_score_is_detected_iff_some_row_fails():
     assert failed_rows(_summary(["fail", "pass", "fail"])) == ["l0|dW_rms", "l2|dW_rms"]
 
 
+def _rows(pred):
+    return [{"layer": "hidden.0", "quantity": "dW_rms", "predicted_value": pred, "predicted": str(pred)}]
+
+
+def test_visible_iff_the_planted_table_predicts_another_exponent_somewhere():
+    assert visible({"rows": _rows(-1), "self_rows": _rows(-0.5)}) is True
+    assert visible({"rows": _rows(-1), "self_rows": _rows(-1)}) is False
+
+
 def test_render_states_rates_and_names_undetected_plants():
     plant_row = dict(base="mup", role="hidden", quantity="lr", dimension="width", failed_rows=["hidden.0|dW_rms"],
-                     self_status="pass")
-    fam = {"model": "mlp", "seeds": 3, "steps": 3, "tol": 0.15, "sizes": "width 64,128", "seconds": 12.0,
+                     self_status="pass", rows=_rows(-1), self_rows=_rows(-0.5))
+    fam = {"model": "mlp", "seeds": 3, "steps": 3, "tol": 0.15, "sizes": "width 64,128", "seconds": 30.0,
+           "process_seconds": 12.0,
            "correct": [{"label": "mup", "status": "pass", "passed": 2, "rows": [{}, {}], "failed_rows": []}],
            "plants": [dict(plant_row, delta="+1/2", detected=True),
                       dict(plant_row, delta="-1/2", detected=False, failed_rows=[]),
-                      dict(plant_row, quantity="init_std", delta="+1/2", detected=True)]}
+                      dict(plant_row, quantity="init_std", delta="+1/2", detected=False, self_rows=_rows(-1))]}
     md = render({"families": {"mlp-width": fam}, "command": "python benchmarks/calibrate.py"})
-    assert "| mlp-width | width 64,128 | mup: pass | 1/2 (50 %) | 1/1 (100 %) | - | 12 |" in md
-    assert "- `mup` hidden lr width -1/2" in md
+    assert ("| mlp-width | width 64,128 | mup: pass | 1/2 (50 %); visible 1/2 (50 %) | 0/1 (0 %); visible - | - | 12 |"
+            in md)
+    assert "- `mup` hidden lr width -1/2: visible (planted predicts hidden.0|dW_rms -0.5) but within the CIs" in md
+    assert "- `mup` hidden init_std width +1/2: invisible: the planted table predicts the same exponent" in md
+    assert "| mup | hidden | lr | width | +1/2 | yes | hidden.0\\|dW_rms | pass |" in md
