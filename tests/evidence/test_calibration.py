@@ -3,7 +3,8 @@
 Kind: independent computation -- the planted tables are compared row by row with the registry's derived table
 (exactly one power differs, by exactly the sympy Rational delta), the plant counts are counted by hand from the
 derived rows (mup, Everett et al. arXiv 2407.05872 Table 1: roles embedding/hidden/readout, all along width ->
-3 roles x 3 quantities x 2 signs = 18), and the score is checked on synthetic summaries whose verdicts are known.
+3 roles x 3 quantities x 2 signs = 18), the score is checked on synthetic summaries whose verdicts are known, and
+the depth predictions of a planted outer LR (Adam: update ∝ LR, TP6 arXiv 2310.02244 Sec. 1.1 fn. 5) move one row.
 """
 
 import sympy
@@ -100,3 +101,14 @@ def test_render_states_rates_and_names_undetected_plants():
     assert "- `mup` hidden lr width -1/2: visible (planted predicts hidden.0|dW_rms -0.5) but within the CIs" in md
     assert "- `mup` hidden init_std width +1/2: invisible: the planted table predicts the same exponent" in md
     assert "| mup | hidden | lr | width | +1/2 | yes | hidden.0\\|dW_rms | pass |" in md
+
+
+def test_depth_predictions_see_an_outer_lr_plant_only_in_its_update_row():
+    from scaling_exponents.evidence.predict import predict_depth
+
+    cp = derive("completep")
+    base = {(p.layer, p.quantity): p.exponent for p in predict_depth(cp).items}
+    for role, layer in (("embedding", "embed"), ("norm", "norm"), ("final_norm", "final_norm"), ("readout", "head")):
+        planted = {(p.layer, p.quantity): p.exponent for p in predict_depth(plant(cp, role, "lr", "depth", -HALF)).items}
+        moved = {k for k in base if base[k] != planted[k]}
+        assert moved == {(layer, "update_rms")} and planted[(layer, "update_rms")] == -HALF  # Adam: update ∝ LR
