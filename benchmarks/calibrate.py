@@ -92,16 +92,20 @@ def _smallest(correct: list[dict]) -> str:
             f"{best[2]}; an LR or init exponent error moves its dW or act_init row 1:1)")
 
 
-def run_family(name: str, fam: dict, quantities, store, results: dict, deltas=C.DELTAS) -> None:
+def run_family(name: str, fam: dict, quantities, store, results: dict, deltas=C.DELTAS, bucket="plants",
+               tables=None) -> None:
+    """Verify ``fam``'s correct tables and its plants of ``quantities`` x ``deltas`` into ``results`` (``bucket``:
+    "plants", or "resolution" for the smaller LR errors of ``--resolution``); stored plants are skipped."""
     from scaling_exponents.verifier.verify_table import table_target
 
     t0 = time.process_time()
     entry = results["families"].setdefault(name, {"plants": [], "correct": []})
+    entry.setdefault(bucket, [])
     entry.update(model=fam["model"], seeds=fam["seeds"], steps=fam["steps"], tol=TOL,
                  sizes=f"{fam['kind']} {','.join(map(str, fam['sizes']))}"
                        + (f" (width {fam['width']})" if "width" in fam else ""))
-    done = {(p["base"], p["role"], p["quantity"], p["dimension"], p["delta"]) for p in entry["plants"]}
-    for base_name in fam["tables"]:
+    done = {(p["base"], p["role"], p["quantity"], p["dimension"], p["delta"]) for p in entry[bucket]}
+    for base_name in tables or fam["tables"]:
         base = _base(base_name)
         if base_name not in {c["label"] for c in entry["correct"]}:
             s = _verify(fam, table_target(base, base_name.replace(":", "-")), base, store)
@@ -114,14 +118,15 @@ def run_family(name: str, fam: dict, quantities, store, results: dict, deltas=C.
             label = f"{base_name.replace(':', '-')}~{p['role']}.{p['quantity']}.{p['dimension']}{delta}"
             s = _verify(fam, table_target(p["table"], label, expect=base), p["table"], store)
             own = _verify(fam, table_target(p["table"], label), p["table"], store)  # same runs, own predictions
-            entry["plants"].append({"family": name, "base": base_name, "role": p["role"], "quantity": p["quantity"],
+            entry[bucket].append({"family": name, "base": base_name, "role": p["role"], "quantity": p["quantity"],
                                     "dimension": p["dimension"], "delta": delta, "detected": C.score(s),
                                     "failed_rows": C.failed_rows(s), "self_status": own["status"],
                                     "self_failed_rows": C.failed_rows(own), "rows": s["rows"],
                                     "self_rows": own["rows"], "seconds": s["seconds"]})
             print(f"{name} {label}: {'detected' if C.score(s) else 'NOT detected'} {C.failed_rows(s)[:4]}",
                   file=sys.stderr, flush=True)
-    entry["seconds"] = sum(c["seconds"] for c in entry["correct"]) + sum(p["seconds"] for p in entry["plants"])
+    entry["seconds"] = sum(c["seconds"] for c in entry["correct"]) + sum(
+        p["seconds"] for b in ("plants", "resolution") for p in entry.get(b, []))
     entry["process_seconds"] = entry.get("process_seconds", 0.0) + time.process_time() - t0
     entry["smallest"] = _smallest(entry["correct"])
 
@@ -130,6 +135,8 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--families", help=f"comma-separated of {', '.join(FAMILIES)} (default all)")
     ap.add_argument("--quantities", default="lr,init_std,multiplier", help="planted quantities, in this order")
+    ap.add_argument("--resolution", action="store_true",
+                    help="after the ±1/2 plants: LR plants of ±1/4 on each family's first table (the smallest error)")
     ap.add_argument("--smoke", action="store_true", help="tiny: mup only, widths 32,64, 2 seeds, 1 step, hidden-LR plants")
     ap.add_argument("--out", default=str(ROOT / "catalog" / "verification"),
                     help="writes OUT/calibration.md and OUT/calibration/{results.jsonl,calibration.json}")
@@ -152,12 +159,18 @@ def main(argv=None) -> int:
     results = json.loads(jpath.read_text()) if jpath.exists() else {"families": {}}
     results["command"] = "python benchmarks/calibrate.py" + (" --smoke" if args.smoke else "") + (
         f" --families {args.families}" if args.families else "") + (
-        f" --quantities {args.quantities}" if args.quantities != ap.get_default("quantities") else "")
+        f" --quantities {args.quantities}" if args.quantities != ap.get_default("quantities") else "") + (
+        " --resolution" if args.resolution else "")
     for q in quantities:  # LR plants of every family first: the >= 95 % requirement is on them
         for name, fam in fams.items():
             run_family(name, fam, [q], store, results)
             jpath.write_text(json.dumps(results, indent=1, default=str) + "\n")
             (out / "calibration.md").write_text(C.render(results))
+    for name, fam in fams.items() if args.resolution else []:
+        run_family(name, fam, ["lr"], store, results, deltas=("1/4", "-1/4"), bucket="resolution",
+                   tables=fam["tables"][:1])
+        jpath.write_text(json.dumps(results, indent=1, default=str) + "\n")
+        (out / "calibration.md").write_text(C.render(results))
     print(f"wrote {out / 'calibration.md'} and {jpath}")
     return 0
 

@@ -147,6 +147,11 @@ def render(results: dict) -> str:
         out += ["", f"Planted: {len(fam['plants'])}, detected {_rate(fam['plants'])}."]
         if smallest:
             out.append(f"Smallest detectable error (estimate from the correct tables' CIs): {smallest}.")
+        res = fam.get("resolution") or []
+        if res:
+            out.append(f"Resolution check, LR plants of ±1/4 on `{res[0]['base']}`: detected {_rate(res)}"
+                       + ("; missed: " + ", ".join(f"{p['role']} {p['delta']}" for p in res if not p["detected"])
+                          if not all(p["detected"] for p in res) else "") + ".")
         if missed:
             out += ["", "Undetected plants (what the sweep cannot see):", ""]
             out += [f"- `{p['base']}` {p['role']} {p['quantity']} {p['dimension']} {p['delta']}: {_why(p)}"
