@@ -137,6 +137,7 @@ def main(argv=None) -> int:
     ap.add_argument("--quantities", default="lr,init_std,multiplier", help="planted quantities, in this order")
     ap.add_argument("--resolution", action="store_true",
                     help="after the ±1/2 plants: LR plants of ±1/4 on each family's first table (the smallest error)")
+    ap.add_argument("--render-only", action="store_true", help="rewrite OUT/calibration.md from calibration.json")
     ap.add_argument("--smoke", action="store_true", help="tiny: mup only, widths 32,64, 2 seeds, 1 step, hidden-LR plants")
     ap.add_argument("--out", default=str(ROOT / "catalog" / "verification"),
                     help="writes OUT/calibration.md and OUT/calibration/{results.jsonl,calibration.json}")
@@ -157,6 +158,10 @@ def main(argv=None) -> int:
     store = ResultStore(out / "calibration" / "results.jsonl")
     jpath = out / "calibration" / "calibration.json"
     results = json.loads(jpath.read_text()) if jpath.exists() else {"families": {}}
+    if args.render_only:
+        (out / "calibration.md").write_text(C.render(results))
+        print(f"wrote {out / 'calibration.md'}")
+        return 0
     results["command"] = "python benchmarks/calibrate.py" + (" --smoke" if args.smoke else "") + (
         f" --families {args.families}" if args.families else "") + (
         f" --quantities {args.quantities}" if args.quantities != ap.get_default("quantities") else "") + (

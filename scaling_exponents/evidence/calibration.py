@@ -142,6 +142,7 @@ def render(results: dict) -> str:
         for c in fam["correct"]:
             out.append(f"- correct `{c['label']}`: **{c['status']}**, {c['passed']}/{len(c['rows'])} rows pass"
                        + (f"; failed: {', '.join(c['failed_rows'])}" if c["failed_rows"] else ""))
+            out += [f"  - the verifier's note: {n}" for n in (c.get("notes") or []) if c["failed_rows"]]
         missed = [p for p in fam["plants"] if not p["detected"]]
         smallest = fam.get("smallest")
         out += ["", f"Planted: {len(fam['plants'])}, detected {_rate(fam['plants'])}."]
