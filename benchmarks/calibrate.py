@@ -10,7 +10,8 @@ sweep, MoE along experts) it verifies each named correct table and every planted
 sweep's dimension) through ``verify --table``'s custom-table path (:mod:`scaling_exponents.verifier.verify_table`):
 the run applies the planted table, the rows are predicted from the correct one (``Target.expect``).  Runs go to a
 resumable store (``<out>/calibration/results.jsonl``: a rerun recomputes nothing); after each quantity it rewrites
-``<out>/calibration/calibration.json`` (every plant with its full rows) and ``<out>/calibration.md``.
+``<out>/calibration/calibration.json`` (every plant with its rows: prediction, slope, CI, verdict) and
+``<out>/calibration.md``.
 """
 
 from __future__ import annotations
@@ -72,9 +73,28 @@ def _verify(fam: dict, target, table, store) -> dict:
     return next(iter(res.values()))
 
 
+#: Row fields left out of calibration.json: the formula and source text (the same for every plant of a base table)
+#: and the per-seed values (in results.jsonl, the store); kept: prediction, slope, CI, R², tol, verdict.
+DROP = ("formula", "source", "values")
+
+
+def _slim(rows: list) -> list:
+    return [{k: v for k, v in r.items() if k not in DROP} for r in rows]
+
+
 def _keep(s: dict) -> dict:
-    """The summary without its per-size coordinate data (rows kept in full)."""
-    return {k: v for k, v in s.items() if k != "coord"}
+    """The summary without its per-size coordinate data, its rows slimmed (:data:`DROP`)."""
+    return dict({k: v for k, v in s.items() if k != "coord"}, rows=_slim(s["rows"]))
+
+
+def _write(jpath: Path, results: dict) -> None:
+    """calibration.json, every stored row slimmed (results of older runs too), one JSON line (~1-2 MB)."""
+    for fam in results["families"].values():
+        for c in fam["correct"]:
+            c["rows"] = _slim(c["rows"])
+        for p in fam["plants"] + fam.get("resolution", []):
+            p["rows"], p["self_rows"] = _slim(p["rows"]), _slim(p["self_rows"])
+    jpath.write_text(json.dumps(results, default=str) + "\n")
 
 
 def _smallest(correct: list[dict]) -> str:
@@ -121,8 +141,8 @@ def run_family(name: str, fam: dict, quantities, store, results: dict, deltas=C.
             entry[bucket].append({"family": name, "base": base_name, "role": p["role"], "quantity": p["quantity"],
                                     "dimension": p["dimension"], "delta": delta, "detected": C.score(s),
                                     "failed_rows": C.failed_rows(s), "self_status": own["status"],
-                                    "self_failed_rows": C.failed_rows(own), "rows": s["rows"],
-                                    "self_rows": own["rows"], "seconds": s["seconds"]})
+                                    "self_failed_rows": C.failed_rows(own), "rows": _slim(s["rows"]),
+                                    "self_rows": _slim(own["rows"]), "seconds": s["seconds"]})
             print(f"{name} {label}: {'detected' if C.score(s) else 'NOT detected'} {C.failed_rows(s)[:4]}",
                   file=sys.stderr, flush=True)
     entry["seconds"] = sum(c["seconds"] for c in entry["correct"]) + sum(
@@ -159,6 +179,7 @@ def main(argv=None) -> int:
     jpath = out / "calibration" / "calibration.json"
     results = json.loads(jpath.read_text()) if jpath.exists() else {"families": {}}
     if args.render_only:
+        _write(jpath, results)
         (out / "calibration.md").write_text(C.render(results))
         print(f"wrote {out / 'calibration.md'}")
         return 0
@@ -169,12 +190,12 @@ def main(argv=None) -> int:
     for q in quantities:  # LR plants of every family first: the >= 95 % requirement is on them
         for name, fam in fams.items():
             run_family(name, fam, [q], store, results)
-            jpath.write_text(json.dumps(results, indent=1, default=str) + "\n")
+            _write(jpath, results)
             (out / "calibration.md").write_text(C.render(results))
     for name, fam in fams.items() if args.resolution else []:
         run_family(name, fam, ["lr"], store, results, deltas=("1/4", "-1/4"), bucket="resolution",
                    tables=fam["tables"][:1])
-        jpath.write_text(json.dumps(results, indent=1, default=str) + "\n")
+        _write(jpath, results)
         (out / "calibration.md").write_text(C.render(results))
     print(f"wrote {out / 'calibration.md'} and {jpath}")
     return 0
