@@ -87,8 +87,39 @@ def _keep(s: dict) -> dict:
     return dict({k: v for k, v in s.items() if k != "coord"}, rows=_slim(s["rows"]))
 
 
+def _realised(fam: dict, base, role: str, quantity: str, dimension: str) -> str:
+    """Why the family's model does not apply a (role, quantity, dimension) row ("" if it does): the Parametrization's
+    own list of unapplied rows (:func:`scaling_exponents.torch.explain.unapplied_rows`) for a copy of ``base`` with
+    that row at power 1.  The MoE probe applies its table itself: every MoE row counts as applied."""
+    import dataclasses
+
+    from scaling_exponents.verifier.probes import RunConfig, make_model, parametrize
+    from scaling_exponents.theory.custom_tables import register
+
+    if fam["model"] == "moe":
+        return ""
+    rest = dataclasses.replace(base, rows=[r for r in base.rows if r.key() != (role, quantity, dimension)],
+                               solution=None, system=None)
+    probe = C.plant(rest, role, quantity, dimension, 1)
+    depth = 2
+    cfg = RunConfig(param=register(probe, "realised"), model=fam["model"], optimizer=base.optimizer or "adam",
+                    width=32, depth=depth, base_width=32, base_depth=depth)
+    why = [w for r, w in parametrize(make_model(cfg), cfg)._unapplied_rows() if r.key() == (role, quantity, dimension)]
+    return why[0] if why else ""
+
+
+def _annotate(results: dict) -> None:
+    """Mark every plant the model does not realise (``unrealised``: the Parametrization's reason)."""
+    for fam_name, entry in results["families"].items():
+        fam = FAMILIES.get(fam_name, SMOKE)
+        for p in entry["plants"] + entry.get("resolution", []):
+            if "unrealised" not in p:
+                p["unrealised"] = _realised(fam, _base(p["base"]), p["role"], p["quantity"], p["dimension"])
+
+
 def _write(jpath: Path, results: dict) -> None:
     """calibration.json, every stored row slimmed (results of older runs too), one JSON line (~1-2 MB)."""
+    _annotate(results)
     for fam in results["families"].values():
         for c in fam["correct"]:
             c["rows"] = _slim(c["rows"])

@@ -106,6 +106,7 @@ def _cell(names) -> str:
 
 
 def _rate(items) -> str:
+    items = [p for p in items if not p.get("unrealised")]
     n = len(items)
     k = sum(1 for p in items if p["detected"])
     return f"{k}/{n} ({100 * k / n:.0f} %)" if n else "-"
@@ -143,9 +144,24 @@ def render(results: dict) -> str:
             out.append(f"- correct `{c['label']}`: **{c['status']}**, {c['passed']}/{len(c['rows'])} rows pass"
                        + (f"; failed: {', '.join(c['failed_rows'])}" if c["failed_rows"] else ""))
             out += [f"  - the verifier's note: {n}" for n in (c.get("notes") or []) if c["failed_rows"]]
-        missed = [p for p in fam["plants"] if not p["detected"]]
+        missed = [p for p in fam["plants"] if not p["detected"] and not p.get("unrealised")]
+        unreal = [p for p in fam["plants"] if p.get("unrealised")]
         smallest = fam.get("smallest")
-        out += ["", f"Planted: {len(fam['plants'])}, detected {_rate(fam['plants'])}."]
+        out += ["", f"Planted: {len(fam['plants'])}, detected {_rate(fam['plants'])} of those the model realises."]
+        if unreal:
+            out.append("Not realised by the model (excluded from the rates): " + "; ".join(
+                f"`{p['base']}` {p['role']} {p['quantity']} {p['dimension']} {p['delta']} ({p['unrealised']})"
+                for p in unreal) + ".")
+        own_ok = [p for p in fam["plants"] if not p.get("unrealised") and p.get("self_status") == "pass"]
+        realised = [p for p in fam["plants"] if not p.get("unrealised")]
+        if realised:
+            from collections import Counter
+
+            top = Counter(r for p in realised for r in p.get("self_failed_rows", [])).most_common(3)
+            out.append(f"Judged against their *own* predictions, {len(own_ok)}/{len(realised)} planted tables pass"
+                       + (" (rows failed most often: " + ", ".join(f"{r} {k}x" for r, k in top) + ")" if top else "")
+                       + ": the verifier's predictions for a table off the muP family are less reliable than for the "
+                       "named ones.")
         if smallest:
             out.append(f"Smallest detectable error (estimate from the correct tables' CIs): {smallest}.")
         res = fam.get("resolution") or []
