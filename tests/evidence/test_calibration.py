@@ -104,7 +104,7 @@ def test_render_states_rates_and_names_undetected_plants():
     assert "- `mup` hidden init_std width +1/2: invisible: the planted table predicts the same exponent" in md
     assert "| mup | hidden | lr | width | +1/2 | yes | hidden.0\\|dW_rms | pass |" in md
     assert "Not realised by the model (excluded from the rates): `mup` norm init_std width -1/2 (norm gains" in md
-    assert "Judged against their *own* predictions, 2/3 planted tables pass" in md
+    assert "Judged against their *own* predictions, 3/3 planted tables pass" in md
 
 
 def test_depth_predictions_see_an_outer_lr_plant_only_in_its_update_row():
