@@ -84,20 +84,21 @@ def failed_rows(summary: dict) -> list[str]:
     return [f"{r['layer']}|{r['quantity']}" for r in summary.get("rows", []) if r.get("verdict") == "fail"]
 
 
-def visible(entry: dict) -> bool:
-    """Whether a plant changes some row's prediction: its ``self_rows`` (the planted table's own predictions) differ
-    from its ``rows`` (the correct table's) in a predicted exponent.  An invisible plant moves nothing the sweep
-    predicts, so no verdict can detect it however many widths, seeds or steps: a gap in what is measured."""
+def modelled(entry: dict) -> bool:
+    """Whether the predictions model a plant: its ``self_rows`` (the planted table's own predictions) differ from its
+    ``rows`` (the correct table's) in some predicted exponent.  A plant that is not modelled can still be detected
+    (the measurement moves away from the correct table's prediction), but the verifier cannot say what it expected."""
     base = {(r["layer"], r["quantity"]): r["predicted_value"] for r in entry.get("rows", [])}
     return any(base.get((r["layer"], r["quantity"])) != r["predicted_value"] for r in entry.get("self_rows", []))
 
 
 def _why(p: dict) -> str:
-    if not visible(p):
-        return "invisible: the planted table predicts the same exponent on every measured row"
+    if not modelled(p):
+        return ("no measured row moved beyond its CI + tol, and the predictions do not model this exponent (the "
+                "planted table predicts the same exponent on every row)")
     moved = [f"{r['layer']}|{r['quantity']} {r['predicted']}" for r, b in zip(p["self_rows"], p["rows"])
              if r["predicted_value"] != b["predicted_value"]]
-    return "visible (planted predicts " + ", ".join(moved[:3]) + ") but within the CIs + tol"
+    return "modelled (planted predicts " + ", ".join(moved[:3]) + ") but within the CIs + tol"
 
 
 def _cell(names) -> str:
@@ -122,9 +123,9 @@ def render(results: dict) -> str:
            "`verify --table`'s path, the rows are predicted from the correct table, and the plant is *detected* iff "
            "some row fails (`scaling_exponents.evidence.calibration.score`).  `self` = the same runs judged against "
            "the planted table's own predictions (a FAIL there is the theory missing what the wrong table does).  "
-           "*visible* = the plant changes the predicted exponent of some measured row (`calibration.visible`); an "
-           "invisible plant cannot be detected by any ladder, only by measuring another quantity.  CPU s = process "
-           "CPU time of the benchmark for that family (2 shared cores).",
+           "*modelled* = the planted table's own predictions differ from the correct table's on some measured row "
+           "(`calibration.modelled`): the rate among those says how often the verifier detects an error it can also "
+           "describe.  CPU s = process CPU time of the benchmark for that family (2 shared cores).",
            "", f"Reproduce: `{results.get('command', 'python benchmarks/calibrate.py')}`", ""]
     out += ["| family | sweep | correct tables (verdict, failed rows) | LR detected | init detected | "
             "multiplier detected | CPU s |", "|---|---|---|---|---|---|---|"]
@@ -132,7 +133,7 @@ def render(results: dict) -> str:
         corr = "; ".join(f"{c['label']}: {c['status']}" + (f" ({_cell(c['failed_rows'])})" if c["failed_rows"]
                                                            else "") for c in fam["correct"])
         by_q = {q: [p for p in fam["plants"] if p["quantity"] == q] for q in QUANTITIES}
-        cells = [f"{_rate(by_q[q])}; visible {_rate([p for p in by_q[q] if visible(p)])}" if by_q[q] else "-"
+        cells = [f"{_rate(by_q[q])}; modelled {_rate([p for p in by_q[q] if modelled(p)])}" if by_q[q] else "-"
                  for q in QUANTITIES]
         out.append(f"| {name} | {fam['sizes']} | {corr} | {' | '.join(cells)} | "
                    f"{fam.get('process_seconds', fam['seconds']):.0f} |")

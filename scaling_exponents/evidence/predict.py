@@ -340,7 +340,7 @@ def predict_depth(table, model: str = "resmlp") -> Predictions:
     * in-block weight update (Adam): its LR, ``L^{q_lr(hidden)} = L^-g`` (TP6 fn. 5; CompleteP D2c g >= 0).
     * raw updates of the input weights, the norm gains and the readout (Adam only): their LR's depth power -- Adam's
       normalised step is ~LR per entry whatever the gradient's size (TP6 fn. 5); these rows see an LR rule the
-      stream and logits feel only through subleading terms (``benchmarks/calibrate.py`` found them invisible).
+      stream and logits feel only through subleading terms (``benchmarks/calibrate.py`` missed such LR errors).
     * final features (the final LN's output) and logits: the stream's relative change ``Δh - h`` capped at 0 by the
       LN; where it is > 0 (a < 1/2 with a + g < 1) the features are rewritten within O(1) steps and the rows
       are reported as information, not verdicts (the cap is approached only at large L).

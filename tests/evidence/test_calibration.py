@@ -9,7 +9,7 @@ the depth predictions of a planted outer LR (Adam: update ∝ LR, TP6 arXiv 2310
 
 import sympy
 
-from scaling_exponents.evidence.calibration import DELTAS, failed_rows, plant, plants, render, score, visible
+from scaling_exponents.evidence.calibration import DELTAS, failed_rows, plant, plants, modelled, render, score
 from scaling_exponents.systems.registry import derive
 
 HALF = sympy.Rational(1, 2)
@@ -81,9 +81,9 @@ def _rows(pred):
     return [{"layer": "hidden.0", "quantity": "dW_rms", "predicted_value": pred, "predicted": str(pred)}]
 
 
-def test_visible_iff_the_planted_table_predicts_another_exponent_somewhere():
-    assert visible({"rows": _rows(-1), "self_rows": _rows(-0.5)}) is True
-    assert visible({"rows": _rows(-1), "self_rows": _rows(-1)}) is False
+def test_modelled_iff_the_planted_table_predicts_another_exponent_somewhere():
+    assert modelled({"rows": _rows(-1), "self_rows": _rows(-0.5)}) is True
+    assert modelled({"rows": _rows(-1), "self_rows": _rows(-1)}) is False
 
 
 def test_render_states_rates_and_names_undetected_plants():
@@ -99,10 +99,11 @@ def test_render_states_rates_and_names_undetected_plants():
                       dict(plant_row, role="norm", quantity="init_std", delta="-1/2", detected=False,
                            unrealised="norm gains are not re-initialised")]}
     md = render({"families": {"mlp-width": fam}, "command": "python benchmarks/calibrate.py"})
-    assert ("| mlp-width | width 64,128 | mup: pass | 1/2 (50 %); visible 1/2 (50 %) | 0/1 (0 %); visible - | - | 12 |"
+    assert ("| mlp-width | width 64,128 | mup: pass | 1/2 (50 %); modelled 1/2 (50 %) | 0/1 (0 %); modelled - | - | 12 |"
             in md)
-    assert "- `mup` hidden lr width -1/2: visible (planted predicts hidden.0|dW_rms -0.5) but within the CIs" in md
-    assert "- `mup` hidden init_std width +1/2: invisible: the planted table predicts the same exponent" in md
+    assert "- `mup` hidden lr width -1/2: modelled (planted predicts hidden.0|dW_rms -0.5) but within the CIs" in md
+    assert "- `mup` hidden init_std width +1/2: no measured row moved beyond its CI + tol, and the predictions do " \
+        "not model" in md
     assert "| mup | hidden | lr | width | +1/2 | yes | hidden.0\\|dW_rms | pass |" in md
     assert "Not realised by the model (excluded from the rates): `mup` norm init_std width -1/2 (norm gains" in md
     assert "Judged against their *own* predictions, 2/3 planted tables pass (rows failed most often: " \
