@@ -61,6 +61,8 @@ def targets_of(args, parse_targets) -> list:
     """``-p`` names (``parse_targets``: :func:`.verify.parse_targets`) and ``--table`` files of a verify command line,
     in that order (at least one of them)."""
     tables = getattr(args, "table", None) or []
+    if isinstance(tables, str):  # from a --config file: `table: [a.json, b.json]` arrives comma-joined
+        tables = [t for t in tables.split(",") if t.strip()]
     if not args.param and not tables:
         raise UserError("verify needs --param NAME[,NAME...] or --table FILE.json (a table in `derive -f json` form)")
     targets = parse_targets(args.param, args.optimizer) if args.param else []

@@ -91,3 +91,10 @@ def test_calibrate_smoke_writes_report_and_plants(tmp_path):
     assert all(p["detected"] and any("hidden" in f for f in p["failed_rows"]) for p in fam["plants"])
     assert all(p["rows"] and p["self_rows"] for p in fam["plants"])
     assert "| smoke | width 32,64 |" in (tmp_path / "calibration.md").read_text()
+
+
+def test_config_file_list_of_tables_is_split_into_files(files, tmp_path, capsys):
+    cfg = tmp_path / "sweep.yaml"
+    cfg.write_text(f"table: [{files / 'mup.json'}, {files / 'missing.json'}]\n")
+    assert main(["verify", "--config", str(cfg), "--out", str(tmp_path / "o")] + TINY) == 2
+    assert f"table file {files / 'missing.json'}: cannot read it" in capsys.readouterr().err
