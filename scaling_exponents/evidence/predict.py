@@ -287,6 +287,10 @@ DEPTH_QUANTITIES = {
     "branch|input_delta": "change of one scaled branch output from its changed input: L^-alpha [F_l(x_t; W_t) - F_l(x_0; W_t)]",
     "branch|act_delta": "total change of one scaled branch output (own weights + changed input)",
     "hidden|dW_rms": "RMS entry of the update of the in-block weight matrices (geometric mean over them)",
+    "embed|update_rms": "RMS entry of the raw update of the input weights (Adam: ∝ their LR)",
+    "norm|update_rms": "RMS entry of the raw update of the branches' norm gains (geometric mean over blocks)",
+    "final_norm|update_rms": "RMS entry of the raw update of the final norm's gain",
+    "head|update_rms": "RMS entry of the raw update of the readout weights",
     "features|act_delta": "RMS coordinate of the change of the final norm's output (the readout's input)",
     "head|act_delta": "RMS coordinate of the logit change",
 }
@@ -341,6 +345,9 @@ def predict_depth(table, model: str = "resmlp") -> Predictions:
       input change (``L^-1/2`` vs own ``L^-1``), the layerwise linearisation of TP6 Claim 7.6 that CompleteP's
       "complete feature learning" removes (a = 1: both terms ``L^-1``).
     * in-block weight update (Adam): its LR, ``L^{q_lr(hidden)} = L^-g`` (TP6 fn. 5; CompleteP D2c g >= 0).
+    * raw updates of the input weights, the norm gains and the readout (Adam only): their LR's depth power -- Adam's
+      normalised step is ~LR per entry whatever the gradient's size (TP6 fn. 5); these rows see an LR rule the
+      stream and logits feel only through subleading terms (``benchmarks/calibrate.py`` missed such LR errors).
     * final features (the final LN's output) and logits: the stream's relative change ``Δh - h`` capped at 0 by the
       LN; where it is > 0 (a < 1/2 with a + g < 1) the features are rewritten within O(1) steps and the rows
       are reported as information, not verdicts (the cap is approached only at large L).
@@ -394,6 +401,10 @@ def predict_depth(table, model: str = "resmlp") -> Predictions:
     add("hidden|dW_rms", -g if ex["optimizer"] in ("adam", "adamw") else Q(table.power("hidden", "lr", "depth")) - a,
         "Adam: q_lr(hidden) = -gamma (update ∝ LR); SGD: LR x gradient L^(alpha-gamma) L^-alpha",
         f"{TP6} Sec. 1.1 fn. 5; {DEY} Table 1")
+    if ex["optimizer"] in ("adam", "adamw"):  # Adam's step is ~LR per entry whatever the gradient's size
+        for layer, role in (("embed", "embedding"), ("norm", "norm"), ("final_norm", "final_norm"), ("head", "readout")):
+            add(f"{layer}|update_rms", Q(table.power(role, "lr", "depth")), f"Adam: q_lr({role}) (update ∝ LR)",
+                f"{TP6} Sec. 1.1 fn. 5")
     add("features|act_delta", feat, "min(0, Δh - h): the final LN divides the stream by its size", f"{TP6} Claim 7.2",
         info=sat)
     add("head|act_delta", max(feat, e_out), "max(features, e_readout): logits move with the features and the readout",

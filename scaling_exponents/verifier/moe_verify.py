@@ -69,7 +69,7 @@ def verify_moe(target, table, *, widths=MOE_WIDTHS, experts=MOE_EXPERTS, depths=
         tasks = [(c.to_dict(), (lambda c=c: moe_run(c, table))) for c in cfgs]
         results = run_tasks(tasks, store, desc=f"verify {target.label} MoE over {dim}", progress=progress)
         per = {v: r["metrics"] for v, r in zip(sizes, results)}
-        preds = predict_moe(table, dim)
+        preds = predict_moe(getattr(target, "expect", None) or table, dim)
         rows = fit_rows(preds, per, sizes, tol, dimension=dim)
         n_fail = sum(r["verdict"] == "fail" for r in rows)
         why = _fail_notes(table, dim, rows)

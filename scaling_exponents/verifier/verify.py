@@ -25,12 +25,13 @@ from __future__ import annotations
 
 import argparse
 import math
-from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import UserError
 from ..evidence.report import announce, conclude
 from . import verify_density
+from .target import Target  # noqa: F401  (re-exported: tests and other sweeps build targets)
+from .verify_matrix import _table  # (table, optimizer, alignment) of a -p name or a --table file (:mod:`.verify_table`)
 from .sweep_config import apply_config as prepare_parser  # noqa: F401  (--config; called by the CLI)
 from ..evidence.summary import fit_rows, predictions_for, short_table, summary_json  # noqa: F401  (re-exported)
 
@@ -39,13 +40,6 @@ DEFAULT_TOL = 0.15
 DEFAULT_LR = {"adam": 1e-2, "adamw": 1e-2, "adafactor": 1e-2, "sgd": 0.5}
 #: the --dtype values :func:`.probes.config.set_precision` accepts (tf32 needs CUDA, checked with the device)
 DTYPES = ("float32", "tf32", "bfloat16", "float64")
-
-
-@dataclass
-class Target:
-    param: str
-    optimizer: str | None
-    label: str
 
 
 def parse_ints(text: str, what: str, minimum: int = 1) -> list[int]:
@@ -76,16 +70,6 @@ def parse_targets(text: str, optimizer: str | None) -> list[Target]:
     return out
 
 
-def _table(target: Target, alignment):
-    from .probes import table_for
-    from ..systems.registry import get
-
-    spec = get(target.param)
-    al = alignment if spec.alignments and spec.alignments != ("",) else None
-    opt = target.optimizer if spec.optimizers and spec.optimizers != ("",) else None
-    return table_for(target.param, opt, al), opt, al
-
-
 def verify_target(target: Target, *, model="mlp", widths=(64, 128, 256), depth=2, seeds=5, steps=3, lr=None,
                   base_width=None, batch=64, device="cpu", dtype="float32", alignment=None, tol=DEFAULT_TOL,
                   store=None, progress=False, after_run=None, nngp=True, base_depth=None, arch="classic",
@@ -111,7 +95,7 @@ def verify_target(target: Target, *, model="mlp", widths=(64, 128, 256), depth=2
 
     store = store if store is not None else ResultStore(None)
     table, opt, al = _table(target, alignment)
-    preds = predictions_for(table, model, depth, opt or "sgd")
+    preds = predictions_for(target.expect or table, model, depth, opt or "sgd")
     lr = lr if lr is not None else DEFAULT_LR.get(opt or "sgd", 1e-2)
     base_width = base_width or min(widths)
     scales_with_depth = any(r.dimension == "depth" and r.power != 0 for r in table.rows)
@@ -186,7 +170,7 @@ def verify_depth_target(target: Target, *, model="resmlp", depths=(2, 4, 8, 16),
 
     store = store if store is not None else ResultStore(None)
     table, opt, al = _table(target, alignment)
-    preds = P.predict_depth(table, model)
+    preds = P.predict_depth(target.expect or table, model)
     lr = lr if lr is not None else DEFAULT_LR.get(opt or "sgd", 1e-2)
     depths = sorted(depths)
     base_depth = base_depth or depths[0]
@@ -217,7 +201,7 @@ def verify_depth_target(target: Target, *, model="resmlp", depths=(2, 4, 8, 16),
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--param", "-p", required=True,
+    p.add_argument("--param", "-p",
                    help="comma-separated names from `list`; NAME:OPTIMIZER picks the optimizer (e.g. mup,sp,tp4-ntk:sgd)")
     from .user_cli import add_user_arguments, model_arg
 
@@ -265,6 +249,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     _sweep_arguments(p)
     from . import verify_lora, verify_vocab  # --vocabs (:mod:`.verify_vocab`); --ranks, --rank (:mod:`.verify_lora`)
     verify_vocab.add_arguments(p), verify_lora.add_arguments(p), verify_density.add_arguments(p)  # --densities
+    from .verify_table import add_arguments as table_arguments  # --table FILE.json, --expect FILE.json
+
+    table_arguments(p)
 
 
 def _sweep_arguments(p) -> None:
@@ -316,6 +303,8 @@ def _run(args) -> int:
     axis = (verify_vocab.run_vocab if getattr(args, "vocabs", None) is not None else verify_density.run_density
             if getattr(args, "densities", None) is not None else verify_lora.run_lora
             if args.model == "lora" or getattr(args, "ranks", None) is not None else None)
+    if axis is not None and getattr(args, "table", None):
+        raise UserError("--table works with the width, depth, per-matrix and MoE sweeps; this sweep takes -p names")
     if axis is not None:
         return axis(args, parse_targets, lambda t: _table(t, args.alignment)[0])
     depths = parse_ints(args.depths, "depths") if args.depths else None
@@ -344,9 +333,12 @@ def _run(args) -> int:
     if bad:
         raise UserError(f"GPT widths must be multiples of the head dimension 16; got {bad}")
     check_device(args.device)
-    targets = parse_targets(args.param, args.optimizer)
+    from .verify_table import check_realised, targets_of
+
+    targets = targets_of(args, parse_targets)
     for t in targets:
         _check_not_moe(t, args.alignment, args.model or ("resmlp" if depths and not do_width else "mlp"))
+        check_realised(t, width_model if do_width else depth_model, args.depth)
     if depths is not None:
         from ..evidence.predict import depth_exponents
 
@@ -365,7 +357,7 @@ def _run(args) -> int:
     for t in targets if do_width else []:
         from .verify_optim import special_verifier
 
-        special = special_verifier(t.param)  # SAM / weight-decay rules: their own probes (issue 11 items 5, 6)
+        special = None if t.param.startswith("table:") else special_verifier(t.param)  # SAM / weight-decay rules: their own probes (issue 11 items 5, 6)
         if special is not None:
             s = summaries[t.label] = special(t, args, widths if args.widths else None, width_model, store)
             announce(s, t.label)
@@ -432,7 +424,9 @@ def _run_moe(args) -> int:
     experts = pick(args.experts is not None, args.experts, MOE_EXPERTS, "experts")
     depths = pick(args.depths is not None, args.depths, MOE_DEPTHS, "depths")
     check_device(args.device)
-    targets = parse_targets(args.param, args.optimizer)
+    from .verify_table import targets_of
+
+    targets = targets_of(args, parse_targets)
     tables = [(t, _table(t, args.alignment)[0]) for t in targets]
     from ..evidence.predict_moe import check_moe_table
 

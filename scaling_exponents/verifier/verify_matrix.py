@@ -24,10 +24,15 @@ def default_widths(model: str) -> list[int]:
 
 
 def _table(target, alignment):
-    """``(table, optimizer, alignment)`` of a verify target (as :func:`.verify._table`; kept here: no import cycle)."""
+    """``(table, optimizer, alignment)`` of a verify target (:func:`.verify._table` calls this).  A custom table
+    (``verify --table``) runs with the target's optimizer and its own alignment."""
     from ..systems.registry import get
+    from ..theory.custom_tables import is_custom
     from .probes import table_for
 
+    if is_custom(target.param):
+        table = table_for(target.param, None, None)
+        return table, target.optimizer or table.optimizer, table.alignment
     spec = get(target.param)
     al = alignment if spec.alignments and spec.alignments != ("",) else None
     opt = target.optimizer if spec.optimizers and spec.optimizers != ("",) else None
@@ -61,7 +66,7 @@ def verify_matrix_target(target, *, model="mlp", widths=(64, 128, 256), depth=2,
 
         raise UserError(f"table {target.param}: {KFAC_MISSING}")
     layers = mlp_layers(depth) if model == "mlp" else gpt_layers(depth)
-    preds = predict_matrix(table, layers)
+    preds = predict_matrix(getattr(target, "expect", None) or table, layers)
     if model == "gpt":  # embed/head have the fixed vocabulary as one fan: the slope the swept widths can show
         from ..evidence.hints import finite_vocab
 

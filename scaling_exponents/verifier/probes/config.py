@@ -117,9 +117,13 @@ def make_model(cfg: RunConfig, d_in: int = 64, d_out: int = 10) -> nn.Module:
 @lru_cache(maxsize=64)
 def table_for(param: str, optimizer: str | None, alignment: str | None):
     """The derived table, once per (param, optimizer, alignment): deriving solves an LP (~0.1-1 s).  A table with
-    no optimizer choice (a stated rule such as am-mup) ignores ``optimizer``: the run still trains with it."""
+    no optimizer choice (a stated rule such as am-mup) ignores ``optimizer``: the run still trains with it.  A
+    ``table:<label>@<sha8>`` name is a custom table (:mod:`scaling_exponents.theory.custom_tables`), used as filed."""
     from ...systems.registry import derive, get
+    from ...theory.custom_tables import is_custom, lookup
 
+    if is_custom(param):  # a table from `verify --table FILE.json` or a calibration plant (content-digest key)
+        return lookup(param)
     if not get(param).optimizers or get(param).optimizers == ("",):
         optimizer = None
     return derive(param, optimizer=optimizer, alignment=alignment)

@@ -30,6 +30,18 @@ def _gmean(rows: list[torch.Tensor]) -> list:
     return st.clamp_min(1e-30).log().mean(0).exp().where(torch.isfinite(st).all(0), st.sum(0)).tolist()
 
 
+def _outer(mods: dict, params: dict) -> dict:
+    """``{layer|update_rms: [parameter names]}`` of the input weights, the branches' norms, the final norm and the
+    readout (those present): the depth rows of their LRs act on these (:func:`~scaling_exponents.evidence.predict.
+    predict_depth`), which the stream and branch quantities see only through subleading terms."""
+    norms = [f"{m}.weight" for m, mod in mods.items() if isinstance(mod, nn.LayerNorm) and m != "ln_f"
+             and f"{m}.weight" in params]
+    groups = {"embed|update_rms": [n for n in ("embed.weight", "wte.weight") if n in params][:1],
+              "norm|update_rms": norms, "final_norm|update_rms": [n for n in ("ln_f.weight",) if n in params],
+              "head|update_rms": [n for n in ("head.weight",) if n in params]}
+    return {k: v for k, v in groups.items() if v}
+
+
 def depth_run(cfg: RunConfig) -> dict:
     """One depth point of a residual network (``resmlp`` or ``gpt``), all seeds batched; ``cfg.steps`` Adam/SGD steps
     on a fixed batch.  Returns ``{"metrics": {"layer|quantity": [per seed]}, "loss": ...}`` with the keys of
@@ -39,7 +51,9 @@ def depth_run(cfg: RunConfig) -> dict:
     * ``branch`` = output of each ``residual_branch`` module *after* its multiplier (the Parametrization's hook runs
       before ours), geometric mean over branches; ``own_delta`` re-runs each trained branch on its own init input
       (``F(x_0; W_t) - F(x_0; W_0)``), ``input_delta`` is the rest of its change (``F(x_t; W_t) - F(x_0; W_t)``);
-    * ``hidden|dW_rms`` = RMS of ``m (W_t - W_0)`` of every Linear inside a branch, geometric mean.
+    * ``hidden|dW_rms`` = RMS of ``m (W_t - W_0)`` of every Linear inside a branch, geometric mean;
+    * ``embed``/``norm``/``final_norm``/``head|update_rms`` = RMS of the raw parameter change ``P_t - P_0`` of the input
+      weights, the branches' norm gains (geometric mean), the final norm's gain and the readout.
     """
     if cfg.model not in ("resmlp", "gpt"):
         raise UserError(f"depth runs need a residual model (resmlp or gpt), got {cfg.model!r}")
@@ -91,6 +105,8 @@ def depth_run(cfg: RunConfig) -> dict:
         m["branch|input_delta"] = _gmean(inp)
         m["hidden|dW_rms"] = _gmean([_rms((params[f"{h}.weight"].float() - init[f"{h}.weight"].float()) * sb.scale[h], (1, 2))
                                      for h in hidden])
+        for key, names_ in _outer(mods, params).items():  # raw updates of the parameters outside the blocks' Linears
+            m[key] = _gmean([rms(params[n].float() - init[n].float()) for n in names_])
     finally:
         cap.remove()
     bad = [k for k, v in m.items() if not all(math.isfinite(z) for z in v)]
