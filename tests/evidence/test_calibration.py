@@ -119,3 +119,13 @@ def test_depth_predictions_see_an_outer_lr_plant_only_in_its_update_row():
         planted = {(p.layer, p.quantity): p.exponent for p in predict_depth(plant(cp, role, "lr", "depth", -HALF)).items}
         moved = {k for k in base if base[k] != planted[k]}
         assert moved == {(layer, "update_rms")} and planted[(layer, "update_rms")] == -HALF  # Adam: update ∝ LR
+
+
+def test_a_finite_size_row_is_not_a_detection():
+    from scaling_exponents.evidence.calibration import failed_rows, score
+
+    rows = [{"layer": "hidden.0", "quantity": "act_delta", "verdict": "fail", "class": "finite size"},
+            {"layer": "head", "quantity": "act_delta", "verdict": "pass", "class": "pass"}]
+    assert not score({"rows": rows}) and failed_rows({"rows": rows}) == []
+    rows[0]["class"] = "fail: unexplained"
+    assert score({"rows": rows}) and failed_rows({"rows": rows}) == ["hidden.0|act_delta"]
