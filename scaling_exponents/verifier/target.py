@@ -18,3 +18,11 @@ class Target:
     label: str
     #: table to predict from instead of the one run (None: the same); see :mod:`.verify_table`
     expect: object = None
+
+
+#: Defaults of the built-in width and depth sweeps (``verify``): widths, tolerance on the CI, base LR per optimizer
+DEFAULT_WIDTHS = "64,128,256,512,1024"
+DEFAULT_TOL = 0.15
+DEFAULT_LR = {"adam": 1e-2, "adamw": 1e-2, "adafactor": 1e-2, "sgd": 0.5}
+#: the --dtype values :func:`.probes.config.set_precision` accepts (tf32 needs CUDA, checked with the device)
+DTYPES = ("float32", "tf32", "bfloat16", "float64")
