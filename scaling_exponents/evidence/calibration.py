@@ -123,6 +123,18 @@ def _rate(items) -> str:
     return f"{k}/{n} ({100 * k / n:.0f} %)" if n else "-"
 
 
+def headline(results: dict) -> str:
+    """One line for the catalog: the detection rate of planted ±1/2 errors per quantity over every family, and the
+    correct tables' calibrated verdicts (from ``calibration.json``)."""
+    fams = results.get("families", {})
+    plants = [p for f in fams.values() for p in f["plants"] if p.get("delta") in ("+1/2", "-1/2")]
+    rates = ", ".join(f"{q.replace('_std', '')} {_rate([p for p in plants if p['quantity'] == q]).split(' (')[0]}"
+                      for q in QUANTITIES)
+    wrong = [f"{c['label']} ({name})" for name, f in fams.items() for c in f["correct"] if c["failed_rows"]]
+    return (f"planted ±1/2 exponent errors detected: {rates} over {len(fams)} sweep families; false FAILs of the "
+            f"named correct tables: {', '.join(wrong) if wrong else 'none'}")
+
+
 def _verdict(correct: dict) -> str:
     """A correct table's calibrated verdict: pass, pass with finite-size rows (named), or fail."""
     if correct["failed_rows"]:

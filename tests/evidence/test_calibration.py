@@ -129,3 +129,16 @@ def test_a_finite_size_row_is_not_a_detection():
     assert not score({"rows": rows}) and failed_rows({"rows": rows}) == []
     rows[0]["class"] = "fail: unexplained"
     assert score({"rows": rows}) and failed_rows({"rows": rows}) == ["hidden.0|act_delta"]
+
+
+def test_headline_counts_half_plants_per_quantity_and_names_false_fails():
+    from scaling_exponents.evidence.calibration import headline
+
+    fam = {"plants": [{"quantity": "lr", "delta": "+1/2", "detected": True},
+                      {"quantity": "lr", "delta": "-1/2", "detected": False},
+                      {"quantity": "lr", "delta": "+1/4", "detected": False},  # resolution plants are not counted
+                      {"quantity": "init_std", "delta": "+1/2", "detected": True, "unrealised": "norm gains"}],
+           "correct": [{"label": "mup", "failed_rows": []}, {"label": "umup", "failed_rows": ["head|act_delta"]}]}
+    text = headline({"families": {"mlp-width": fam}})
+    assert "lr 1/2" in text and "init -" in text and "multiplier -" in text
+    assert text.endswith("false FAILs of the named correct tables: umup (mlp-width)")

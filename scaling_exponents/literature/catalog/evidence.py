@@ -23,7 +23,8 @@ NOT_MEASURED_COLUMNS = ("parametrization", "reason", "would_measure")
 
 class Verification(dict):
     """``{parametrization: verdict text}`` plus ``reports``: ``{parametrization: [report path relative to out]}`` and
-    ``classes``: ``[(parametrization, entry label, layer|quantity, RowVerdict)]`` of every row that did not pass."""
+    ``classes``: ``[(parametrization, entry label, layer|quantity, RowVerdict)]`` of every row that did not pass;
+    ``calibration``: the calibration headline line (or None)."""
 
     reports: dict[str, list[str]]
     classes: list[tuple]
@@ -86,7 +87,22 @@ def load_verification(out_dir: Path) -> dict[str, str] | None:
     out = Verification({name: "; ".join(texts) for name, texts in seen.items()})
     out.reports = {name: sorted(paths) for name, paths in reports.items()}
     out.classes = classes
+    out.calibration = _calibration(root)
     return out
+
+
+def _calibration(root: Path) -> str | None:
+    """The calibration headline (:func:`scaling_exponents.evidence.calibration.headline`) when
+    ``verification/calibration/calibration.json`` exists beside the evidence."""
+    from ...evidence.calibration import headline
+
+    path = root / "calibration" / "calibration.json"
+    if not path.is_file():
+        return None
+    try:
+        return headline(json.loads(path.read_text(encoding="utf-8")))
+    except (ValueError, KeyError, TypeError) as e:
+        return f"calibration.json unreadable: {_clean(str(e))}"
 
 
 #: FAIL rows tolerated without a diagnosis; empty: every committed FAIL has a class and a reason

@@ -90,6 +90,10 @@ def _readme(results, bib, verification) -> str:
                "[`verification/report.md`](verification/report.md) (`python -m scaling_exponents verify`; each "
                "cell names the device it ran on)." if verification is not None else "not yet run."), ""]
     out += VERDICT_HELP
+    calibration = getattr(verification, "calibration", None)
+    if calibration:
+        out += ["How far a verdict can be trusted ([`verification/calibration.md`](verification/calibration.md), "
+                "`benchmarks/calibrate.py`): " + md.escape(calibration) + ".", ""]
 
     failed = [(r, c) for r in results for c in r.combos if c.error]
     if failed:
