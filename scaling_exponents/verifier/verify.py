@@ -29,7 +29,6 @@ from pathlib import Path
 
 from ..errors import UserError
 from ..evidence.report import announce, conclude
-from . import verify_density
 from .target import DEFAULT_LR, DEFAULT_TOL, DEFAULT_WIDTHS, DTYPES, Target  # noqa: F401  (re-exported)
 from .verify_depth import DEFAULT_DEPTH_WIDTH, depth_label, verify_depth_target  # noqa: F401  (re-exported)
 from .verify_matrix import _table  # (table, optimizer, alignment) of a -p name or a --table file (:mod:`.verify_table`)
@@ -190,8 +189,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     p.add_argument("--no-plots", action="store_true", help="Markdown only, no PNGs")
     _sweep_arguments(p)
-    from . import verify_lora, verify_vocab  # --vocabs (:mod:`.verify_vocab`); --ranks, --rank (:mod:`.verify_lora`)
-    verify_vocab.add_arguments(p), verify_lora.add_arguments(p), verify_density.add_arguments(p)  # --densities
+    from . import sweeps
+
+    sweeps.add_arguments(p)  # each declared sweep's flags in its own help group (:mod:`.sweeps`)
     from .verify_table import add_arguments as table_arguments  # --table FILE.json, --expect FILE.json
 
     table_arguments(p)
@@ -238,18 +238,14 @@ def _run(args) -> int:
     from ..evidence.store import ResultStore, prepare_out
 
     validate(args)
-    from .user_cli import is_factory, run_verify
+    from . import sweeps  # a declared sweep (your own model, vocabulary, density, LoRA) owns the invocation
 
-    if is_factory(args.model):  # your own model: the coord check of :mod:`.user_coord`
-        return run_verify(args, parse_ints)
-    from . import verify_lora, verify_vocab  # other sweep axes: vocabulary, density, LoRA width/rank
-    axis = (verify_vocab.run_vocab if getattr(args, "vocabs", None) is not None else verify_density.run_density
-            if getattr(args, "densities", None) is not None else verify_lora.run_lora
-            if args.model == "lora" or getattr(args, "ranks", None) is not None else None)
-    if axis is not None and getattr(args, "table", None):
-        raise UserError("--table works with the width, depth, per-matrix and MoE sweeps; this sweep takes -p names")
-    if axis is not None:
-        return axis(args, parse_targets, lambda t: _table(t, args.alignment)[0])
+    sweep = sweeps.select(args)
+    if sweep is not None and getattr(args, "table", None) and sweep.name != "user-model":
+        raise UserError(f"--table works with the width, depth, per-matrix and MoE sweeps; the {sweep.name} sweep "
+                        "takes -p names")
+    if sweep is not None:
+        return sweep.run(args, sweeps.Context(parse_ints, parse_targets, lambda t: _table(t, args.alignment)[0]))
     depths = parse_ints(args.depths, "depths") if args.depths else None
     do_width = args.widths is not None or depths is None
     widths = parse_ints(args.widths or DEFAULT_WIDTHS, "widths", 2) if do_width else []
