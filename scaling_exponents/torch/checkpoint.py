@@ -37,7 +37,14 @@ FACTORS = ("lr_scale", "wd_scale", "eps_scale", "multiplier")
 
 
 def state(p) -> dict:
-    """The parametrization as plain data (table rows, role patterns, sizes, base values, per-parameter factors)."""
+    """The parametrization as plain data (table rows, role patterns, sizes, base values, per-parameter factors, the
+    measured-alignment table if any) with a digest of its table (:func:`_digest`)."""
+    meta = _state(p)
+    meta["digest"] = _digest(meta)
+    return meta
+
+
+def _state(p) -> dict:
     t = p.table
     b = p._base
     if b.base_net is not None:
@@ -59,7 +66,18 @@ def state(p) -> dict:
         "multipliers": p.multipliers, "no_weight_decay": list(p.no_weight_decay),
         "readout_zero_init": getattr(p, "readout_zero_init", False),
         "params": {n: {"role": i.role, **{f: float(getattr(i, f)) for f in FACTORS}} for n, i in p.records.items()},
+        # a measured-alignment table sets per-weight LRs: restored with it (without it the LRs differ)
+        "aligned": None if getattr(p, "aligned", None) is None else p.aligned.to_dict(),
     }
+
+
+def _digest(meta: dict) -> str:
+    """sha256 of the stored table and alignment (canonical JSON): an edited table name or row is detected."""
+    import hashlib
+    import json
+
+    blob = json.dumps({"table": meta.get("table"), "aligned": meta.get("aligned")}, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
 def table_from(d: dict) -> ExponentTable:
@@ -78,6 +96,10 @@ def restore(model, meta: dict, base_model=None, **overrides):
 
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise UserError(f"not a parametrization state (format {FORMAT}); save it with scaling_exponents.torch.checkpoint.state")
+    if meta.get("digest") and meta["digest"] != _digest(meta):
+        raise UserError(f"the checkpoint's table ({meta['table'].get('parametrization')!r}) was edited after saving "
+                        "(its digest differs): restore from an unedited checkpoint, or apply the table you mean with "
+                        "Parametrization(..., init=None) and load the weights yourself")
     base = meta["base"]
     kw = dict(layers=meta["layers"], lr=meta["lr"], weight_decay=meta["weight_decay"],
               weight_decay_mode=meta["weight_decay_mode"], eps=meta["eps"], multipliers=meta["multipliers"],
@@ -90,6 +112,8 @@ def restore(model, meta: dict, base_model=None, **overrides):
         kw["base_model"] = base_model
     elif base["ratio"] is not None:
         kw.update(width=base["ratio"], base_width=1.0)
+    if meta.get("aligned"):
+        kw["table"] = meta["aligned"]
     kw.update(overrides)
     table = table_from(meta["table"])
     p = Parametrization(model, table, table.optimizer, table.alignment, **kw)
@@ -104,8 +128,9 @@ def restore(model, meta: dict, base_model=None, **overrides):
             raise UserError(f"{name!r} restored with role {info.role!r}, saved with {rec['role']!r}")
         for f in FACTORS:
             if not math.isclose(getattr(info, f), rec[f], rel_tol=1e-9):
-                raise UserError(f"{name!r}: restored {f} {getattr(info, f):.6g} differs from the saved {rec[f]:.6g} "
-                                "(another width or base model?)")
+                raise UserError(f"{name!r}: restored {f} {getattr(info, f):.6g} differs from the saved {rec[f]:.6g}: "
+                                "the model's shape or the restore options differ from the saved run's (width, base "
+                                "model, depth); build the same model and pass no overrides")
     return p
 
 
@@ -122,14 +147,35 @@ def load(path, model, optimizer_cls=None, base_model=None, **optimizer_kwargs):
     """Load a :func:`save` checkpoint with ``weights_only=True`` into a freshly built ``model``: returns
     ``(parametrization, optimizer or None, checkpoint)``; the optimizer is ``optimizer_cls(p.param_groups)``
     with its saved state."""
-    ckpt = torch.load(path, weights_only=True)
+    try:
+        ckpt = torch.load(path, weights_only=True)
+    except FileNotFoundError:
+        raise UserError(f"checkpoint {path} does not exist") from None
+    except Exception as e:  # a truncated or foreign file: torch raises RuntimeError/UnpicklingError/EOFError/...
+        first = (str(e).splitlines() or [type(e).__name__])[0][:160]
+        raise UserError(f"{path} is not a readable checkpoint ({type(e).__name__}: {first}); was the save "
+                        "interrupted? use an earlier checkpoint") from None
     if not isinstance(ckpt, dict) or "parametrization" not in ckpt:
         raise UserError(f"{path} has no 'parametrization' entry; save it with scaling_exponents.torch.checkpoint.save")
     p = restore(model, ckpt["parametrization"], base_model=base_model)
-    model.load_state_dict(ckpt["model"])
+    _load_weights(model, ckpt["model"], path)
     opt = None
     if optimizer_cls is not None:
         opt = optimizer_cls(p.param_groups, **optimizer_kwargs)
         if "optimizer" in ckpt:
             opt.load_state_dict(ckpt["optimizer"])
     return p, opt, ckpt
+
+
+def _load_weights(model, weights: dict, path) -> None:
+    """``model.load_state_dict`` with a one-line error naming the first parameter whose shape differs (a model of
+    another width) instead of torch's multi-line RuntimeError."""
+    own = model.state_dict()
+    for name, t in weights.items():
+        if name in own and tuple(own[name].shape) != tuple(t.shape):
+            raise UserError(f"{path}: {name} was saved with shape {tuple(t.shape)}, this model has "
+                            f"{tuple(own[name].shape)}: build the model at the width/depth it was saved at")
+    try:
+        model.load_state_dict(weights)
+    except RuntimeError as e:
+        raise UserError(f"{path}: the weights do not fit this model ({str(e).splitlines()[0][:160]})") from None
