@@ -32,6 +32,9 @@ COMMANDS: list[tuple[str, str]] = [
     # sgd 0.5, as in the committed report)
     (".", f"verify --param mup,sp,ntk,tp4-ntk:sgd,tp4-mup:sgd,sp-table3:adam --model mlp {W6}"),
     ("depth", f"verify --param completep,depth-mup {D5}"),
+    # TP5's tables and TP4's SP/NTK variants, and u-muP (+ its ResMLP depth sweep and unit_scaling's own model)
+    ("width_tp5", f"verify --param mup-table8,mup-table3,mup-table9,mfp,tp4-sp:sgd,tp4-sp-default:sgd --model mlp {W6}"),
+    ("umup", f"verify --param umup {W6}"),
     ("depth_transfer", "transfer --param completep,depth-mup,sp-table3:adam --model resmlp --depths 2,4,8,16 --width 64 "
                        "--lrs 0.000244140625,0.00048828125,0.0009765625,0.001953125,0.00390625,0.0078125,0.015625,"
                        "0.03125,0.0625 --steps 100 --seeds 5 --batch 64"),
