@@ -39,7 +39,7 @@ def unapplied_rows(self) -> list[tuple]:
             elif r.role in _roles.OUTPUT_ROLES and not self.multipliers:
                 reason = "multipliers=False"
         elif r.quantity in CODE_QUANTITIES:
-            reason = CODE_QUANTITIES[r.quantity]
+            reason = CODE_QUANTITIES[r.quantity] + (_embedding_transposed(self) if r.quantity == "lr_adjustment" else "")
         elif r.quantity not in PARAM_QUANTITIES:
             reason = (f"quantity {r.quantity!r} is not applied to parameters (applied: "
                       f"{', '.join(PARAM_QUANTITIES)})")
@@ -58,6 +58,22 @@ def unapplied_rows(self) -> list[tuple]:
         if reason:
             out.append((r, reason))
     return out
+
+
+def _embedding_transposed(self) -> str:
+    """Both forms of an LR adjustment on the model's ``nn.Embedding`` tables (issue 23): the table states it in the
+    matrix's fans (fan_in = V, fan_out = n: sqrt(max(1, fan_out/fan_in)) = sqrt(max(1, n/V)) for torch's "original"),
+    while torch.optim.Muon computes it from the stored weight (V x n): sqrt(max(1, V/n)), the transpose."""
+    import torch
+
+    modules = dict(_roles.unwrap(self.model).named_modules())
+    names = [i.name for i in self.records.values()
+             if isinstance(modules.get(i.module_name), torch.nn.Embedding) and i.attr == "weight"]
+    if not names:
+        return ""
+    return (f"; on this model's nn.Embedding ({', '.join(names[:3])}: weight V x n) the code computes it from the "
+            "stored shape, sqrt(max(1, V/n)) under adjust_lr_fn='original' -- the transpose of the table's "
+            "sqrt(max(1, n/V)) for a fan_in-V matrix; multiply that group's lr by the ratio to follow the table")
 
 
 def explain(self, width: int | None = WIDTH) -> str:

@@ -154,3 +154,11 @@ def test_settable_quantities_are_the_ones_explain_applies():
 
     module_qs = {q for qs in explain.MODULE_QUANTITIES.values() for q in qs}
     assert set(safety.SETTABLE) == set(explain.PARAM_QUANTITIES) | module_qs
+
+
+def test_muon_adjustment_on_an_embedding_states_both_forms():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ParametrizationWarning)
+        p = Parametrization(MyGPT(n_layer=1), "muon-keller", "muon", width=64, base_width=16)
+    text = p.explain(width=None)
+    assert "tok.weight, pos.weight: weight V x n" in text and "sqrt(max(1, V/n))" in text and "sqrt(max(1, n/V))" in text
