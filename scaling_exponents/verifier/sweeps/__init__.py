@@ -49,6 +49,15 @@ class Sweep:
     order: int = 100
 
 
+def delegate(module, runner: str) -> tuple[Callable, Callable]:
+    """``(add_arguments, run)`` for a sweep implemented by ``module``: its ``add_arguments(group)`` and
+    ``<runner>(args, parse_targets, table_of)`` with the invocation's :class:`Context`."""
+    def run(args, ctx: Context) -> int:
+        return getattr(module, runner)(args, ctx.parse_targets, ctx.table_of)
+
+    return module.add_arguments, run
+
+
 def declared() -> list[Sweep]:
     """Every ``SWEEP`` declared by a module of this package, in ``order``."""
     out = []

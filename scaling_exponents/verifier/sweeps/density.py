@@ -2,19 +2,10 @@
 
 from __future__ import annotations
 
-from . import Sweep
+from .. import verify_density
+from . import Sweep, delegate
 
-
-def _add(group) -> None:
-    from .. import verify_density
-
-    verify_density.add_arguments(group)
-
-
-def _run(args, ctx) -> int:
-    from .. import verify_density
-
-    return verify_density.run_density(args, ctx.parse_targets, ctx.table_of)
+_add, _run = delegate(verify_density, "run_density")
 
 
 SWEEP = Sweep(name="density", axis="density", title="density sweep (masked MLP; supar)", flag="--densities",

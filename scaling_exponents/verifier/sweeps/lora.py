@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-from . import Sweep
+from .. import verify_lora
+from . import Sweep, delegate
 
-
-def _add(group) -> None:
-    from .. import verify_lora
-
-    verify_lora.add_arguments(group)
+_add, _run = delegate(verify_lora, "run_lora")
 
 
 def _selects(args) -> bool:
     return getattr(args, "model", None) == "lora" or getattr(args, "ranks", None) is not None
-
-
-def _run(args, ctx) -> int:
-    from .. import verify_lora
-
-    return verify_lora.run_lora(args, ctx.parse_targets, ctx.table_of)
 
 
 SWEEP = Sweep(name="lora", axis="rank", title="LoRA sweeps (--model lora: adapter width, rank)",

@@ -2,19 +2,10 @@
 
 from __future__ import annotations
 
-from . import Sweep
+from .. import verify_vocab
+from . import Sweep, delegate
 
-
-def _add(group) -> None:
-    from .. import verify_vocab
-
-    verify_vocab.add_arguments(group)
-
-
-def _run(args, ctx) -> int:
-    from .. import verify_vocab
-
-    return verify_vocab.run_vocab(args, ctx.parse_targets, ctx.table_of)
+_add, _run = delegate(verify_vocab, "run_vocab")
 
 
 SWEEP = Sweep(name="vocab", axis="vocab", title="vocabulary sweep (GPT; vocab-roles tables)", flag="--vocabs",
