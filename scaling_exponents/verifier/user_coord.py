@@ -24,9 +24,9 @@ import torch
 
 from ..errors import UserError
 from . import user_model as U
+from .target import DEFAULT_TOL  # the verifier's tolerance on a CI, as verify's
 
 DEFAULT_LR = {"adam": 1e-2, "adamw": 1e-2, "sgd": 0.1, "muon": 2e-2}
-DEFAULT_TOL = 0.15
 
 
 @dataclass
@@ -148,11 +148,7 @@ def coord_check(factory, table="mup", widths=(64, 128, 256), steps: int = 3, see
     from ..evidence.coord_expect import expected, feature_learning
     from ..evidence.fit import fit_slope, verdict
 
-    name = U.name_of(factory)  # the spec text when given as text: the store key survives a new process
-    factory = U.load_callable(factory)
-    widths = sorted({int(w) for w in widths})
-    if len(widths) < 2 or widths[0] < 1:
-        raise UserError(f"widths needs at least two different positive widths to fit a slope; got {widths}")
+    name, factory, widths = U.sweep_widths(factory, widths, "fit a slope")
     if steps < 1 or seeds < 2 or batch < 1:
         raise UserError(f"steps >= 1, seeds >= 2 (the CI bootstraps seeds) and batch >= 1; got {steps}, {seeds}, {batch}")
     if tol < 0:
@@ -161,10 +157,7 @@ def coord_check(factory, table="mup", widths=(64, 128, 256), steps: int = 3, see
     lr = DEFAULT_LR[opt] if lr is None else lr
     if not (lr > 0 and math.isfinite(lr)):
         raise UserError(f"lr must be a positive number, got {lr}")
-    U.check_factory(factory, widths, depth)
-    base_width = base_width or widths[0]
-    torch.manual_seed(0)
-    base = U.build(factory, base_width, depth)
+    base_width, base = U.base_model(factory, widths, depth, base_width)
     fixed = U.batches(batch_fn, batch, block)(0)
     rows, readouts = [], set()
     for w in widths:
@@ -191,5 +184,5 @@ def coord_check(factory, table="mup", widths=(64, 128, 256), steps: int = 3, see
                                         "readout"])
     settings = dict(widths=widths, steps=steps, seeds=seeds, lr=lr, optimizer=opt, base_width=base_width, batch=batch,
                     device=device, depth=depth, tol=tol, model=name,
-                    batch_fn=U.name_of(batch_fn) if batch_fn is not None else f"byte data (block {block})")
+                    batch_fn=U.batch_name(batch_fn, block))
     return CoordCheck(df, slopes, label, regime, settings)

@@ -111,6 +111,34 @@ def check_factory(factory, widths, depth: int | None = None, what: str = "--mode
                         f"and {w1} (a sweep of a constant model); use the width argument for the hidden size")
 
 
+def sweep_widths(factory, widths, purpose: str):
+    """``(name, factory callable, sorted widths)`` of a sweep of ``factory`` over ``widths``; ``purpose`` ends the
+    error when fewer than two positive widths are given (``"fit a slope"``, ``"measure a drift"``).  ``name`` is the
+    spec text when given as text, so the store key survives a new process."""
+    name = name_of(factory)
+    factory = load_callable(factory)
+    widths = sorted({int(w) for w in widths})
+    if len(widths) < 2 or widths[0] < 1:
+        raise UserError(f"widths needs at least two different positive widths to {purpose}; got {widths}")
+    return name, factory, widths
+
+
+def base_model(factory, widths, depth: int | None, base_width: int | None):
+    """After :func:`check_factory`: ``(base_width, base model)`` built at ``base_width`` (default the smallest width)
+    with torch's seed 0 -- the base shapes every width's Parametrization is taken relative to."""
+    import torch
+
+    check_factory(factory, widths, depth)
+    base_width = base_width or widths[0]
+    torch.manual_seed(0)
+    return base_width, build(factory, base_width, depth)
+
+
+def batch_name(batch_fn, block: int) -> str:
+    """What the batches are, for the settings and the store key: the function's name or the built-in byte data."""
+    return name_of(batch_fn) if batch_fn is not None else f"byte data (block {block})"
+
+
 def batches(batch_fn, batch: int, block: int):
     """``get(seed) -> (inputs, targets)``: the user's ``batch_fn(batch, seed)`` or the built-in byte data."""
     if batch_fn is None:

@@ -110,28 +110,19 @@ def lr_transfer(factory, table="mup", widths=(64, 128, 256), lrs=None, steps: in
     from ..evidence.store import ResultStore, prepare_out
     from .sweep import run_tasks
 
-    name = U.name_of(factory)  # the spec text when given as text: the store key survives a new process
-    factory = U.load_callable(factory)
-    widths = sorted({int(w) for w in widths})
-    if len(widths) < 2 or widths[0] < 1:
-        raise UserError(f"widths needs at least two different positive widths to measure a drift; got {widths}")
+    name, factory, widths = U.sweep_widths(factory, widths, "measure a drift")
     if steps < 1 or seeds < 1 or batch < 1:
         raise UserError(f"steps, seeds and batch must be >= 1; got {steps}, {seeds}, {batch}")
     table, opt, label = U.resolve_table(table, optimizer)
     lrs = sorted({float(v) for v in (lrs or DEFAULT_LRS.get(opt.replace("adamw", "adam"), DEFAULT_LRS["adam"]))})
     if len(lrs) < 3 or any(not (v > 0 and math.isfinite(v)) for v in lrs):
         raise UserError(f"lrs needs >= 3 positive learning rates to fit an optimum; got {lrs}")
-    U.check_factory(factory, widths, depth)
-    base_width = base_width or widths[0]
-    import torch
-
-    torch.manual_seed(0)
-    base = U.build(factory, base_width, depth)
+    base_width, base = U.base_model(factory, widths, depth, base_width)
     get_batch = U.batches(batch_fn, batch, block)
     store = ResultStore(prepare_out(out) / "results.jsonl" if out is not None else None)
     settings = dict(model=name, optimizer=opt, steps=steps, seeds=seeds, batch=batch,
                     base_width=base_width, depth=depth, device=device,
-                    batch_fn=U.name_of(batch_fn) if batch_fn is not None else f"byte data (block {block})")
+                    batch_fn=U.batch_name(batch_fn, block))
     tasks = []
     for w in widths:
         for lr in lrs:
