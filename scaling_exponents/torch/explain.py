@@ -35,7 +35,7 @@ def unapplied_rows(self) -> list[tuple]:
                 reason = (f"quantity {r.quantity!r} is not applied to module role {r.role!r} (only "
                           f"{', '.join(MODULE_QUANTITIES[r.role])})")
             elif r.role not in module_roles:
-                reason = f"no module has role {r.role!r} (give layers={{pattern: {r.role!r}}})"
+                reason = f"{_safety.NO_MODULE} {r.role!r} (give layers={{pattern: {r.role!r}}})"
             elif r.role in _roles.OUTPUT_ROLES and not self.multipliers:
                 reason = "multipliers=False"
         elif r.quantity in CODE_QUANTITIES:
@@ -44,7 +44,7 @@ def unapplied_rows(self) -> list[tuple]:
             reason = (f"quantity {r.quantity!r} is not applied to parameters (applied: "
                       f"{', '.join(PARAM_QUANTITIES)})")
         elif r.role not in param_roles:
-            reason = f"no parameter has role {r.role!r}"
+            reason = f"{_safety.NO_PARAMETER} {r.role!r}"
         elif r.quantity == "multiplier" and not self.multipliers:
             reason = "multipliers=False"
         elif r.quantity == "init_std" and self.init_mode is None:

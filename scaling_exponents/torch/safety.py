@@ -47,7 +47,7 @@ def problems(self) -> list[str]:
     if self.doubles:
         out.append(f"{len(self.doubles)} parameter(s) matched by two patterns: " + "; ".join(
             f"{n} by {a} and {b}" for n, a, b in self.doubles[:5]) + "; make the patterns disjoint")
-    rows = [(r, why) for r, why in getattr(self, "unapplied", None) or [] if _half_applied(self, r, why)]
+    rows = _half_applied(self, getattr(self, "unapplied", None) or [])
     if rows:
         from ..theory.exponents import fmt
 
@@ -105,16 +105,22 @@ def check_meta(net, init) -> None:
 SETTABLE = ("multiplier", "init_std", "lr", "weight_decay", "adam_eps", "lr_wd_product", "damping", "logit_scale")
 
 
-def _half_applied(self, r, why: str) -> bool:
-    """A row the user asked for that this model silently lacks: a settable quantity whose role no parameter or module
-    of the model has.  Rows left out by the user's own options (init=None, multipliers=False, no_weight_decay) are
-    listed by explain() only, and so are bias rows of a model whose weight layers have no bias."""
-    if r.quantity not in SETTABLE or not why.startswith(("no parameter has role", "no module has role")):
-        return False
-    if r.role == "attention" and not _has_attention(self.model):
-        return False  # an MLP under a transformer table: nothing to half-apply
+#: How :func:`.explain.unapplied_rows` starts the reason of a row whose role no parameter / module of the model has
+NO_PARAMETER, NO_MODULE = "no parameter has role", "no module has role"
+
+
+def _half_applied(self, unapplied) -> list[tuple]:
+    """The rows the user asked for that this model silently lacks: a settable quantity whose role no parameter or
+    module of the model has.  Rows left out by the user's own options (init=None, multipliers=False,
+    no_weight_decay) are listed by explain() only, and so are bias rows of a model whose weight layers have no bias
+    and attention rows of a model without attention."""
+    missing = [(r, why) for r, why in unapplied if r.quantity in SETTABLE and why.startswith((NO_PARAMETER, NO_MODULE))]
+    if not missing:
+        return []
     has_bias = any(i.role in ("bias", "hidden_bias") for i in self.records.values())
-    return has_bias or r.role not in ("bias", "hidden_bias")
+    has_attention = any(r.role == "attention" for r, _ in missing) and _has_attention(self.model)
+    return [(r, why) for r, why in missing
+            if (has_bias or r.role not in ("bias", "hidden_bias")) and (has_attention or r.role != "attention")]
 
 
 def _has_attention(model) -> bool:
