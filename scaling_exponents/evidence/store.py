@@ -75,6 +75,7 @@ class ResultStore:
         self._rows: dict[str, dict] = {}
         #: runs dropped on load (a torn last line, or a record whose result is unusable): recomputed, and said so
         self.dropped = 0
+        self._said: set[int] = set()  # line numbers already warned about (the lock re-reads the file)
         if self.path and self.path.is_dir():
             raise UserError(f"results file {self.path} is a folder; give a .jsonl file path")
         self._load()
@@ -84,7 +85,7 @@ class ResultStore:
         warning (its run is recomputed), anything that is not a result record at all is a :class:`UserError`."""
         if not (self.path and self.path.exists()):
             return
-        torn, unusable = 0, []
+        torn, unusable = [], []
         for i, line in enumerate(self.path.read_text(errors="replace").splitlines()):
             if not line.strip():
                 continue
@@ -94,23 +95,26 @@ class ResultStore:
                 row = None
             if not (isinstance(row, dict) and isinstance(row.get("key"), str) and "result" in row):
                 if row is None and line.lstrip().startswith("{"):  # torn line from an interrupted write
-                    torn += 1
+                    torn.append(i)
                     continue
                 raise UserError(f"{self.path} line {i + 1} is not a result record (corrupted or not a results "
                                 "file); delete that line (its run is recomputed) or point --out elsewhere")
             why = unusable_result(row["result"])
             if why:
-                unusable.append(f"line {i + 1}: {why}")
+                unusable.append((i, f"line {i + 1}: {why}"))
                 self._rows.pop(row["key"], None)
                 continue
             self._rows[row["key"]] = row
-        self.dropped = torn + len(unusable)
-        if torn:
-            warnings.warn(f"{self.path}: {torn} truncated line(s) from an interrupted write ignored; "
+        self.dropped = len(torn) + len(unusable)
+        new_torn = [i for i in torn if i not in self._said]
+        new_unusable = [text for i, text in unusable if i not in self._said]
+        self._said.update(torn + [i for i, _ in unusable])
+        if new_torn:
+            warnings.warn(f"{self.path}: {len(new_torn)} truncated line(s) from an interrupted write ignored; "
                           "a run without a complete record is recomputed", stacklevel=3)
-        if unusable:
-            warnings.warn(f"{self.path}: {len(unusable)} record(s) with an unusable result ignored and recomputed "
-                          f"({'; '.join(unusable[:3])})", stacklevel=3)
+        if new_unusable:
+            warnings.warn(f"{self.path}: {len(new_unusable)} record(s) with an unusable result ignored and recomputed "
+                          f"({'; '.join(new_unusable[:3])})", stacklevel=3)
 
     @contextlib.contextmanager
     def lock(self):

@@ -88,3 +88,16 @@ def test_bad_dtype_is_refused_before_any_run(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "--dtype must be one of float32, tf32, bfloat16, float64, got 'nosuch'" in err[0]
     assert not (out / "results.jsonl").exists()
+
+
+def test_a_dropped_line_is_said_once_not_again_when_the_lock_rereads(tmp_path):
+    import warnings
+
+    path = tmp_path / "results.jsonl"
+    path.write_text(json.dumps({"key": config_key({"w": 1}), "config": {"w": 1}, "result": {}}) + "\n")
+    with pytest.warns(UserWarning, match="1 record"):
+        store = ResultStore(path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with store.lock():
+            assert store.dropped == 1 and {"w": 1} not in store
