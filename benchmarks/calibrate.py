@@ -61,9 +61,13 @@ def _base(name: str):
 def _verify(fam: dict, target, table, store) -> dict:
     """One summary of ``target`` in ``fam``'s sweep (width, depth, per-matrix or MoE path)."""
     from scaling_exponents.verifier.moe_verify import verify_moe
+    from scaling_exponents.torch.matrix_roles import is_per_matrix
     from scaling_exponents.verifier.verify import verify_depth_target, verify_target
+    from scaling_exponents.verifier.verify_matrix import verify_matrix_target
 
     kw = dict(seeds=fam["seeds"], steps=fam["steps"], tol=TOL, store=store, progress=False)
+    if fam["kind"] == "width" and is_per_matrix(table):  # the `matrix` sweep's driver (verifier/sweeps/matrix.py)
+        return verify_matrix_target(target, model=fam["model"], widths=fam["sizes"], **kw)
     if fam["kind"] == "width":
         return verify_target(target, model=fam["model"], widths=fam["sizes"], nngp=False, **kw)
     if fam["kind"] == "depth":

@@ -23,7 +23,8 @@ class ParamSpec:
     """A named parametrization.
 
     ``build(optimizer, alignment, **options)`` derives its :class:`ExponentTable` from the paper's
-    constraint system; ``optimizers``/``alignments`` list what the paper covers (the first is the default).
+    constraint system; ``optimizers``/``alignments`` list what the paper covers (the first is the default);
+    ``sweeps`` names the ``verify`` sweeps that measure it (see the field).
     """
 
     name: str
@@ -37,6 +38,10 @@ class ParamSpec:
     summary: str = ""
     family: str = ""
     extra: dict = field(default_factory=dict)
+    #: the ``verify`` sweeps (``verifier/sweeps`` declaration names) that measure this parametrization, e.g.
+    #: ``("sam",)``; empty: the sweeps whose declaration covers the derived table (the width coordinate check, or the
+    #: per-matrix optimizer sweep for a per-matrix table).  Names only: the torch-free core never imports the verifier.
+    sweeps: tuple[str, ...] = ()
 
     @property
     def default_optimizer(self):

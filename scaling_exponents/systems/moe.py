@@ -249,12 +249,12 @@ def _completep(optimizer, alignment, gamma="1"):
 
 SPECS = [
     ParamSpec("moe-mup", "muP for Mixture of Experts (Malasnicki et al. 2025)",
-              Source(*MAL, "Sec. 3 (TP5 applied to MoE)"), _mup, optimizers=("adam",), family="moe",
+              Source(*MAL, "Sec. 3 (TP5 applied to MoE)"), _mup, optimizers=("adam",), family="moe", sweeps=("moe",),
               options=(Option("variant", "'mup' (router reparametrized) or 'simplep' (experts only)", "mup",
                               lambda v: str(v).lower()),),
               summary="router output-like (width) / input-like (experts); experts hidden; E-independent LRs"),
     ParamSpec("moe-completep", "MoE with CompleteP (Jiang et al. 2026)", Source(*JIANG, "Tables 1-2"), _completep,
-              optimizers=("adam",), family="moe", aliases=("moe-jiang",),
+              optimizers=("adam",), family="moe", sweeps=("moe",), aliases=("moe-jiang",),
               options=(Option("gamma", "router init exponent sigma = n_embd^-gamma (>= 1/2; main text 1; 'inf' = App. "
                               "E zero router init)", "1", parse_gamma),),
               summary="per-group Adam LR/init/eps in width, alpha_ffn, n_exp (kappa fixed), depth"),

@@ -101,7 +101,7 @@ NO_RULE = {
 SPECS = [
     ParamSpec("moe-granularity", "MoE CompleteP along expert granularity G (Jiang et al. 2026)",
               Source(*JIANG, "Tables 1-2 along G; Fig. 5 (VERIFIED-2nd)"), _granularity,
-              optimizers=("adam",), family="moe", aliases=("moe-details",),
+              optimizers=("adam",), family="moe", sweeps=("moe",), aliases=("moe-details",),
               options=(Option("gamma", "router init exponent sigma = n_embd^-gamma (>= 1/2; main text 1; 'inf' = App. "
                               "E zero router init)", "1", parse_gamma),),
               summary="Jiang MoE LR/init/eps in width, granularity G (alpha_ffn ∝ 1/G, n_exp ∝ G), depth"),

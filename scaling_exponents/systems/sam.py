@@ -191,12 +191,12 @@ _BASE = Option("base", "base bc-parametrization: 'mup' (TP5 Table 3) or 'sp'", "
 SPECS = [
     ParamSpec("sam-mup2", "muP^2: SAM with effective layerwise perturbations (Haas et al. 2024)",
               Source(KEY, ARXIV, "Sec. 3-4, App. D-F"), _sam("effective", "sam-mup2"), optimizers=("sgd", "adam"),
-              options=(_BASE,), aliases=("mup2", "sam-effective"), family="sam",
+              options=(_BASE,), aliases=("mup2", "sam-effective"), family="sam", sweeps=("sam",),
               summary="unique perturbation scaling with every layer effectively perturbed (d = -1/2)"),
     ParamSpec("sam-global", "SAM with global perturbation scaling (Haas et al. 2024)",
               Source(KEY, ARXIV, "Sec. 3-4, App. D-F"), _sam("global", "sam-global"), optimizers=("sgd", "adam"),
-              options=(_BASE,), family="sam", summary="largest stable common perturbation: rho ~ n^-1/2, readout only"),
+              options=(_BASE,), family="sam", sweeps=("sam",), summary="largest stable common perturbation: rho ~ n^-1/2, readout only"),
     ParamSpec("sam-naive", "SAM without perturbation scaling (Haas et al. 2024)",
               Source(KEY, ARXIV, "Sec. 3-4, App. D-F"), _sam("naive", "sam-naive"), optimizers=("sgd", "adam"),
-              options=(_BASE,), family="sam", summary="d = 0: unstable in muP (readout effect ~ n^1/2)"),
+              options=(_BASE,), family="sam", sweeps=("sam",), summary="d = 0: unstable in muP (readout effect ~ n^1/2)"),
 ]

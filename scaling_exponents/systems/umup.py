@@ -129,6 +129,6 @@ def _build(optimizer, alignment):
 
 SPECS = [
     ParamSpec("umup", "u-muP: unit-scaled muP (Blake et al. 2024)", SOURCE, _build, optimizers=("adam", "sgd"),
-              aliases=("u-mup", "unit-mup", "unit-scaled-mup"), family="unit",
+              aliases=("u-mup", "unit-mup", "unit-scaled-mup"), family="unit", sweeps=("width", "depth", "unit"),
               summary="muP moved to unit init by the abc symmetry + 1/sqrt(fan_out) embedding LR + depth-muP"),
 ]

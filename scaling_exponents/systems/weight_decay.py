@@ -152,15 +152,15 @@ def _compute_optimal(optimizer, alignment):
 
 SPECS = [
     ParamSpec("adamw-timescale", "AdamW EMA-timescale weight decay (Wang & Aitchison 2024)",
-              Source(*WANG, "Sec. 3; abstract"), _timescale, optimizers=("adamw",), family="weight-decay",
+              Source(*WANG, "Sec. 3; abstract"), _timescale, optimizers=("adamw",), family="weight-decay", sweeps=("weight-decay",),
               options=(Option("lr_rule", "'fixed' (LR held fixed) or 'mup' (muP Adam LRs per role)", "fixed", str),),
               summary="eta*lambda ∝ 1/M (iterations per epoch), width-independent"),
     ParamSpec("wd-layerwise", "Layerwise weight decay (Fan et al. 2025)", Source(*FAN, "abstract"), _layerwise,
-              optimizers=("adamw",), family="weight-decay",
+              optimizers=("adamw",), family="weight-decay", sweeps=("weight-decay",),
               options=(Option("rule", "'fan' (sigma_max width-invariant) or 'fixed-ratio' (eta/lambda constant)",
                               "fan", str),),
               summary="matrix lambda ∝ sqrt(d) with eta ∝ 1/d; vectors lambda = 0"),
     ParamSpec("wd-compute-optimal", "Compute-optimal independent weight decay (Qiu et al. 2025)",
-              Source(*QIU, "Sec. 3.4"), _compute_optimal, optimizers=CO_OPTS, family="weight-decay",
+              Source(*QIU, "Sec. 3.4"), _compute_optimal, optimizers=CO_OPTS, family="weight-decay", sweeps=("weight-decay",),
               summary="lambda_ind ∝ 1/D at 20 TPP; coupled value from each optimizer's LR"),
 ]

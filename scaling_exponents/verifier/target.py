@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..errors import UserError
+
 
 @dataclass
 class Target:
@@ -26,3 +28,14 @@ DEFAULT_TOL = 0.15
 DEFAULT_LR = {"adam": 1e-2, "adamw": 1e-2, "adafactor": 1e-2, "sgd": 0.5}
 #: the --dtype values :func:`.probes.config.set_precision` accepts (tf32 needs CUDA, checked with the device)
 DTYPES = ("float32", "tf32", "bfloat16", "float64")
+
+
+def parse_ints(text: str, what: str, minimum: int = 1) -> list[int]:
+    """``"64,128"`` -> ``[64, 128]`` (sorted, distinct) for the flag ``--what``; a one-line error otherwise."""
+    try:
+        vals = [int(v) for v in str(text).replace(" ", "").split(",") if v]
+    except ValueError:
+        raise UserError(f"--{what} takes comma-separated integers, e.g. --{what} {DEFAULT_WIDTHS}; got {text!r}") from None
+    if not vals or any(v < minimum for v in vals):
+        raise UserError(f"--{what} needs integers >= {minimum}; got {text!r}")
+    return sorted(set(vals))

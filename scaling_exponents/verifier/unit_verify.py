@@ -16,14 +16,7 @@ from ..evidence.summary import fit_rows
 UNIT_WIDTHS = (64, 128, 256)
 UNIT_DEPTHS = (2, 4, 8)
 UNIT_WIDTH_DEPTH = 2
-#: depths of the reference ResMLP depth sweep `verify -p umup` runs when --depths is not given
-UNIT_DEPTH_SWEEP = (2, 4, 8, 16)
 UNIT_DEPTH_WIDTH = 64
-
-
-def wants_unit_check(table) -> bool:
-    """Tables that claim unit scale at init: u-muP."""
-    return table.parametrization == "umup"
 
 
 def verify_unit(target, table, *, widths=UNIT_WIDTHS, depths=UNIT_DEPTHS, width=UNIT_DEPTH_WIDTH,

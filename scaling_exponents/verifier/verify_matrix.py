@@ -39,12 +39,6 @@ def _table(target, alignment):
     return table_for(target.param, opt, al), opt, al
 
 
-def is_matrix_target(target, alignment=None) -> bool:
-    from ..torch.matrix_roles import is_per_matrix
-
-    return is_per_matrix(_table(target, alignment)[0])
-
-
 def verify_matrix_target(target, *, model="mlp", widths=(64, 128, 256), depth=2, seeds=5, steps=3, lr=None,
                          base_width=None, batch=64, device="cpu", dtype="float32", alignment=None, tol=0.15,
                          store=None, progress=False, after_run=None, nngp=True, arch="classic", eps=None) -> dict:

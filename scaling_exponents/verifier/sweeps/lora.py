@@ -13,4 +13,5 @@ def _selects(args) -> bool:
 
 
 SWEEP = Sweep(name="lora", axis="rank", title="LoRA sweeps (--model lora: adapter width, rank)",
-              flag="--model lora/--ranks", add_arguments=_add, selects=_selects, run=_run, order=40)
+              flag="--model lora/--ranks", add_arguments=_add, selects=_selects, run=_run, order=40,
+              models=("lora",))

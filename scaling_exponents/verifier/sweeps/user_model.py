@@ -21,4 +21,4 @@ def _run(args, ctx) -> int:
 
 
 SWEEP = Sweep(name="user-model", axis="width", title="your own model", flag="--model module:factory",
-              add_arguments=lambda group: None, selects=_selects, run=_run, order=10)
+              add_arguments=lambda group: None, selects=_selects, run=_run, order=10, takes_tables=True)
