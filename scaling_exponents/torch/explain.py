@@ -17,7 +17,8 @@ CODE_QUANTITIES = {
                      "(scaling_exponents.verifier.optimizers.MUON_CODE), not a group factor",
     "effective_lr": "group lr x the optimizer's adjustment (lr_adjustment row); the group carries the lr row",
 }
-MODULE_QUANTITIES = {"residual_branch": ("multiplier",), "adapter": ("multiplier",), "attention": ("logit_scale",)}
+MODULE_QUANTITIES = {"residual_branch": ("multiplier",), "adapter": ("multiplier",), "moe_output": ("multiplier",),
+                     "attention": ("logit_scale",)}
 
 
 def unapplied_rows(self) -> list[tuple]:
