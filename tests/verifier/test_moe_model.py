@@ -83,6 +83,20 @@ def test_moe_output_multiplier_and_frozen_layers_come_from_the_parametrization()
     assert sb.lr["blocks.0.moe.router.weight"] > 0
 
 
+def test_two_output_roles_on_one_module_multiply():
+    t = derive("moe-completep", "adam")
+    torch.manual_seed(0)
+    m = MoENet(8, 16, 3, depth=4, experts=8, topk=2, out_scale=1.0)
+    roles = {**MOE_ROLES, "blocks.*.moe": ("residual_branch", "moe_output")}
+    roles.pop("blocks.*.moe.combine")
+    pz = Parametrization(m, t, "adam", layers=roles, width=16, base_width=16, depth=4, base_depth=2,
+                         sizes={"experts": (8, 4), "ffn_ratio": (1, 1)}, init=None)
+    # residual 1/L (L 2 -> 4) times 1/n_act (E 4 -> 8): 1/2 x 1/2, not whichever role came last
+    assert pz.output_multipliers["blocks.0.moe"] == pytest.approx(0.25)
+    text = pz.explain(None)
+    assert "blocks.0.moe: residual_branch, output x0.5" in text and "blocks.0.moe: moe_output, output x0.5" in text
+
+
 def test_predictions_along_experts_at_fixed_kappa():
     by = lambda name: {(p.layer, p.quantity): p.exponent for p in predict_moe(derive(name, "adam"), "experts").items}
     cp, mup = by("moe-completep"), by("moe-mup")
