@@ -11,7 +11,8 @@ Two kinds of role:
 
 * **parameter roles** (``embedding``, ``hidden``, ``readout``, ``bias``, ``hidden_bias``, ``norm``, ``final_norm``, and any
   other role a table has, e.g. ``router``) decide a parameter's init, multiplier, LR, weight decay, eps;
-* **module roles** (``residual_branch``, ``adapter``, ``attention``) act on a module's output (:data:`OUTPUT_ROLES`)
+* **module roles** (``residual_branch``, ``adapter``, ``moe_output``, ``attention``) act on a module's output
+  (:data:`OUTPUT_ROLES`)
   or its attention logits.
 
 ``resolve`` returns one :class:`Assignment` per parameter with the rule that produced it, so
@@ -29,9 +30,11 @@ from ..errors import UserError
 from . import mha as _mha
 
 #: Module roles whose table ``multiplier`` scales the module's OUTPUT: residual branches (CompleteP arXiv 2505.01618,
-#: depth-muP arXiv 2310.02244) and LoRA adapters (the ``gamma`` of ``gamma B A``: rsLoRA arXiv 2312.03732, muA arXiv
-#: 2602.06204; give the module holding A and B, whose forward returns ``B A x``, the role ``adapter``).
-OUTPUT_ROLES = ("residual_branch", "adapter")
+#: depth-muP arXiv 2310.02244), LoRA adapters (the ``gamma`` of ``gamma B A``: rsLoRA arXiv 2312.03732, muA arXiv
+#: 2602.06204; give the module holding A and B, whose forward returns ``B A x``, the role ``adapter``) and an MoE
+#: layer's combination of its active experts (``moe_output``: the ``1/n_act`` mean of arXiv 2601.20205 Sec. 3 as a
+#: factor over the base model's own mean; give it the module whose output is the combined experts).
+OUTPUT_ROLES = ("residual_branch", "adapter", "moe_output")
 MODULE_ROLES = OUTPUT_ROLES + ("attention",)
 PARAM_ROLES = ("embedding", "hidden", "readout", "bias", "hidden_bias", "norm", "final_norm")
 #: Roles of normalisation gains and biases (not re-initialised: gain 1, bias 0).

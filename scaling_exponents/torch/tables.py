@@ -30,7 +30,7 @@ SHARED_QUANTITIES = ("lr", "init_std", "weight_decay", "adam_eps", "lr_wd_produc
 #: Parameter roles that always receive ``global`` rows (plus any other non-module role the table has).
 SHARED_ROLES = ("embedding", "hidden", "readout", "bias", "norm")
 #: Roles that are not parameters: ``global`` itself and the module roles (:data:`.roles.MODULE_ROLES`).
-NOT_PARAM_ROLES = ("global", "residual_branch", "adapter", "attention")
+NOT_PARAM_ROLES = ("global", "residual_branch", "adapter", "moe_output", "attention")
 
 def map_shared_roles(table: ExponentTable) -> ExponentTable:
     """``global`` per-parameter rows onto every parameter role, ``residual_branch`` ``init_std`` onto ``hidden``

@@ -4,12 +4,14 @@
 Expected values: the MoE output is checked against a hand-written loop of f = (1/k) sum sigmoid(g_i) E_i(h) (arXiv
 2601.20205 Sec. 3, equation number UNVERIFIED); router init n^-gamma with gamma = 1 (ratio 1/4), expert LR n^-1 and
 residual 1/L are 2601.20205 as read via its abstract and a secondary digest of Table 1 (systems/moe.py); the E^-1/2
-/ E^0 predictions are a CLT argument in the comments; measured slopes match within 0.1-0.15.
+/ E^0 predictions are a CLT argument in the comments; measured slopes match within 0.1-0.15.  The MoE output's 1/n_act
+(n_act = kappa E) is the Parametrization's ``moe_output`` output multiplier: 1/2 from E = 4 to 8 (issue 22 item 5).
 
 Kind: paper table (arXiv 2601.20205, secondary); independent computation (the hand-written MoE loop, the CLT).
 """
 
 import math
+import warnings
 from fractions import Fraction
 
 import pytest
@@ -22,9 +24,11 @@ from scaling_exponents.evidence.predict_moe import predict_moe
 from scaling_exponents.evidence.summary import fit_rows
 from scaling_exponents.systems.registry import derive
 from scaling_exponents.torch import Parametrization
+from scaling_exponents.torch.safety import ParametrizationWarning
 from scaling_exponents.verifier.models import MoENet
 from scaling_exponents.verifier.models.moe import MOE_ROLES
 from scaling_exponents.verifier.moe_verify import topk_for, verify_moe
+from scaling_exponents.verifier.probes.moe import MoERunConfig, build_moe_seeds
 from scaling_exponents.verifier.verify import Target
 
 pytestmark = pytest.mark.usefixtures("two_torch_threads")
@@ -56,6 +60,41 @@ def test_completep_table_on_the_moe_network():
         assert pz.lr_of("blocks.0.moe.experts.1.down.weight") == pytest.approx(32 / w)  # n^-1
         assert pz.output_multipliers["blocks.1.moe"] == pytest.approx(0.5)  # residual 1/L: L 2 -> 4
     assert stds[128] / stds[32] == pytest.approx(1 / 4, rel=0.1)  # router init n^-gamma, gamma = 1
+
+
+def test_moe_output_multiplier_and_frozen_layers_come_from_the_parametrization():
+    t = derive("moe-completep", "adam")
+    torch.manual_seed(0)
+    m = MoENet(8, 16, 3, depth=1, experts=8, topk=2, out_scale=1.0)  # the base point's mean 1/k_0, k_0 = 1 at E_0 = 4
+    h = torch.randn(5, 16)
+    base = m.blocks[0].moe(h).detach()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ParametrizationWarning)  # the moe_output row is applied, nothing is left out
+        pz = Parametrization(m, t, "adam", layers=MOE_ROLES, width=16, base_width=16, depth=1, base_depth=1,
+                             sizes={"experts": (8, 4), "ffn_ratio": (1, 1)}, init=None)
+        sb, _ = build_moe_seeds(MoERunConfig("moe-completep", width=16, experts=8, topk=2, base_experts=4,
+                                             base_topk=1, seeds=(0,), batch=4), t, torch.device("cpu"), torch.float32)
+    # 1/n_act with n_act = kappa E: E 4 -> 8 halves the mean (arXiv 2601.20205 Sec. 3)
+    assert pz.output_multipliers["blocks.0.moe.combine"] == pytest.approx(0.5)
+    assert torch.allclose(m.blocks[0].moe(h), base * 0.5, rtol=1e-6)
+    assert "blocks.0.moe.combine: moe_output, output x0.5" in pz.explain(None)
+    # the probe's frozen input layer and readout: no optimizer group from the Parametrization, LR 0
+    assert sb.lr["embed.weight"] == 0.0 and sb.lr["head.weight"] == 0.0
+    assert sb.lr["blocks.0.moe.router.weight"] > 0
+
+
+def test_two_output_roles_on_one_module_multiply():
+    t = derive("moe-completep", "adam")
+    torch.manual_seed(0)
+    m = MoENet(8, 16, 3, depth=4, experts=8, topk=2, out_scale=1.0)
+    roles = {**MOE_ROLES, "blocks.*.moe": ("residual_branch", "moe_output")}
+    roles.pop("blocks.*.moe.combine")
+    pz = Parametrization(m, t, "adam", layers=roles, width=16, base_width=16, depth=4, base_depth=2,
+                         sizes={"experts": (8, 4), "ffn_ratio": (1, 1)}, init=None)
+    # residual 1/L (L 2 -> 4) times 1/n_act (E 4 -> 8): 1/2 x 1/2, not whichever role came last
+    assert pz.output_multipliers["blocks.0.moe"] == pytest.approx(0.25)
+    text = pz.explain(None)
+    assert "blocks.0.moe: residual_branch, output x0.5" in text and "blocks.0.moe: moe_output, output x0.5" in text
 
 
 def test_predictions_along_experts_at_fixed_kappa():

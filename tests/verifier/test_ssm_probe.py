@@ -5,8 +5,10 @@ project's MEASUREMENTS (widths 64..512, 2 seeds), not the paper's numbers: with 
 state's coordinate RMS falls with width (measured -0.41; our reading, not the paper's: S4D-real modes decay at
 rates growing with the state index, so the ZOH gains of the fast modes are small), with ssm-mup's sqrt(N_x/N_u) it
 stays flat (measured +0.09).  One Adam step on B at muP's hidden LR n^-1 shrinks Delta x with width under either
-init (measured -0.70 / -0.66): B's corrected LR is UNVERIFIED in the paper (systems/ssm.py), so the probe takes it
-as an input.
+init (measured -0.70 / -0.66): B's corrected LR is UNVERIFIED in the paper (systems/ssm.py), so the probe's ssm-mup
+rule adds muP's hidden Adam LR N_u^-1.  B's std and LR come from the Parametrization (issue 22 item 5): at n = 4 x base
+muP gives B std base^-1/2 x 4^-1/2 and LR x 4^-1 (Everett et al. arXiv 2407.05872 Table 1, hidden); ssm-mup's
+sqrt(N_x / N_u) keeps the std at base^-1/2 (systems/ssm.py).
 
 Kind: independent computation (the hand-written recurrence); regression: the project's own measured slopes.
 """
@@ -18,7 +20,7 @@ import torch
 
 from scaling_exponents.errors import UserError
 from scaling_exponents.verifier.models.ssm import DiagonalSSM
-from scaling_exponents.verifier.probes.ssm import slopes
+from scaling_exponents.verifier.probes.ssm import parametrize, probe_table, slopes
 
 pytestmark = pytest.mark.usefixtures("two_torch_threads")
 
@@ -43,7 +45,24 @@ def test_bad_sizes():
 
 @pytest.fixture(scope="module")
 def measured():
-    return {"naive": slopes(b_init=-0.5, b_lr=-1.0), "ssm-mup": slopes(b_init=0.0, b_lr=-1.0)}
+    return {"naive": slopes("mup"), "ssm-mup": slopes("ssm-mup")}
+
+
+@pytest.mark.parametrize("rule, std_factor", [("mup", 0.5), ("ssm-mup", 1.0)])
+def test_b_init_and_lr_come_from_the_parametrization(rule, std_factor):
+    table, role = probe_table(rule)
+    base, n = 64, 256
+    m = DiagonalSSM(n, n, b_std=base ** -0.5, seed=0)
+    b0 = m.B.detach().clone()
+    pz = parametrize(m, table, role, n, base, lr0=0.1)
+    assert torch.allclose(m.B.detach(), b0 * std_factor, rtol=1e-12)  # init="rescale": the table's init_std factor
+    assert pz.lr_of("B") == pytest.approx(0.1 / 4)                    # LR n^-1 at n = 4 x base
+    assert pz.records["C"].role == "default" and pz.lr_of("C") == pytest.approx(0.1)
+
+
+def test_unknown_rule():
+    with pytest.raises(UserError, match="measures the rules mup, ssm-mup"):
+        probe_table("sp")
 
 
 def test_latent_state_vanishes_under_mup_and_not_under_ssm_mup(measured):

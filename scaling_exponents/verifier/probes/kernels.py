@@ -7,7 +7,6 @@ from __future__ import annotations
 import math
 
 import torch
-from torch import nn
 from torch.func import functional_call, grad, vmap
 
 from .. import data as _data
@@ -71,21 +70,25 @@ def arccos_nngp(x: torch.Tensor, depth: int, sigma_w2: float = 2.0, sigma_b2: fl
 
 def nngp_run(width: int, depth: int = 2, seeds=(0, 1, 2, 3, 4), points: int = 16, device: str = "cpu") -> dict:
     """Relative Frobenius error of the empirical last-layer kernel of Gaussian-init ReLU MLPs (He init,
-    sigma_w^2 = 2, zero bias; models.MLP) vs :func:`arccos_nngp`, one value per seed."""
+    sigma_w^2 = 2, zero bias; models.MLP) vs :func:`arccos_nngp`, one value per seed.
+
+    The init is the product's: :class:`~scaling_exponents.torch.Parametrization` with ``derive("sp")`` (Everett et
+    al. arXiv 2407.05872 Table 1: embedding init n^0, hidden n^-1/2) and ``init=sqrt(2/d_in)`` at ``base_width =
+    d_in``, i.e. N(0, 2/fan_in) for the input layer and every hidden layer, biases 0."""
+    from ...torch.parametrize import Parametrization
     from ..models import MLP
 
     dev = check_device(device)
     x, _ = _data.probe_batch(points)
     x = x.to(dev)
     target = arccos_nngp(x.cpu(), depth + 1).to(dev)
+    d_in = x.shape[1]
     errs = []
     for s in seeds:
         torch.manual_seed(int(s))
-        m = MLP(x.shape[1], width, 1, depth=depth).to(dev)
+        m = MLP(d_in, width, 1, depth=depth).to(dev)
+        Parametrization(m, "sp", "sgd", width=width, base_width=d_in, init=math.sqrt(2.0 / d_in), strict=True)
         with torch.no_grad():
-            for lin in [m.embed, *m.hidden]:
-                nn.init.normal_(lin.weight, std=math.sqrt(2.0 / lin.in_features))
-                nn.init.zeros_(lin.bias)
             h = m.act(m.embed(x))
             for lin in m.hidden:
                 h = m.act(lin(h))

@@ -5,14 +5,17 @@ batch, all seeds batched (``vmap`` over ``functional_call``); the quantities of
 
 The table is applied by :class:`~scaling_exponents.torch.Parametrization` with the MoE roles
 (:data:`~scaling_exponents.verifier.models.moe.MOE_ROLES`) and sizes ``{width, experts, ffn_ratio, depth}``
-relative to the base point; the ``moe_output`` multiplier (a property of the block, not of a parameter) is set as
-``out_scale = (1/k_base) x table factor`` (arXiv 2601.20205's 1/n_act at the base).  The input layer and the readout
-are frozen at PyTorch's default init (LR 0): the MoE tables state no rows for them.
+relative to the base point.  The model is built as the base point's: each MoE layer's mean is ``1/k_base`` (arXiv
+2601.20205's 1/n_act at the base), and the table's ``moe_output`` multiplier is installed by the Parametrization on
+the module role ``moe_output`` (``blocks.*.moe.combine``), so the MoE output is ``(1/k_base) x table factor``.  The
+input layer and the readout are frozen at PyTorch's default init (``requires_grad=False``: the Parametrization gives
+them no optimizer group, so their LR is 0): the MoE tables state no rows for them.
 """
 
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import asdict, dataclass
 
 import torch
@@ -59,27 +62,28 @@ def sizes(cfg: MoERunConfig) -> dict:
 
 def build_moe_seeds(cfg: MoERunConfig, table, device, dtype, d_in=64, d_out=10) -> tuple[SeedBatch, dict]:
     from ...torch.parametrize import Parametrization
+    from ...torch.safety import ParametrizationWarning
     from ..models.moe import MOE_ROLES, MoENet
 
     per_seed, template, hp, mults = [], None, None, None
-    scale = table.combined_factor("moe_output", "multiplier", sizes(cfg)) / cfg.base_topk
     for s in cfg.seeds:
         torch.manual_seed(int(s))
         m = MoENet(d_in, cfg.width, d_out, depth=cfg.depth, experts=cfg.experts, topk=cfg.topk,
-                   ffn_ratio=cfg.ffn_ratio)
-        pz = Parametrization(m, table, cfg.optimizer, layers=MOE_ROLES, width=cfg.width, base_width=cfg.base_width,
-                             depth=cfg.depth, base_depth=cfg.base_depth, lr=cfg.lr,
-                             sizes={k: v for k, v in sizes(cfg).items() if k in ("experts", "ffn_ratio")})
-        m.set_out_scale(scale)
+                   ffn_ratio=cfg.ffn_ratio, out_scale=1.0 / cfg.base_topk)  # the base point's mean 1/k_base
+        for frozen in (m.embed, m.head):  # no MoE-table rows for them (module doc)
+            frozen.requires_grad_(False)
+        with warnings.catch_warnings():  # the frozen layers are the probe's choice; any other problem still warns
+            warnings.filterwarnings("ignore", r"Parametrization: \d+ frozen parameter\(s\)[^|]*$",
+                                    ParametrizationWarning)
+            pz = Parametrization(m, table, cfg.optimizer, layers=MOE_ROLES, width=cfg.width, base_width=cfg.base_width,
+                                 depth=cfg.depth, base_depth=cfg.base_depth, lr=cfg.lr,
+                                 sizes={k: v for k, v in sizes(cfg).items() if k in ("experts", "ffn_ratio")})
         if template is None:
             template, names = m, [n for n, _ in m.named_parameters()]
             hp = _group_hparams(m, pz, names)
             mults = dict(pz.output_multipliers)
         per_seed.append({n: p.detach() for n, p in m.named_parameters()})
     lr, eps, wd = hp
-    for n in lr:
-        if n.startswith(("embed.", "head.")):
-            lr[n] = 0.0  # frozen: no MoE-table rows for them
     template = template.to(device=device, dtype=dtype)
     params = {n: torch.stack([d[n] for d in per_seed]).to(device=device, dtype=dtype) for n in per_seed[0]}
     buffers = {n: b for n, b in template.named_buffers()}

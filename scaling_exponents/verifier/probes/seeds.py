@@ -36,9 +36,13 @@ class SeedBatch:
 
 
 def _group_hparams(model, pz, names):
+    """Per-parameter ``(lr, eps, wd)`` dicts from the Parametrization's ``param_groups`` (or a list of groups); a
+    parameter the Parametrization left frozen (``requires_grad=False``: no group) gets LR 0, so it does not move."""
     by_id = {id(p): n for n, p in model.named_parameters()}
     lr, eps, wd = {}, {}, {}
     groups = pz.param_groups if hasattr(pz, "param_groups") else pz
+    for n in getattr(pz, "frozen", ()):
+        lr[n], eps[n], wd[n] = 0.0, 1e-8, 0.0
     for g in groups:
         for p in g["params"]:
             n = by_id.get(id(p))
