@@ -42,7 +42,7 @@ def run(args, extra=()) -> int:
     dims = sizes(args)
     opts = extra_options(list(extra))
     if args.alignment and args.alignment.endswith(".json"):  # a measured table from `align`: exact per-layer LP
-        from ..theory.aligned import exact_table, load
+        from ..systems.everett2024_aligned import exact_table, load
 
         from ..errors import UserError
 

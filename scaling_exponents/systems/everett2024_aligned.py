@@ -2,7 +2,7 @@
 
 Torch-free: the measurement lives in :mod:`scaling_exponents.torch.alignment`; this module turns measured
 ``(alpha, omega, u)`` per weight into the LP's layer chain, solves it (fast path,
-:class:`~.fast_solve.EverettLP`), and stores the answer as an :class:`AlignedTable` (JSON round trip), which
+:class:`~.everett2024_fast.EverettLP`), and stores the answer as an :class:`AlignedTable` (JSON round trip), which
 ``Parametrization(model, ..., table=...)`` and ``derive --alignment FILE`` accept.
 
 The chain (the paper's layers l = 1..L+1): every weight with role ``embedding`` forms layer 1 (a GPT's token
@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import UserError
-from .fast_solve import EverettLP, presets
+from .everett2024_fast import EverettLP, presets
 
 FORMAT = "scaling_exponents.aligned_table/1"
 _SLACK = 0.05  # measured exponents this far outside [0, 1] are clipped, further out rejected
@@ -133,7 +133,7 @@ def load(source) -> AlignedTable:
 # ------------------------------------------------------------------------------------------------------
 def chain_ab(param: str, roles: list[str]):
     """(a, b) per LP layer for a named parametrization; LP layer 1 is the embedding group."""
-    from ..systems.everett2024 import NAMED_AB
+    from .everett2024 import NAMED_AB
 
     if param not in NAMED_AB:
         raise UserError(f"measured alignment re-solves Everett et al.'s LP, which names (a, b) for "
@@ -254,7 +254,7 @@ def exact_table(table: AlignedTable, decimals: int = 2):
     """Exact check of a measured table, off the hot path.
 
     Alignments rounded to ``decimals`` decimal places (exact rationals); the fast LP's optimum proven in exact
-    arithmetic by its dual certificate (:meth:`~.fast_solve.EverettLP.certify`), and the point re-checked
+    arithmetic by its dual certificate (:meth:`~.everett2024_fast.EverettLP.certify`), and the point re-checked
     against every labelled constraint of :func:`~scaling_exponents.systems.everett2024.build_system` (the
     paper's system as the rest of the engine encodes it).  The optimal face is not enumerated (measured
     alignments can make it a whole face; the fast path then picks the point closest to the full-alignment table).
@@ -262,9 +262,9 @@ def exact_table(table: AlignedTable, decimals: int = 2):
     Returns an :class:`~scaling_exponents.theory.table.ExponentTable` with one role per LP layer (named by its
     weight(s)).
     """
-    from ..systems.everett2024 import SOURCE, build_system
-    from .exponents import Q
-    from .table import ExponentTable, Row
+    from ..theory.exponents import Q
+    from ..theory.table import ExponentTable, Row
+    from .everett2024 import SOURCE, build_system
 
     solver = MeasuredSolver(table.param, table.optimizer, [x.name for x in table.layers],
                             [x.role for x in table.layers], [x.fan_in for x in table.layers])
