@@ -51,9 +51,10 @@ def add_size_arguments(parser, what: str = "print concrete factors") -> None:
                              f"--size tokens=400B/100B ({SPELLINGS_HELP}): {what}; dimensions: "
                              + ", ".join(f"{d.name} ({d.metavar})" for d in dims))
     group = parser.add_argument_group("size aliases", "--DIM X --base-DIM X0 is --size DIM=X/X0")
-    for d in dims:
-        group.add_argument(f"--{d.name}", type=_argparse_type(d.read), metavar=d.metavar, help=d.meaning)
-        group.add_argument(f"--base-{d.name}", type=_argparse_type(d.read), metavar=f"{d.metavar}0",
+    for d in dims:  # --head-dim / --base-head-dim for head_dim: argparse's dests are head_dim / base_head_dim
+        flag = d.name.replace("_", "-")
+        group.add_argument(f"--{flag}", type=_argparse_type(d.read), metavar=d.metavar, help=d.meaning)
+        group.add_argument(f"--base-{flag}", type=_argparse_type(d.read), metavar=f"{d.metavar}0",
                            help=argparse.SUPPRESS)
 
 
@@ -73,13 +74,14 @@ def sizes(args) -> dict:
         size, base = getattr(args, dim, None), getattr(args, f"base_{dim}", None)
         if size is None and base is None:
             continue
+        flag = dim.replace("_", "-")
         if size is None or base is None:
-            raise UserError(f"--{dim} and --base-{dim} go together, or write --size {dim}=SIZE/BASE (the factor is "
-                            f"({dim}/base-{dim})^power)")
-        _put(out, said, dim, (size, base), f"--{dim} {size} --base-{dim} {base}")
+            raise UserError(f"--{flag} and --base-{flag} go together, or write --size {dim}=SIZE/BASE (the factor is "
+                            f"({flag}/base-{flag})^power)")
+        _put(out, said, dim, (size, base), f"--{flag} {size} --base-{flag} {base}")
     for dim, (size, base) in out.items():
         if size <= 0 or base <= 0:
-            raise UserError(f"--{dim} and --base-{dim} must be positive, got {size} and {base}")
+            raise UserError(f"{dim} sizes must be positive, got {size} and base {base}")
     return out
 
 
