@@ -39,6 +39,7 @@ class Parser(argparse.ArgumentParser):
     input and pointing at ``--help``, instead of argparse's usage block."""
 
     def error(self, message):
+        """Raise argparse's message as one-line :class:`UserError` pointing at ``--help``."""
         raise UserError(f"{message} (see `{self.prog} --help`)")
 
 

@@ -12,8 +12,8 @@ import sys
 
 from ..errors import UserError
 
-#: ``--convention`` (deprecated alias of ``--convert-to``) -> the parametrization whose convention it is (restated by the abc symmetry,
-#: :mod:`scaling_exponents.systems.convert`).
+#: ``--convention`` (deprecated alias of ``--convert-to``) -> the parametrization whose convention it is (restated by
+#: the abc symmetry, :mod:`scaling_exponents.systems.convert`).
 CONVENTIONS = {
     "everett": "mup",        # Everett et al. arXiv 2407.05872: per-layer LR exponents c_l, multipliers n^-a
     "table8": "mup-table8",  # TP5 arXiv 2203.03466 Table 8 (microsoft/mup): readout multiplier 1/n, hidden LR 1/n
@@ -35,6 +35,8 @@ def _number(flag):
 
 
 def add_arguments(d) -> None:
+    """The base-value flags (``--lr``, ``--init-std``, ``--weight-decay``, ``--eps``), the hidden ``--convention``
+    alias and ``--wide``."""
     for name, meta in BASE_FLAGS:
         flag = name.replace("_", "-")
         d.add_argument(f"--{flag}", type=_number(flag), metavar=meta,
@@ -44,6 +46,7 @@ def add_arguments(d) -> None:
 
 
 def bases(args) -> dict:
+    """``{name: base value or None}`` of the base-value flags."""
     return {name: getattr(args, name, None) for name, _ in BASE_FLAGS}
 
 

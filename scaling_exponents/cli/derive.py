@@ -14,6 +14,7 @@ TAKES_EXTRA = True
 
 
 def add_arguments(d) -> None:
+    """``derive``'s flags; the size flags come from the size vocabulary (:func:`.args.add_size_arguments`)."""
     d.add_argument("--param", "-p", required=True, help="name from `list`, e.g. mup, sp, ntk, mfp, mup-table8")
     d.add_argument("--optimizer", "-o", help="sgd | adam | adafactor | ... (default: the paper's first)")
     d.add_argument("--alignment", "-a", help="full | no (Everett et al.; default full) | an `align` table FILE.json")
@@ -33,6 +34,8 @@ def add_arguments(d) -> None:
 
 
 def run(args, extra=()) -> int:
+    """Derive the table (or solve a measured ``--alignment FILE.json``) and print it, restated, with sizes and
+    per-role values, or as a framework's flags (``--emit``)."""
     from ..systems.registry import derive
 
     from ..theory.solver_choice import set_solver

@@ -17,6 +17,7 @@ WHICH_MUP = (
 
 
 def add_arguments(p) -> None:
+    """``--format``, ``--wide`` and ``--dimension`` (its help names the registered dimensions)."""
     from ..theory.dimensions import names
 
     p.add_argument("--format", choices=("text", "json"), default="text")
@@ -65,6 +66,7 @@ def _by_dimension(args) -> int:
 
 
 def run(args) -> int:
+    """Print every parametrization (or, with ``--dimension``, the index by dimension)."""
     from ..systems.registry import all_specs
     from ..theory.grid import grid, wrap
 

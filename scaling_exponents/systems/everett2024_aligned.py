@@ -70,19 +70,23 @@ class AlignedTable:
     meta: dict = field(default_factory=dict)
 
     def c_of(self) -> dict[str, float]:
+        """``{weight name: c}``."""
         return {layer.name: layer.c for layer in self.layers}
 
     def to_dict(self) -> dict:
+        """The JSON form (``format`` = :data:`FORMAT`), read back by :func:`from_dict`."""
         return {"format": FORMAT, "param": self.param, "optimizer": self.optimizer, "meta": self.meta,
                 "layers": [asdict(layer) for layer in self.layers]}
 
     def save(self, path) -> Path:
+        """Write the JSON to ``path`` (parents created); returns the path."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(self.to_dict(), indent=1) + "\n")
         return path
 
     def render(self) -> str:
+        """A text table: per weight its role, fan_in, measured alignment, solved c, full-alignment c and delta."""
         head = f"{'layer':34s} {'role':9s} {'fan_in':>6s} {'alpha':>6s} {'omega':>6s} {'u':>6s} {'c':>7s} {'c_full':>6s} {'delta':>7s}"
         lines = [f"Measured-alignment LR exponents ({self.param}, {self.optimizer}; lr_l ∝ width^-c_l; "
                  "Everett et al. arXiv 2407.05872 LP)", head]
@@ -94,6 +98,8 @@ class AlignedTable:
 
 
 def from_dict(data: dict, where: str = "table") -> AlignedTable:
+    """An :class:`AlignedTable` from its JSON dict; a wrong format, a missing key or a non-finite value is a
+    UserError naming ``where`` and the layer."""
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise UserError(f"{where} is not an `align` table (expected \"format\": \"{FORMAT}\"); write one with "
                         "`python -m scaling_exponents align ... --out DIR`")
@@ -235,9 +241,11 @@ class MeasuredSolver:
         return self.per_weight(c_lp), []
 
     def per_weight(self, c_lp) -> list[float]:
+        """Per-LP-layer c spread to the chain's weights (the embedding group shares one)."""
         return [float(c_lp[k]) for k in self.layer_of]
 
     def table(self, triples, meta=None, strict: bool = True) -> AlignedTable:
+        """The :class:`AlignedTable` for measured triples (spectral-mode readings refused: :data:`SPECTRAL_REFUSED`)."""
         if (meta or {}).get("mode") == "spectral":
             raise UserError(SPECTRAL_REFUSED)
         c, _ = self.solve(triples, strict=strict)

@@ -181,6 +181,8 @@ class EverettLP:
 
     # -- solving -----------------------------------------------------------------------------------------
     def rhs(self, alignment) -> np.ndarray:
+        """Row right-hand sides ``base + M theta`` for per-layer alignments ``(n, 3)``; a wrong shape or a non-finite
+        value is a UserError naming the layer."""
         theta = np.asarray(alignment, dtype=float).reshape(-1)
         if theta.shape != (3 * self.n,):
             raise UserError(f"need one (alpha, omega, u) per layer: {self.n} triples, got array of shape "

@@ -144,8 +144,8 @@ def certify(lp, alignment) -> dict:
     The HiGHS row duals of the sum-c LP and the fast path's (tie-broken) point are rounded to rationals; the
     certificate holds when the dual is feasible (``A^T y = objective``, ``y >= 0`` on inequality rows) and
     its objective equals the point's ``sum c`` exactly -- so a feasible point is optimal.  Returns
-    ``{"c", "r", "objective", "certified"}`` with sympy Rationals.  (The point's feasibility for the paper's labelled system is
-    re-checked by :func:`scaling_exponents.systems.everett2024_aligned.exact_table`.)
+    ``{"c", "r", "objective", "certified"}`` with sympy Rationals.  (The point's feasibility for the paper's
+    labelled system is re-checked by :func:`scaling_exponents.systems.everett2024_aligned.exact_table`.)
     """
     from fractions import Fraction
 

@@ -106,7 +106,8 @@ def test_convention_is_a_deprecated_alias_of_convert_to(capsys):
 
 @pytest.mark.parametrize("argv,fragment", [
     (["-p", "umup", "--convert-to", "mup-table8"], "umup has none"),
-    (["-p", "mup", "--convert-to", "mup-table8", "--emit", "hf", "--size", "width=4096/256"], "does not apply to --emit"),
+    (["-p", "mup", "--convert-to", "mup-table8", "--emit", "hf", "--size", "width=4096/256"],
+     "does not apply to --emit"),
 ])
 def test_convert_to_refusals(argv, fragment, capsys):
     assert main(["derive", *argv]) == 2

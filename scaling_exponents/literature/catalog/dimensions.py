@@ -44,6 +44,7 @@ class Entry:
     flagged: tuple[str, ...] = ()  # the notes that carry a label, verbatim
 
     def line(self) -> str:
+        """The rule with its labels, as one line."""
         tag = f"  [{', '.join(self.labels)}]" if self.labels else ""
         return f"{self.rule}{tag}"
 
