@@ -42,7 +42,7 @@ def _median_ms(fn, n):
 
 def resolve_figures(blocks: int = 12):
     from scaling_exponents.systems.everett2024 import NAMED_AB, derive_custom
-    from scaling_exponents.theory.fast_solve import EverettLP, presets
+    from scaling_exponents.systems.everett2024_fast import EverettLP, presets
 
     roles = ["embedding"] + ["hidden"] * (4 * blocks) + ["readout"]
     a = [NAMED_AB["mup"][r][0] for r in roles]
@@ -71,7 +71,7 @@ def step_figures(width: int, depth: int, steps: int = 5):
 
     from scaling_exponents.torch import Parametrization
     from scaling_exponents.torch.alignment import AlignmentProbe
-    from scaling_exponents.theory.aligned import MeasuredSolver
+    from scaling_exponents.systems.everett2024_aligned import MeasuredSolver
     from scaling_exponents.verifier import data as D
     from scaling_exponents.verifier.models import GPT
 

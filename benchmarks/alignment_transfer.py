@@ -88,7 +88,7 @@ def report(args, out: Path, rows, table_path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from scaling_exponents.theory.aligned import load
+    from scaling_exponents.systems.everett2024_aligned import load
     from scaling_exponents.verifier.probes.config import describe_device
     from scaling_exponents.verifier.transfer import drift
 

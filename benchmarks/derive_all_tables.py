@@ -2,7 +2,7 @@
 
 The engine's exact pipeline (theory/solve.py: LP, exact rational re-check, dual certificate, optimal-face
 ranges) runs ~1000 small LPs for the catalog's tables.  Through cvxpy each costs ~20 ms of canonicalisation;
-``theory.fast_solve.HighsProblem`` passes the same matrices to one HiGHS model per LP (< 1 ms).  Both back ends
+``theory.highs_backend.HighsProblem`` passes the same matrices to one HiGHS model per LP (< 1 ms).  Both back ends
 are timed in the same process, alternately, after a warm-up, and the tables compared row by row (they must be
 identical: the exact re-check and certificate are the same code).  Goal: all tables < 1 s warm.
 

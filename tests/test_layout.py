@@ -5,7 +5,11 @@ Expected values come from the layout rules in README.md ("How the code is organi
 lines, the data flow papers -> systems -> solver -> tables -> (catalog | your model | verifier) -> evidence
 without cycles (function-level imports included: a lazy import that closes a cycle still couples the modules).
 
-Kind: independent computation (the import graph is rebuilt from the AST; a planted cycle must be found).
+Floors (``FLOORS``): no import runs up a floor (theory < systems < evidence/frameworks/torch < literature < verifier
+< cli), so theory holds no paper and nothing imports the CLI.
+
+Kind: independent computation (the import graph is rebuilt from the AST; a planted cycle and planted up-floor imports
+must be found).
 """
 
 from __future__ import annotations
@@ -22,6 +26,14 @@ PKG = Path(__file__).resolve().parents[1] / "scaling_exponents"
 MAX_LINES = 450
 #: packages (and CLI commands) that must work without torch installed
 TORCH_FREE = ("theory", "systems", "evidence", "literature", "cli", "errors", "frameworks")
+#: The floors, lowest first (README "How the code is organised"): a module may import its own package and any
+#: package on a LOWER floor, never one on its own floor or above.  theory = paper-independent machinery (exact
+#: exponents, LP, tables, the size vocabulary); systems = one module per paper; evidence (fits, verdicts),
+#: frameworks (derive --emit) and torch (your model) each consume tables and never each other; literature renders
+#: tables and evidence into catalog/; verifier runs torch and judges with evidence; cli and the package root are
+#: the front doors.  Read from the code as it is (every package-to-package import), not assumed.
+FLOORS = (("errors",), ("theory",), ("systems",), ("evidence", "frameworks", "torch"), ("literature",),
+          ("verifier",), ("cli", ""))
 
 
 def _modules() -> dict[str, Path]:
@@ -139,6 +151,46 @@ def test_cycle_detector_sees_a_cycle(tmp_path, monkeypatch):
     assert _imports("scaling_exponents.zz_b", b) == {"scaling_exponents.zz_a"}
     with pytest.raises(AssertionError, match="zz_a"):
         test_no_import_cycles()
+
+
+def _floor_of(module: str) -> tuple[str, int]:
+    """``scaling_exponents.theory.solve`` -> ``("theory", 1)``; the package root is ``("", top floor)``."""
+    package = module.split(".")[1] if "." in module else ""
+    for level, names in enumerate(FLOORS):
+        if package in names:
+            return package, level
+    raise AssertionError(f"{module}: package {package!r} has no floor; place it in FLOORS (tests/test_layout.py) "
+                         "and in README's layout section")
+
+
+def test_no_import_runs_up_a_floor():
+    """Every import (module level or inside a function) goes to the module's own package or a lower floor."""
+    up = []
+    for name, path in MODULES.items():
+        package, level = _floor_of(name)
+        for t in sorted(_imports(name, path)):
+            target, target_level = _floor_of(t)
+            if target != package and target_level >= level:
+                up.append(f"{name} -> {t} ({package or 'root'} is on floor {level}, {target or 'root'} on "
+                          f"{target_level})")
+    assert not up, "imports that run up (or across) a floor:\n" + "\n".join(up)
+
+
+@pytest.mark.parametrize("source,target", [("theory.zz_up", "from ..systems.registry import derive"),
+                                           ("literature.zz_up", "def f():\n    from ..cli.args import sizes"),
+                                           ("torch.zz_up", "from ..evidence import fit")])
+def test_floor_check_sees_a_planted_violation(tmp_path, monkeypatch, source, target):
+    """The check itself: a planted module importing up (or across) a floor -- at module level or in a function --
+    is reported by name."""
+    path = tmp_path / "zz_up.py"
+    path.write_text(target + "\n")
+    monkeypatch.setitem(MODULES, f"scaling_exponents.{source}", path)
+    with pytest.raises(AssertionError, match=rf"scaling_exponents\.{source.replace('.', '[.]')} -> "):
+        test_no_import_runs_up_a_floor()
+
+
+def test_every_package_has_a_floor():
+    assert {_floor_of(name)[0] for name in MODULES} <= {p for names in FLOORS for p in names}
 
 
 @pytest.mark.parametrize("package", TORCH_FREE)

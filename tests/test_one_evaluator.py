@@ -37,6 +37,7 @@ NOT_A_SIZE_FACTOR = {
     ("verifier/transfer.py", "2 ** o"): "the LR grid of a transfer sweep (powers of two)",
     ("evidence/lr_optimum.py", "2.0 ** k"): "the LR grid of a transfer sweep (powers of two)",
     ("verifier/user_transfer.py", "2 ** o"): "the optimum LR from its log2 (the transfer sweep's grid)",
+    ("theory/dimensions.py", "base ** exp"): "reading one size written as a power (--size width=2^12/2^8), no ratio",
 }
 
 

@@ -16,7 +16,7 @@ from ..errors import SolverError, UserError
 EPILOG = """examples:
   python -m scaling_exponents list
   python -m scaling_exponents derive --param mup --optimizer adam --alignment full
-  python -m scaling_exponents derive --param mup --width 4096 --base-width 256
+  python -m scaling_exponents derive --param mup --size width=4096/256   (alias: --width 4096 --base-width 256)
   python -m scaling_exponents derive --param sp --optimizer sgd --format json
   python -m scaling_exponents classify --a=-1/2,0,1/2 --b=1/2,1/2,1/2 --c=0
   python -m scaling_exponents solve --optimizer adam --a=-1/2,0,1/2 --b=1/2,1/2,1/2 --alignment no

@@ -1,45 +1,37 @@
-"""Parsing helpers shared by the commands: sizes (``--width N --base-width N0``), exponent lists
+"""Parsing helpers shared by the commands: sizes (``--size width=N/N0``, alias ``--width N --base-width N0``,
+generated from :mod:`scaling_exponents.theory.dimensions`), exponent lists
 (``--a=-1/2,0,1/2``) and the paper-specific pass-through options of ``derive`` (``--alpha 1/2``)."""
 
 from __future__ import annotations
 
 import argparse
-import math
 
 from ..errors import UserError
+from ..theory import dimensions as vocabulary
+from ..theory.dimensions import parse_size
 
 FORMATS = ("text", "markdown", "latex", "csv", "json")
-#: dimensions with ``--DIM`` / ``--base-DIM`` flags: (name, metavar); tokens/batch are the training horizon
-#: (systems/horizon.py), vocab the vocabulary size (systems/vocab.py), rank the LoRA rank (systems/lora_rank.py),
-#: granularity the MoE expert granularity (systems/moe_details.py)
-SIZE_FLAGS = (("width", "N"), ("depth", "L"), ("experts", "E"), ("granularity", "G"), ("tokens", "D"), ("batch", "B"),
-              ("vocab", "V"), ("rank", "R"))
-DIMENSIONS = tuple(d for d, _ in SIZE_FLAGS)
 #: Largest |exponent| accepted on the command line (the papers' exponents are within +-2; 1e400 would only
 #: overflow the LP solver).
 MAX_EXPONENT = 100
-
-
-#: Size suffixes people write for token budgets and batches: 32k, 4M tokens, 400B tokens, 15T tokens.
-SUFFIXES = {"k": 10**3, "K": 10**3, "M": 10**6, "B": 10**9, "G": 10**9, "T": 10**12}
+#: The size spellings ``--help`` shows (:func:`~scaling_exponents.theory.dimensions.parse_size` reads them).
+SPELLINGS_HELP = "4096, 4e11, 400B, 1.5T, 32k, 2^20"
 
 
 def size_int(text: str) -> int:
-    """A positive size as people write it: ``4096``, ``4e11``, ``400B``, ``1.5T``, ``32k`` (k, M, B/G, T).
+    """A positive whole size as people write it (``4096``, ``4e11``, ``400B``, ``32k``, ``2^20``) for an argparse
+    ``type=``: :func:`scaling_exponents.theory.dimensions.parse_size`, its error as argparse's (one line naming the
+    flag)."""
+    return _argparse_type(lambda t: parse_size(t, True))(text)
 
-    Token budgets are billions to trillions, so ``--tokens 4e11`` and ``--tokens 400B`` both mean 4*10^11; the
-    result must be a whole number (``1.5`` alone is refused: a size counts things)."""
-    t = str(text).strip().replace("_", "").replace(",", "")
-    mult = 1
-    if t and t[-1] in SUFFIXES:
-        t, mult = t[:-1], SUFFIXES[t[-1]]
-    try:
-        value = float(t) * mult
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a size: give an integer, 4e11, or 400B (suffix k, M, B, T)")
-    if not math.isfinite(value) or value <= 0 or value != int(value):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number > 0 (sizes are positive): give e.g. 4096, 4e11 or 400B")
-    return int(value)
+
+def _argparse_type(parse):
+    def read(text):
+        try:
+            return parse(text)
+        except UserError as e:
+            raise argparse.ArgumentTypeError(str(e)) from None
+    return read
 
 
 class Parser(argparse.ArgumentParser):
@@ -47,22 +39,57 @@ class Parser(argparse.ArgumentParser):
     input and pointing at ``--help``, instead of argparse's usage block."""
 
     def error(self, message):
+        """Raise argparse's message as one-line :class:`UserError` pointing at ``--help``."""
         raise UserError(f"{message} (see `{self.prog} --help`)")
 
 
+def add_size_arguments(parser, what: str = "print concrete factors") -> None:
+    """``--size DIM=SIZE/BASE`` (repeatable) and its aliases ``--DIM`` / ``--base-DIM``, generated from the size
+    vocabulary (:mod:`scaling_exponents.theory.dimensions`): one registered dimension is one more pair here."""
+    dims = vocabulary.dimensions()
+    parser.add_argument("--size", action="append", metavar="DIM=SIZE/BASE", default=None,
+                        help=f"target and base size along a dimension, repeatable, e.g. --size width=4096/256 "
+                             f"--size tokens=400B/100B ({SPELLINGS_HELP}): {what}; dimensions: "
+                             + ", ".join(f"{d.name} ({d.metavar})" for d in dims))
+    group = parser.add_argument_group("size aliases", "--DIM X --base-DIM X0 is --size DIM=X/X0")
+    for d in dims:  # --head-dim / --base-head-dim for head_dim: argparse's dests are head_dim / base_head_dim
+        flag = d.name.replace("_", "-")
+        group.add_argument(f"--{flag}", type=_argparse_type(d.read), metavar=d.metavar, help=d.meaning)
+        group.add_argument(f"--base-{flag}", type=_argparse_type(d.read), metavar=f"{d.metavar}0",
+                           help=argparse.SUPPRESS)
+
+
 def sizes(args) -> dict:
-    """``{dim: (size, base)}`` from ``--DIM`` / ``--base-DIM`` pairs; each needs the other."""
-    out = {}
-    for dim in DIMENSIONS:
+    """``{dim: (size, base)}`` from ``--size DIM=SIZE/BASE`` and the ``--DIM`` / ``--base-DIM`` aliases.
+
+    A size needs its base; one dimension given twice with different values (two ``--size``, or ``--size`` and an
+    alias) is a one-line UserError."""
+    out, said = {}, {}
+    for text in getattr(args, "size", None) or ():
+        name, size, base = vocabulary.parse_size_spec(text)
+        if base is None:
+            raise UserError(f"--size {text!r}: give the base too, e.g. --size {text.strip()}/BASE (the factor is "
+                            f"({name}/base)^power)")
+        _put(out, said, name, (size, base), f"--size {text}")
+    for dim in vocabulary.names():
         size, base = getattr(args, dim, None), getattr(args, f"base_{dim}", None)
         if size is None and base is None:
             continue
+        flag = dim.replace("_", "-")
         if size is None or base is None:
-            raise UserError(f"--{dim} and --base-{dim} go together (the factor is ({dim}/base-{dim})^power)")
+            raise UserError(f"--{flag} and --base-{flag} go together, or write --size {dim}=SIZE/BASE (the factor is "
+                            f"({flag}/base-{flag})^power)")
+        _put(out, said, dim, (size, base), f"--{flag} {size} --base-{flag} {base}")
+    for dim, (size, base) in out.items():
         if size <= 0 or base <= 0:
-            raise UserError(f"--{dim} and --base-{dim} must be positive integers, got {size} and {base}")
-        out[dim] = (size, base)
+            raise UserError(f"{dim} sizes must be positive, got {size} and base {base}")
     return out
+
+
+def _put(out: dict, said: dict, dim: str, pair: tuple, how: str) -> None:
+    if dim in out and out[dim] != pair:
+        raise UserError(f"{dim} is given twice with different values ({said[dim]} and {how}); give it once")
+    out[dim], said[dim] = pair, said.get(dim, how)
 
 
 def extra_options(tokens: list[str]) -> dict:

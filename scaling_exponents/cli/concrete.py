@@ -1,17 +1,19 @@
 """``derive``'s practitioner options: base values (``--lr``, ``--init-std``, ``--weight-decay``, ``--eps``) turned
 into concrete per-role values at ``--width``/``--depth`` (:mod:`scaling_exponents.theory.values`), the table
-restated in a convention the user knows (``--convention``), and ``--wide``."""
+restated in another parametrization's convention (``--convert-to NAME``; ``--convention table8`` is its deprecated
+alias), and ``--wide``."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import math
+import sys
 
 from ..errors import UserError
 
-#: ``--convention`` -> the parametrization whose convention it is (restated by the abc symmetry,
-#: :mod:`scaling_exponents.systems.convert`).
+#: ``--convention`` (deprecated alias of ``--convert-to``) -> the parametrization whose convention it is (restated by
+#: the abc symmetry, :mod:`scaling_exponents.systems.convert`).
 CONVENTIONS = {
     "everett": "mup",        # Everett et al. arXiv 2407.05872: per-layer LR exponents c_l, multipliers n^-a
     "table8": "mup-table8",  # TP5 arXiv 2203.03466 Table 8 (microsoft/mup): readout multiplier 1/n, hidden LR 1/n
@@ -33,33 +35,50 @@ def _number(flag):
 
 
 def add_arguments(d) -> None:
+    """The base-value flags (``--lr``, ``--init-std``, ``--weight-decay``, ``--eps``), the hidden ``--convention``
+    alias and ``--wide``."""
     for name, meta in BASE_FLAGS:
         flag = name.replace("_", "-")
         d.add_argument(f"--{flag}", type=_number(flag), metavar=meta,
                        help=f"base {name.replace('_', ' ')} tuned at the base shape: print its per-role value at the target")
-    d.add_argument("--convention", choices=sorted(CONVENTIONS),
-                   help="restate the table as Everett et al.'s muP (everett), microsoft/mup's TP5 Table 8 (table8) "
-                        "or TP5 Table 3 (table3) via the abc symmetry")
+    d.add_argument("--convention", choices=sorted(CONVENTIONS), help=argparse.SUPPRESS)  # deprecated: --convert-to
     d.add_argument("--wide", action="store_true", help="do not fit the text table in 100 columns")
 
 
 def bases(args) -> dict:
+    """``{name: base value or None}`` of the base-value flags."""
     return {name: getattr(args, name, None) for name, _ in BASE_FLAGS}
 
 
-def convention(table, args):
-    """``table`` restated in ``--convention`` (the same dynamics), or unchanged."""
-    name = getattr(args, "convention", None)
+def convert_target(args) -> str | None:
+    """The parametrization to restate the table in: ``--convert-to NAME``, or the deprecated ``--convention X``
+    mapped onto it (:data:`CONVENTIONS`).  Both given and naming different targets is a one-line UserError."""
+    target, name = getattr(args, "convert_to", None), getattr(args, "convention", None)
     if not name:
-        return table
-    if getattr(args, "convert_to", None):
-        raise UserError("give --convention or --convert-to, not both (--convention table8 = --convert-to mup-table8)")
+        return target
+    mapped = CONVENTIONS[name]
+    if target and target != mapped:
+        raise UserError(f"--convention {name} (deprecated) is --convert-to {mapped}, not --convert-to {target}: "
+                        "give --convert-to only")
+    return mapped
+
+
+def deprecation_note(args) -> None:
+    """After a successful ``derive``: one line on stderr saying what replaces ``--convention X``."""
+    name = getattr(args, "convention", None)
+    if name:
+        print(f"note: --convention is deprecated; use --convert-to {CONVENTIONS[name]}", file=sys.stderr)
+
+
+def restate(table, target: str):
+    """``table`` restated in ``target``'s convention by the abc symmetry (the same dynamics, or where they differ);
+    a table without width multiplier rows has nothing to restate: a one-line UserError."""
     from ..systems.convert import convert
 
     if not any(r.dimension == "width" and r.quantity == "multiplier" for r in table.rows):
-        raise UserError(f"--convention restates width tables with multiplier rows; {table.parametrization} has none "
-                        "(its rows are along " + ", ".join(table.dimensions) + ")")
-    return convert(table, CONVENTIONS[name])
+        raise UserError(f"--convert-to {target} restates width tables with multiplier rows; {table.parametrization} "
+                        "has none (its rows are along " + ", ".join(table.dimensions) + ")")
+    return convert(table, target)
 
 
 def render(table, args, dims: dict) -> str:
@@ -76,7 +95,7 @@ def render(table, args, dims: dict) -> str:
         check_sizes(table, dims)
     if given and not dims:
         flags = ", ".join("--" + k.replace("_", "-") for k in given)
-        raise UserError(f"{flags} give base values; add the target and base sizes, e.g. --width 1024 --base-width 256")
+        raise UserError(f"{flags} give base values; add the target and base sizes, e.g. --size width=1024/256 (or --width 1024 --base-width 256)")
     if given and args.format not in ("text", "json"):
         raise UserError(f"per-role values print as --format text or json, not {args.format}")
     if args.format == "json":

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from . import concrete
-from .args import FORMATS, SIZE_FLAGS, extra_options, size_int, sizes
+from .args import FORMATS, add_size_arguments, extra_options, sizes
 
 HELP = "derive a parametrization's exponent table"
 DESCRIPTION = ("Derive the exponent table of a named parametrization from its paper's constraint system. "
@@ -14,15 +14,15 @@ TAKES_EXTRA = True
 
 
 def add_arguments(d) -> None:
+    """``derive``'s flags; the size flags come from the size vocabulary (:func:`.args.add_size_arguments`)."""
     d.add_argument("--param", "-p", required=True, help="name from `list`, e.g. mup, sp, ntk, mfp, mup-table8")
     d.add_argument("--optimizer", "-o", help="sgd | adam | adafactor | ... (default: the paper's first)")
     d.add_argument("--alignment", "-a", help="full | no (Everett et al.; default full) | an `align` table FILE.json")
-    for dim, sym in SIZE_FLAGS:
-        d.add_argument(f"--{dim}", type=size_int, metavar=sym, help=f"target {dim} (4096, 4e11, 400B, 1.5T, 32k): print concrete factors vs --base-{dim}")
-        d.add_argument(f"--base-{dim}", type=size_int, metavar=f"{sym}0", help=f"the {dim} the base hyperparameters were tuned at")
+    add_size_arguments(d)
     d.add_argument("--format", "-f", choices=FORMATS, default="text")
     d.add_argument("--convert-to", metavar="NAME", help="restate the table in another parametrization's convention "
-                   "via the abc symmetry (e.g. mup-table8), or say where they differ")
+                   "via the abc symmetry (e.g. mup-table8 = microsoft/mup, mup = Everett et al.), or say where they "
+                   "differ")
     d.add_argument("--show-system", action="store_true", help="also print the constraint system it was derived from")
     d.add_argument("--solver", choices=("highs", "cvxpy"), default="highs",
                    help="LP back end: highs (highspy directly, default, < 1 ms a solve) or cvxpy; both give the same "
@@ -30,19 +30,28 @@ def add_arguments(d) -> None:
     concrete.add_arguments(d)
     d.add_argument("--emit", metavar="FRAMEWORK", choices=("megatron", "nanogpt-mup", "hf"),
                    help="print the flags/config entries that make megatron | nanogpt-mup | hf train with this table "
-                        "(needs --width/--base-width), and the rows that framework cannot express")
+                        "(needs --size width=N/N0), and the rows that framework cannot express")
 
 
 def run(args, extra=()) -> int:
+    """Derive the table (or solve a measured ``--alignment FILE.json``) and print it, restated, with sizes and
+    per-role values, or as a framework's flags (``--emit``)."""
     from ..systems.registry import derive
 
     from ..theory.solver_choice import set_solver
 
     set_solver(getattr(args, "solver", "highs"))
     dims = sizes(args)
+    target = concrete.convert_target(args)
     opts = extra_options(list(extra))
-    if args.alignment and args.alignment.endswith(".json"):  # a measured table from `align`: exact per-layer LP
-        from ..theory.aligned import exact_table, load
+    measured = bool(args.alignment and args.alignment.endswith(".json"))
+    if target and (args.emit or measured):
+        from ..errors import UserError
+
+        raise UserError(f"--convert-to {target} restates a derived table; it does not apply to "
+                        f"{'--emit ' + args.emit if args.emit else 'a measured --alignment FILE.json'}: drop one")
+    if measured:  # a measured table from `align`: exact per-layer LP
+        from ..systems.everett2024_aligned import exact_table, load
 
         from ..errors import UserError
 
@@ -63,12 +72,10 @@ def run(args, extra=()) -> int:
 
         print(emit(table, args.emit, dims, lr=getattr(args, "lr", None)).render())
         return 0
-    if args.convert_to:
-        from ..systems.convert import convert
-
-        table = convert(table, args.convert_to)
-    table = concrete.convention(table, args)
+    if target:
+        table = concrete.restate(table, target)
     print(concrete.render(table, args, dims))
     if args.show_system and table.system is not None:
         print("\n" + table.system.describe())
+    concrete.deprecation_note(args)
     return 0

@@ -12,21 +12,25 @@ WHICH_MUP = (
     "which muP: `mup` = Everett et al.'s per-layer-LR form (arXiv 2407.05872; embedding multiplier n^1/2, readout "
     "n^-1/2); `mup-table8` = microsoft/mup (TP5 arXiv 2203.03466 Table 8: readout multiplier 1/n, hidden Adam LR "
     "1/n); `mup-table3` = TP5 Table 3 (no multipliers); all three have the same dynamics (abc symmetry): "
-    "`derive -p mup --convention table8`.  PyTorch's default SP with a width-independent LR is `sp-table3`; "
+    "`derive -p mup --convert-to mup-table8`.  PyTorch's default SP with a width-independent LR is `sp-table3`; "
     "`sp` is Everett et al.'s SP with its derived per-layer LRs.")
 
 
 def add_arguments(p) -> None:
+    """``--format``, ``--wide`` and ``--dimension`` (its help names the registered dimensions)."""
+    from ..theory.dimensions import names
+
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--wide", action="store_true", help="one line per parametrization, full sources")
     p.add_argument("--dimension", "-d", metavar="DIM[,DIM]",
-                   help="only the parametrizations whose default table scales along DIM (width, depth, experts, "
-                        "granularity, tokens, batch, vocab, rank; comma-separated), each with its rule, e.g. "
+                   help="only the parametrizations whose default table scales along DIM ("
+                        + ", ".join(names()) + "; comma-separated), each with its rule, e.g. "
                         "`--dimension tokens`: what to change when you train longer")
 
 
 def _by_dimension(args) -> int:
-    from ..literature.catalog.dimensions import SYMBOLS, check_dimensions, index
+    from ..literature.catalog.dimensions import check_dimensions, index
+    from ..theory.dimensions import symbol
     from ..theory.grid import wrap
 
     dims = check_dimensions(args.dimension)  # a bad name fails before anything is derived
@@ -40,7 +44,7 @@ def _by_dimension(args) -> int:
         return 0
     width = None if args.wide else 100
     for i, d in enumerate(dims):
-        sect, sym = idx[d], SYMBOLS[d]
+        sect, sym = idx[d], symbol(d)
         if i:
             print()
         n = len(sect["entries"])
@@ -52,7 +56,7 @@ def _by_dimension(args) -> int:
             print("\n".join(wrap(f"  {e.name.ljust(pad)}{e.line()}", width, indent=" " * (pad + 4))))
         for name, why in sect["no_rule"]:
             print("\n".join(wrap(f"  {name.ljust(pad)}no rule: {why}", width, indent=" " * (pad + 4))))
-        print(f"  concrete factors: python -m scaling_exponents derive -p NAME --{d} {sym} --base-{d} {sym}0")
+        print(f"  concrete factors: python -m scaling_exponents derive -p NAME --size {d}={sym}/{sym}0")
     print()
     print("\n".join(wrap("each parametrization's default table (first optimizer, alignment, options; others: derive "
                          "-p NAME -o OPT).  marks: empirical = fitted/empirical rule; UNVERIFIED = the table's notes "
@@ -62,6 +66,7 @@ def _by_dimension(args) -> int:
 
 
 def run(args) -> int:
+    """Print every parametrization (or, with ``--dimension``, the index by dimension)."""
     from ..systems.registry import all_specs
     from ..theory.grid import grid, wrap
 

@@ -219,7 +219,7 @@ class _Problem:
 
 
 def _make_problem(lp: _LP, face: bool = False):
-    """A direct HiGHS model when highspy is installed (:class:`.fast_solve.HighsProblem`, < 1 ms a solve),
+    """A direct HiGHS model when highspy is installed (:class:`.highs_backend.HighsProblem`, < 1 ms a solve),
     else the cvxpy problem above (the exact re-check and certificate below are the same either way)."""
     from .highs_backend import HighsProblem, highs_available
 

@@ -19,6 +19,7 @@ from pathlib import Path
 import sympy
 
 from ..errors import UserError
+from . import dimensions as vocabulary
 from .table import ExponentTable, Row, Source
 
 #: Quantities a table row may state: every quantity of the registered tables (``tests/theory/test_table_json.py``
@@ -29,7 +30,8 @@ QUANTITIES = frozenset({
     "lr_ratio_to_lora_a", "lr_wd_product", "multiplier", "one_minus_beta1", "one_minus_beta2", "one_minus_momentum",
     "perturbation", "perturbation_layer_scale", "spectral_norm", "steps", "tau", "timescale_fraction",
     "top_singular_value", "update_rms", "update_spectral_norm", "weight_decay"})
-#: Dimensions a row may scale along (those of :data:`.exponents.DIMENSIONS` and of every registered table).
+#: Dimensions a row may scale along (those of :data:`.exponents.DIMENSIONS` and of every registered table), besides
+#: every dimension of the size vocabulary (:mod:`.dimensions`).
 DIMENSIONS = frozenset({
     "batch", "block_in", "block_out", "blocks", "channels", "density", "depth", "experts", "fan_in", "fan_out",
     "ffn_ratio", "granularity", "head_dim", "iters_per_epoch", "rank", "state", "tokens", "topk", "vocab", "width"})
@@ -81,9 +83,10 @@ def _row(i: int, row, where: str) -> Row:
     if row["quantity"] not in QUANTITIES:
         raise UserError(f"table file {where}: row {i} has unknown quantity {row['quantity']!r}; known: "
                         f"{', '.join(sorted(QUANTITIES))}")
-    if row["dimension"] not in DIMENSIONS:
+    known = DIMENSIONS | set(vocabulary.names())  # a dimension registered in the size vocabulary is a row's too
+    if row["dimension"] not in known:
         raise UserError(f"table file {where}: row {i} has unknown dimension {row['dimension']!r}; known: "
-                        f"{', '.join(sorted(DIMENSIONS))}")
+                        f"{', '.join(sorted(known))}")
     return Row(row["role"], row["quantity"], row["dimension"], _power(row["power"], where, i, row),
                str(row.get("note", "")))
 

@@ -3,7 +3,7 @@
 Seed 003's Phase 2 (``param.step()``: "measure alignment, solve LP, adjust per-layer LRs") and the maxP
 online scheduler (m-wojnar/maxP ``MaxPScheduler``: warm-up, then re-solve every K steps).  Everett et al.
 (arXiv 2407.05872, Sec. 3) give the LP; :mod:`.alignment` measures ``(alpha, omega, u)`` per weight and
-:class:`~scaling_exponents.theory.aligned.MeasuredSolver` re-solves it in well under a millisecond.
+:class:`~scaling_exponents.systems.everett2024_aligned.MeasuredSolver` re-solves it in well under a millisecond.
 
 **Composition with LR schedulers.**  Each chain weight has its own optimizer group whose LR is
 ``lr * (width/base_width)^-c_l``.  When a solve changes ``c_l`` the group's LR-like entries (``lr``,
@@ -26,7 +26,7 @@ import torch
 
 from ..errors import UserError
 from ..theory.factors import evaluate
-from ..theory.aligned import AlignedTable, MeasuredSolver, load
+from ..systems.everett2024_aligned import AlignedTable, MeasuredSolver, load
 from .alignment import AlignmentProbe, chain_layers
 
 _LR_KEYS = ("lr", "initial_lr", "max_lr", "min_lr")
@@ -80,7 +80,7 @@ class OnlineAlignment:
         if not isinstance(every, int) or every < 1 or not isinstance(warmup, int) or warmup < 0:
             raise UserError(f"every must be an int >= 1 and warmup an int >= 0; got every={every!r}, warmup={warmup!r}")
         if mode == "spectral":  # the re-solve needs the LP's RMS-mode exponents
-            from ..theory.aligned import SPECTRAL_REFUSED
+            from ..systems.everett2024_aligned import SPECTRAL_REFUSED
 
             raise UserError(SPECTRAL_REFUSED)
         self.param, self.every, self.warmup = param, every, warmup

@@ -104,7 +104,7 @@ class Parametrization:
         no_weight_decay: roles whose groups get ``weight_decay`` 0 (e.g. ``("norm", "final_norm",
             "hidden_bias")`` as nanoGPT-mup); default none.
         table: a measured-alignment table from ``align`` (path to its JSON, dict or
-            :class:`~scaling_exponents.theory.aligned.AlignedTable`): per-weight LR exponents replace the
+            :class:`~scaling_exponents.systems.everett2024_aligned.AlignedTable`): per-weight LR exponents replace the
             table's ``lr`` rows for those weights (:func:`.online.apply_table`).
         readout_zero_init: start the readout weight (and its bias) at 0, as microsoft/mup's
             ``MuReadout(readout_zero_init=True)`` (:mod:`.safety`).

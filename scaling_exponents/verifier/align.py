@@ -58,7 +58,7 @@ def run(args) -> int:
     if args.mode not in ("rms", "spectral"):
         raise UserError(f"--mode must be rms or spectral, got {args.mode!r}")
     if args.mode == "spectral":  # refused before any training run, not after it
-        from ..theory.aligned import SPECTRAL_REFUSED
+        from ..systems.everett2024_aligned import SPECTRAL_REFUSED
 
         raise UserError("--mode spectral: " + SPECTRAL_REFUSED)
     if args.threads is not None:

@@ -138,7 +138,7 @@ def measure(kind: str, width: int, steps: int, optimizer: str = "adam", mode: st
 
 
 def solver_for(setup: Setup, measured, optimizer: str):
-    from ..theory.aligned import MeasuredSolver
+    from ..systems.everett2024_aligned import MeasuredSolver
 
     return MeasuredSolver(setup.param.table.parametrization, "adam" if optimizer in ("adam", "adamw") else optimizer,
                           [m.name for m in measured], [m.role for m in measured], [m.fan_in for m in measured])
@@ -146,7 +146,7 @@ def solver_for(setup: Setup, measured, optimizer: str):
 
 def measure_once(kind: str, width: int, steps: int, optimizer: str = "adam", mode: str = "rms", seed: int = 0,
                  strict: bool = True, **kw):
-    """maxP-meas: one width, one measurement, the per-layer c table (:class:`~..theory.aligned.AlignedTable`)."""
+    """maxP-meas: one width, one measurement, the per-layer c table (:class:`~..systems.everett2024_aligned.AlignedTable`)."""
     setup, measured = measure(kind, width, steps, optimizer, mode, seed, **kw)
     meta = {"model": kind, "width": width, "steps": steps, "mode": mode, "seed": seed, "method": "single width",
             **{k: v for k, v in kw.items() if isinstance(v, (int, float, str))}}

@@ -40,7 +40,7 @@ CLI = [
     ("derive -p mup -f yaml", "'yaml'", "choose from"),
     ("derive -p mup --convention table9", "'table9'", "choose from"),
     ("derive -p umup --convention table8", "umup", "width tables"),
-    ("derive -p mup --convention table8 --convert-to mup-table3", "--convert-to", "not both"),
+    ("derive -p mup --convention table8 --convert-to mup-table3", "--convert-to mup-table8", "give --convert-to only"),
     ("derive -p mup --convert-to nope", "'nope'", "Known:"),
     ("derive -p mup -o adafactor --convention table8", "'adafactor'", "supported: adam"),
     ("derive -p depth-mup --alpha 2", "alpha = 2", "[1/2, 1]"),

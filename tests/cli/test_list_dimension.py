@@ -15,11 +15,13 @@ import sys
 import pytest
 
 from scaling_exponents.cli import main
-from scaling_exponents.cli.args import DIMENSIONS
 from scaling_exponents.errors import UserError
 from scaling_exponents.literature.catalog.dimensions import index
 from scaling_exponents.systems.registry import all_specs, derive
+from scaling_exponents.theory.dimensions import names
 from scaling_exponents.theory.values import check_sizes
+
+DIMENSIONS = names()
 
 
 def _list(capsys, *args):

@@ -11,7 +11,7 @@ Kind: paper table (hayou2024lora.csv primary; chen2026learning.csv, kalajdzievsk
 
 import pytest
 
-from scaling_exponents.cli.args import SIZE_FLAGS
+from scaling_exponents.theory.dimensions import get as dimension
 from scaling_exponents.errors import SolverError, UserError
 from scaling_exponents.literature import oracles
 from scaling_exponents.systems import lora_plus
@@ -89,7 +89,7 @@ def test_rslora_and_the_disagreement_with_mua():
 
 
 def test_rank_is_a_size_flag():
-    assert ("rank", "R") in SIZE_FLAGS
+    assert (dimension("rank").symbol, dimension("rank").metavar) == ("r", "R")
 
 
 @pytest.mark.parametrize("kwargs,match", [

@@ -3,7 +3,7 @@ table solved under Adam asked for under SGD, a table measured on a depth-2 model
 spectral-mode readings fed to the LP are each refused with one line naming the input and the fix.
 
 Expected values: regression: the toolkit's contract (error wording); the spectral-vs-RMS semantics are stated in
-``theory/aligned.py`` (an independent Gaussian update reads ~1 - log 2/log n spectrally, 1/2 in RMS terms, Everett
+``systems/everett2024_aligned.py`` (an independent Gaussian update reads ~1 - log 2/log n spectrally, 1/2 in RMS terms, Everett
 et al. arXiv 2407.05872 Sec. 3).
 
 Kind: bad-input checks on a table the test measures itself (a 2-step ``align`` run).
@@ -18,7 +18,7 @@ import torch
 
 from scaling_exponents.cli import main
 from scaling_exponents.errors import UserError
-from scaling_exponents.theory.aligned import MeasuredSolver, load
+from scaling_exponents.systems.everett2024_aligned import MeasuredSolver, load
 from scaling_exponents.torch import Parametrization
 from scaling_exponents.verifier.models import MLP
 

@@ -16,7 +16,7 @@ import torch
 from torch.optim.lr_scheduler import CosineAnnealingLR, LambdaLR, OneCycleLR
 
 from scaling_exponents.errors import UserError
-from scaling_exponents.theory.aligned import load
+from scaling_exponents.systems.everett2024_aligned import load
 from scaling_exponents.torch import Parametrization
 from scaling_exponents.verifier.models import MLP
 

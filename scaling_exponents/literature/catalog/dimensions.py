@@ -18,15 +18,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ...cli.args import SIZE_FLAGS
 from ...errors import UserError
+from ...theory import dimensions as vocabulary
 from ...theory.exponents import fmt
-from ...theory.table import QUANTITY_ORDER, ROLE_ORDER, SYMBOL, _order
+from ...theory.table import QUANTITY_ORDER, ROLE_ORDER, _order
 from ...theory.values import FAN_DIMS, FIXED_FANS, VOCAB
 
-#: The dimensions with ``--DIM`` flags, in the order of ``derive --help``; their symbols in a rule.
-DIMENSIONS = tuple(d for d, _ in SIZE_FLAGS)
-SYMBOLS = {d: SYMBOL.get(d, s) for d, s in SIZE_FLAGS}
 #: Status labels, in the order shown, and how they are recognised in a table's texts.
 LABELS = (("empirical", re.compile(r"empirical", re.I)), ("UNVERIFIED", re.compile(r"\bUNVERIFIED\b")),
           ("VERIFIED-2nd", re.compile(r"VERIFIED-2nd")))
@@ -47,6 +44,7 @@ class Entry:
     flagged: tuple[str, ...] = ()  # the notes that carry a label, verbatim
 
     def line(self) -> str:
+        """The rule with its labels, as one line."""
         tag = f"  [{', '.join(self.labels)}]" if self.labels else ""
         return f"{self.rule}{tag}"
 
@@ -54,10 +52,11 @@ class Entry:
 def check_dimensions(text: str) -> list[str]:
     """``"tokens,batch"`` -> ``["tokens", "batch"]``; an unknown name is a one-line UserError naming the known."""
     names = [t.strip().lower().replace("-", "_") for t in str(text).split(",") if t.strip()]
-    bad = [n for n in names if n not in DIMENSIONS]
+    known = vocabulary.names()
+    bad = [n for n in names if n not in known]
     if bad or not names:
         what = ", ".join(repr(b) for b in bad) if bad else "nothing"
-        raise UserError(f"--dimension {text!r}: unknown dimension {what}; known dimensions: {', '.join(DIMENSIONS)} "
+        raise UserError(f"--dimension {text!r}: unknown dimension {what}; known dimensions: {', '.join(known)} "
                         "(comma-separated, e.g. --dimension tokens,batch)")
     return list(dict.fromkeys(names))
 
@@ -68,11 +67,11 @@ def rows_along(table, dimension: str) -> list:
     for r in table.rows:
         fan = (r.role, r.dimension) in FIXED_FANS
         if r.dimension == dimension:
-            out.append((r, SYMBOLS[dimension]))
+            out.append((r, vocabulary.symbol(dimension)))
         elif dimension == "width" and r.dimension in FAN_DIMS and not fan:
             out.append((r, r.dimension))
         elif dimension == VOCAB and fan:
-            out.append((r, SYMBOLS[VOCAB]))
+            out.append((r, vocabulary.symbol(VOCAB)))
     return out
 
 
@@ -108,7 +107,7 @@ def rule(table, dimension: str) -> str:
             parts.append(f"{q} ∝ " + ", ".join(f"{f} ({', '.join(rs)})" for f, rs in groups.items()))
     if not parts:
         qs = sorted(mono, key=lambda x: _order(QUANTITY_ORDER, x))
-        return f"nothing changes with {SYMBOLS[dimension]} (power 0 for {', '.join(qs)})"
+        return f"nothing changes with {vocabulary.symbol(dimension)} (power 0 for {', '.join(qs)})"
     return "; ".join(parts)
 
 
@@ -141,14 +140,14 @@ def _default_tables(specs=None):
 _CACHE = None
 
 
-def index(dimensions=DIMENSIONS, specs=None) -> dict[str, dict]:
+def index(dimensions=None, specs=None) -> dict[str, dict]:
     """``{dim: {"entries": [Entry], "no_rule": [(name, why)]}}`` over every registered parametrization.
 
     ``no_rule`` lists the tables that say why they have no rule along ``dim`` (``derived["no rule for DIM"]``,
     e.g. embedding-lr-vocab's large-vocab regime, UNVERIFIED in arXiv 2506.15025) and specs that failed to derive."""
     tables = _default_tables(specs)
     out = {}
-    for dim in dimensions:
+    for dim in vocabulary.names() if dimensions is None else dimensions:
         entries, no_rule = [], []
         for spec, table, err in tables:
             if table is None:
@@ -183,7 +182,7 @@ def page(idx=None) -> str:
     out += [f"- [{d}](#{d}) ({len(idx[d]['entries'])})" for d in idx]
     out.append("")
     for dim, sect in idx.items():
-        sym = SYMBOLS[dim]
+        sym = vocabulary.symbol(dim)
         out += [f"## {dim}", "",
                 f"{len(sect['entries'])} parametrizations; {sym} = {dim}.  Concrete factors: `python -m "
                 f"scaling_exponents derive -p NAME --{dim} {sym} --base-{dim} {sym}0`.", ""]

@@ -11,8 +11,8 @@ import pytest
 from scaling_exponents.errors import UserError
 from scaling_exponents.literature.oracles import select
 from scaling_exponents.systems.everett2024 import NAMED_AB, roles_for
-from scaling_exponents.theory.aligned import MeasuredSolver, exact_table
-from scaling_exponents.theory.fast_solve import EverettLP, presets
+from scaling_exponents.systems.everett2024_aligned import MeasuredSolver, exact_table
+from scaling_exponents.systems.everett2024_fast import EverettLP, presets
 
 HIDDEN = 3
 

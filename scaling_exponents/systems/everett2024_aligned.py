@@ -2,7 +2,7 @@
 
 Torch-free: the measurement lives in :mod:`scaling_exponents.torch.alignment`; this module turns measured
 ``(alpha, omega, u)`` per weight into the LP's layer chain, solves it (fast path,
-:class:`~.fast_solve.EverettLP`), and stores the answer as an :class:`AlignedTable` (JSON round trip), which
+:class:`~.everett2024_fast.EverettLP`), and stores the answer as an :class:`AlignedTable` (JSON round trip), which
 ``Parametrization(model, ..., table=...)`` and ``derive --alignment FILE`` accept.
 
 The chain (the paper's layers l = 1..L+1): every weight with role ``embedding`` forms layer 1 (a GPT's token
@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import UserError
-from .fast_solve import EverettLP, presets
+from .everett2024_fast import EverettLP, presets
 
 FORMAT = "scaling_exponents.aligned_table/1"
 _SLACK = 0.05  # measured exponents this far outside [0, 1] are clipped, further out rejected
@@ -70,19 +70,23 @@ class AlignedTable:
     meta: dict = field(default_factory=dict)
 
     def c_of(self) -> dict[str, float]:
+        """``{weight name: c}``."""
         return {layer.name: layer.c for layer in self.layers}
 
     def to_dict(self) -> dict:
+        """The JSON form (``format`` = :data:`FORMAT`), read back by :func:`from_dict`."""
         return {"format": FORMAT, "param": self.param, "optimizer": self.optimizer, "meta": self.meta,
                 "layers": [asdict(layer) for layer in self.layers]}
 
     def save(self, path) -> Path:
+        """Write the JSON to ``path`` (parents created); returns the path."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(self.to_dict(), indent=1) + "\n")
         return path
 
     def render(self) -> str:
+        """A text table: per weight its role, fan_in, measured alignment, solved c, full-alignment c and delta."""
         head = f"{'layer':34s} {'role':9s} {'fan_in':>6s} {'alpha':>6s} {'omega':>6s} {'u':>6s} {'c':>7s} {'c_full':>6s} {'delta':>7s}"
         lines = [f"Measured-alignment LR exponents ({self.param}, {self.optimizer}; lr_l ∝ width^-c_l; "
                  "Everett et al. arXiv 2407.05872 LP)", head]
@@ -94,6 +98,8 @@ class AlignedTable:
 
 
 def from_dict(data: dict, where: str = "table") -> AlignedTable:
+    """An :class:`AlignedTable` from its JSON dict; a wrong format, a missing key or a non-finite value is a
+    UserError naming ``where`` and the layer."""
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise UserError(f"{where} is not an `align` table (expected \"format\": \"{FORMAT}\"); write one with "
                         "`python -m scaling_exponents align ... --out DIR`")
@@ -133,7 +139,7 @@ def load(source) -> AlignedTable:
 # ------------------------------------------------------------------------------------------------------
 def chain_ab(param: str, roles: list[str]):
     """(a, b) per LP layer for a named parametrization; LP layer 1 is the embedding group."""
-    from ..systems.everett2024 import NAMED_AB
+    from .everett2024 import NAMED_AB
 
     if param not in NAMED_AB:
         raise UserError(f"measured alignment re-solves Everett et al.'s LP, which names (a, b) for "
@@ -235,9 +241,11 @@ class MeasuredSolver:
         return self.per_weight(c_lp), []
 
     def per_weight(self, c_lp) -> list[float]:
+        """Per-LP-layer c spread to the chain's weights (the embedding group shares one)."""
         return [float(c_lp[k]) for k in self.layer_of]
 
     def table(self, triples, meta=None, strict: bool = True) -> AlignedTable:
+        """The :class:`AlignedTable` for measured triples (spectral-mode readings refused: :data:`SPECTRAL_REFUSED`)."""
         if (meta or {}).get("mode") == "spectral":
             raise UserError(SPECTRAL_REFUSED)
         c, _ = self.solve(triples, strict=strict)
@@ -254,7 +262,7 @@ def exact_table(table: AlignedTable, decimals: int = 2):
     """Exact check of a measured table, off the hot path.
 
     Alignments rounded to ``decimals`` decimal places (exact rationals); the fast LP's optimum proven in exact
-    arithmetic by its dual certificate (:meth:`~.fast_solve.EverettLP.certify`), and the point re-checked
+    arithmetic by its dual certificate (:meth:`~.everett2024_fast.EverettLP.certify`), and the point re-checked
     against every labelled constraint of :func:`~scaling_exponents.systems.everett2024.build_system` (the
     paper's system as the rest of the engine encodes it).  The optimal face is not enumerated (measured
     alignments can make it a whole face; the fast path then picks the point closest to the full-alignment table).
@@ -262,9 +270,9 @@ def exact_table(table: AlignedTable, decimals: int = 2):
     Returns an :class:`~scaling_exponents.theory.table.ExponentTable` with one role per LP layer (named by its
     weight(s)).
     """
-    from ..systems.everett2024 import SOURCE, build_system
-    from .exponents import Q
-    from .table import ExponentTable, Row
+    from ..theory.exponents import Q
+    from ..theory.table import ExponentTable, Row
+    from .everett2024 import SOURCE, build_system
 
     solver = MeasuredSolver(table.param, table.optimizer, [x.name for x in table.layers],
                             [x.role for x in table.layers], [x.fan_in for x in table.layers])

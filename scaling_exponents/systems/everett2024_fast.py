@@ -1,6 +1,7 @@
 """Fast re-solves of Everett et al.'s LP (arXiv 2407.05872, Sec. 3 constraint table) for measured alignments.
 
-The exact pipeline (:func:`scaling_exponents.theory.solve.solve` on
+Lives with the paper's system (:mod:`.everett2024`): the LP is Everett et al.'s, not paper-independent
+machinery.  The exact pipeline (:func:`scaling_exponents.theory.solve.solve` on
 :func:`scaling_exponents.systems.everett2024.build_system`) builds a sympy system, solves it with cvxpy,
 rounds to rationals, re-checks every constraint exactly and proves optimality with the dual certificate:
 about 40 ms per table.  A training loop that re-solves every K steps from *measured* (float) alignments
@@ -15,7 +16,8 @@ constraints (``r_l <= a_l + c_l - alpha_l`` etc.).  Re-solving then changes row 
 * ``backend="cvxpy"``: a parameterised cvxpy problem (DPP: the alignment is a ``cp.Parameter`` in the
   right-hand side), compiled once; each solve re-uses the canonicalisation.
 
-Both are benchmarked in ``benchmarks/alignment_overhead.py``.  :meth:`EverettLP.exact` runs the exact,
+Both run in :mod:`.everett2024_fast_backends`, benchmarked in ``benchmarks/alignment_overhead.py``.
+:meth:`EverettLP.exact` runs the exact,
 certified pipeline on the same inputs (rounded to rationals of denominator <= 1000) -- off the hot path.
 
 Variables: ``c_1..c_{L+1}`` (per-layer LR exponents), ``r_1..r_L`` (update exponents, epigraph form of the
@@ -25,11 +27,12 @@ paper's ``min``), and for SGD the backward exponent ``G`` (``min`` reading, see
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from ..errors import UserError
+from .everett2024_fast_backends import FastResult, certify, run_cvxpy, run_highs
 
 CONSTRAINTS = "arXiv 2407.05872 Sec. 3, constraint table"
 OPTIMIZERS = ("adam", "sgd", "adafactor")
@@ -47,19 +50,6 @@ class Row:
     sense: str
     label: str
     layer: int | None = None
-
-
-@dataclass
-class FastResult:
-    status: str  # "optimal" | "infeasible" | "unbounded" | other solver status
-    c: np.ndarray | None = None
-    r: np.ndarray | None = None
-    objective: float | None = None
-    conflict: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return self.status == "optimal"
 
 
 def _num(x) -> float:
@@ -191,6 +181,8 @@ class EverettLP:
 
     # -- solving -----------------------------------------------------------------------------------------
     def rhs(self, alignment) -> np.ndarray:
+        """Row right-hand sides ``base + M theta`` for per-layer alignments ``(n, 3)``; a wrong shape or a non-finite
+        value is a UserError naming the layer."""
         theta = np.asarray(alignment, dtype=float).reshape(-1)
         if theta.shape != (3 * self.n,):
             raise UserError(f"need one (alpha, omega, u) per layer: {self.n} triples, got array of shape "
@@ -233,102 +225,8 @@ class EverettLP:
 
     def _run(self, rhs, active, bound=None) -> FastResult:
         if self.backend == "highs":
-            return self._run_highs(rhs, active, bound)
-        return self._run_cvxpy(rhs, active, bound)
-
-    def _run_highs(self, rhs, active, bound) -> FastResult:
-        import highspy
-
-        h = self._model
-        if h is None:
-            from .highs_backend import _quiet_highs
-
-            _quiet_highs()
-            h = highspy.Highs()
-            h.setOptionValue("output_flag", False)
-            h.setOptionValue("presolve", "off")  # keep the basis between re-solves (warm start)
-            A = self.A_full
-            nv, m = A.shape[1], A.shape[0]
-            lp = highspy.HighsLp()
-            lp.num_col_, lp.num_row_ = nv, m
-            lp.col_cost_ = self.obj1
-            lp.col_lower_ = np.full(nv, -highspy.kHighsInf)
-            lp.col_upper_ = np.full(nv, highspy.kHighsInf)
-            lp.row_lower_ = np.zeros(m)
-            lp.row_upper_ = np.zeros(m)
-            cols = [np.flatnonzero(A[:, j]) for j in range(nv)]
-            lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-            lp.a_matrix_.start_ = np.concatenate([[0], np.cumsum([len(ix) for ix in cols])]).astype(np.int32)
-            lp.a_matrix_.index_ = np.concatenate(cols).astype(np.int32)
-            lp.a_matrix_.value_ = np.concatenate([A[ix, j] for j, ix in enumerate(cols)])
-            h.passModel(lp)
-            self._model = h
-            self._stage = 1
-        lo, hi = self._full_rhs(rhs, active, bound)
-        inf = highspy.kHighsInf
-        lo, hi = np.where(np.isinf(lo), -inf, lo), np.where(np.isinf(hi), inf, hi)
-        stage = 1 if bound is None else 2
-        if stage != self._stage:
-            cost = self.obj1 if stage == 1 else self.obj2
-            h.changeColsCost(len(cost), np.arange(len(cost), dtype=np.int32), cost)
-            self._stage = stage
-        h.changeRowsBounds(len(lo), np.arange(len(lo), dtype=np.int32), lo, hi)
-        h.run()
-        st = h.getModelStatus()
-        if st == highspy.HighsModelStatus.kOptimal:
-            x = np.asarray(h.getSolution().col_value)
-            return self._result(x)
-        if st == highspy.HighsModelStatus.kInfeasible:
-            return FastResult("infeasible")
-        if st in (highspy.HighsModelStatus.kUnbounded, highspy.HighsModelStatus.kUnboundedOrInfeasible):
-            # HiGHS may not separate the two without presolve; the LP is feasible iff the zero objective is
-            return FastResult("unbounded" if self._feasible_cold(rhs, active) else "infeasible")
-        return FastResult(h.modelStatusToString(st))
-
-    def _feasible_cold(self, rhs, active) -> bool:
-        from scipy.optimize import linprog
-
-        A, lo, eq = self.A[active], rhs[active], self.eq[active]
-        res = linprog(np.zeros(self.A.shape[1]), A_ub=-A[~eq] if (~eq).any() else None,
-                      b_ub=-lo[~eq] if (~eq).any() else None, A_eq=A[eq] if eq.any() else None,
-                      b_eq=lo[eq] if eq.any() else None, bounds=(None, None), method="highs")
-        return res.status == 0
-
-    def _run_cvxpy(self, rhs, active, bound) -> FastResult:
-        import cvxpy as cp
-
-        if self._model is None:
-            A, eq = self.A_full, self.eq_full
-            x = cp.Variable(A.shape[1])
-            p = cp.Parameter(A.shape[0])
-            big = cp.Parameter(A.shape[0], nonneg=True)  # relaxes rows that are switched off
-            cons = [A[~eq] @ x >= p[~eq] - big[~eq]]
-            if eq.any():
-                cons += [A[eq] @ x <= p[eq] + big[eq], A[eq] @ x >= p[eq] - big[eq]]
-            w = cp.Parameter(A.shape[1])
-            prob = cp.Problem(cp.Minimize(w @ x), cons)
-            self._model = (prob, x, p, big, w)
-        prob, x, p, big, w = self._model
-        lo, _ = self._full_rhs(rhs, active, bound)
-        off = np.isinf(lo)
-        p.value = np.where(off, 0.0, lo)
-        big.value = np.where(off, 1e6, 0.0)
-        w.value = self.obj1 if bound is None else self.obj2
-        from .solve import _solver
-
-        with np.errstate(invalid="ignore"):  # cvxpy's bound propagation meets the switched-off rows' inf
-            prob.solve(solver=_solver())
-        if prob.status in ("optimal", "optimal_inaccurate"):
-            return self._result(np.asarray(x.value))
-        if prob.status in ("infeasible", "infeasible_inaccurate"):
-            return FastResult("infeasible")
-        if prob.status in ("unbounded", "unbounded_inaccurate"):
-            return FastResult("unbounded")
-        return FastResult(str(prob.status))
-
-    def _result(self, x) -> FastResult:
-        n = self.n
-        return FastResult("optimal", c=x[:n].copy(), r=x[n:2 * n - 1].copy(), objective=float(x[:n].sum()))
+            return run_highs(self, rhs, active, bound)
+        return run_cvxpy(self, rhs, active, bound)
 
     def _iis(self, rhs) -> list[str]:
         """Deletion filter over the rows (each test is one warm re-solve): an irreducible conflicting set."""
@@ -341,56 +239,9 @@ class EverettLP:
 
     # -- exact check (off the hot path) -----------------------------------------------------------------
     def certify(self, alignment) -> dict:
-        """Solve for rational ``alignment`` and prove the optimum in exact arithmetic (LP duality).
-
-        The HiGHS row duals of the sum-c LP and the fast path's (tie-broken) point are rounded to rationals; the
-        certificate holds when the dual is feasible (``A^T y = objective``, ``y >= 0`` on inequality rows) and
-        its objective equals the point's ``sum c`` exactly -- so a feasible point is optimal.  Returns ``{"c", "r", "objective",
-        "certified"}`` with sympy Rationals.  (The point's feasibility for the paper's labelled system is
-        re-checked by :func:`scaling_exponents.theory.aligned.exact_table`.)
-        """
-        from fractions import Fraction
-
-        import sympy
-
-        def q(v, den=10**6):
-            f = Fraction(float(v)).limit_denominator(den)
-            return sympy.Rational(f.numerator, f.denominator)
-
-        theta = [[sympy.Rational(str(Fraction(str(v)))) if not isinstance(v, sympy.Rational) else v for v in t]
-                 for t in alignment]
-        if self.backend != "highs":
-            raise UserError("certify needs the highs backend (it reads the simplex duals)")
-        x = np.array([[float(v) for v in t] for t in theta])
-        res = self.solve(x, tie_break=False)
-        if not res.ok:
-            raise UserError(f"LP {res.status}: " + "; ".join(res.conflict))
-        y = np.asarray(self._model.getSolution().row_dual)[: self.m]  # duals of the sum-c LP (first stage)
-        res = self.solve(x)  # the point the fast path returns (tie-broken on the optimal face)
-        rhs = []
-        for row in self.rows:  # exact right-hand side: -const - theta terms
-            val = -q(row.const, 1000)
-            for (l, k), v in row.theta.items():
-                val -= q(v, 10) * theta[l][k]
-            rhs.append(val)
-        ys = [q(v) for v in y]
-        ok = all(v >= 0 for v, e in zip(ys, self.eq) if not e)
-        grad = [sympy.Integer(0)] * self.A.shape[1]
-        for i, row in enumerate(self.rows):
-            for j, v in row.coef.items():
-                grad[j] += q(v, 10) * ys[i]
-        ok = ok and all(g == (1 if j < self.n else 0) for j, g in enumerate(grad))
-        # the vertex solves a +-1 system with right-hand sides in (1/L) Z, L = lcm of the alignment and (a, b)
-        # denominators: round the point on that grid (a point that is not exact fails the caller's re-check)
-        den = 2
-        for v in [x for t in theta for x in t] + [q(row.const, 1000) for row in self.rows]:
-            den = int(sympy.ilcm(den, sympy.Rational(v).q))
-        c = [q(v, den) for v in res.c]
-        objective = sum(c, sympy.Integer(0))
-        dual = sum((r * v for r, v in zip(rhs, ys)), sympy.Integer(0))
-        return {"c": c, "r": [q(v, den) for v in res.r], "objective": objective,
-                "certified": bool(ok and dual == objective)}
-
+        """Solve for rational ``alignment`` and prove the optimum in exact arithmetic (LP duality): see
+        :func:`.everett2024_fast_backends.certify`."""
+        return certify(self, alignment)
 
     def exact(self, alignment, max_denominator: int = 1000):
         """The engine's exact pipeline (:func:`~scaling_exponents.systems.everett2024.derive_custom`: exact
@@ -398,7 +249,7 @@ class EverettLP:
         chains (the face enumeration grows with depth).  Returns an ExponentTable."""
         from fractions import Fraction
 
-        from ..systems.everett2024 import derive_custom
+        from .everett2024 import derive_custom
 
         if self.feature_learning:
             raise UserError("the exact pipeline covers Everett et al.'s system without the feature-learning row")
