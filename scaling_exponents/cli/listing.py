@@ -17,6 +17,7 @@ WHICH_MUP = (
 
 
 def add_arguments(p) -> None:
+    """The ``list`` command's flags: text or JSON, one line per parametrization, or a filter by scaling dimension."""
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--wide", action="store_true", help="one line per parametrization, full sources")
     p.add_argument("--dimension", "-d", metavar="DIM[,DIM]",
@@ -62,6 +63,8 @@ def _by_dimension(args) -> int:
 
 
 def run(args) -> int:
+    """List every encoded parametrization (name, paper, optimizers, alignments, options) as text or JSON, or with
+    ``--dimension`` only those whose default table scales along it, each with its rule."""
     from ..systems.registry import all_specs
     from ..theory.grid import grid, wrap
 

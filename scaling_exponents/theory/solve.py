@@ -66,6 +66,8 @@ class Solution:
         return self.values[name]
 
     def raise_for_status(self) -> "Solution":
+        """Return ``self`` when optimal; raise :class:`SolverError` naming the conflicting constraints (infeasible)
+        or the unbounded objective -- a system without an exact optimum is never turned into a table."""
         if self.status == "infeasible":
             raise SolverError(
                 f"system {self.system.name!r} is infeasible; conflicting constraints: " + "; ".join(self.conflict)
@@ -75,6 +77,8 @@ class Solution:
         return self
 
     def summary(self) -> str:
+        """One line: the status, the optimum and each value, whether the optimum is certified, and any variable the
+        optimum does not pin (NON-UNIQUE, with its interval)."""
         if self.status != "optimal":
             return f"{self.status}" + (": " + "; ".join(self.conflict) if self.conflict else "")
         vals = ", ".join(f"{k} = {fmt(v)}" for k, v in self.values.items())

@@ -20,6 +20,7 @@ DEFAULT_WIDTHS = {"mlp": (64, 128, 256, 512), "gpt": (64, 128, 256)}
 
 
 def default_widths(model: str) -> list[int]:
+    """The widths a matrix-optimizer sweep of ``model`` uses when none are given."""
     return list(DEFAULT_WIDTHS.get(model, DEFAULT_WIDTHS["mlp"]))
 
 
@@ -40,6 +41,8 @@ def _table(target, alignment):
 
 
 def is_matrix_target(target, alignment=None) -> bool:
+    """True when the target's table is per-matrix (fan_in/fan_out rows: spectral, Muon, Shampoo, SOAP), which the
+    per-matrix sweep verifies instead of the per-role one."""
     from ..torch.matrix_roles import is_per_matrix
 
     return is_per_matrix(_table(target, alignment)[0])
