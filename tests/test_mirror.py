@@ -3,12 +3,13 @@
 A module has behaviour when it defines a public function or class at module level (a package ``__init__`` that only
 re-exports, and a data-only module, do not).  It is tested when ``tests/<package>/test_<module>.py`` exists (the
 package path in full, or only its top-level package: ``scaling_exponents/verifier/probes/seeds.py`` ->
-``tests/verifier/probes/test_seeds.py`` or ``tests/verifier/test_seeds.py``; a package's ``__init__`` -> ``test_<package>.py``),
-or when :data:`COVERED_BY` names the test file that covers it under another name.  A map entry is checked here, not
-trusted: the named file must import the module (directly, through its package's re-export of a name it defines, or
-by ``importorskip``/``import_module``), or pass its CLI command to the CLI, or -- for a module reached by a
-registered name (a parametrization in the registry, an ``--emit`` framework, an executor) -- hold that name as a
-string constant that the module (or its package ``__init__``) also holds.
+``tests/verifier/probes/test_seeds.py`` or ``tests/verifier/test_seeds.py``; a package's ``__init__`` ->
+``test_<package>.py``), or when :data:`COVERED_BY` names the test file that covers it under another name.  A map
+entry is checked here, not trusted: the named file must import the module (directly, through another module's
+re-export of a name it defines -- ``from .x import Name`` at module level -- or by ``importorskip`` /
+``import_module``), or pass its CLI command to the CLI, or -- for a module reached by a registered name (a
+parametrization in the registry, an ``--emit`` framework, an executor) -- hold that name as a string constant that
+the module (or its package ``__init__``) also holds.
 
 Kind: independent computation (modules and tests are parsed here with ``ast``; a planted package with a tested, a
 mapped and an untested module must be sorted correctly).
@@ -104,6 +105,7 @@ COVERED_BY = {
     "verifier.probes.unit_scale": "tests/verifier/test_umup_verify.py",
     "verifier.probes.vocab": "tests/verifier/test_verify_vocab.py",
     "verifier.sweep": "tests/verifier/test_sweep_store.py",
+    "verifier.target": "tests/verifier/test_decay.py",  # Target, re-exported by verify
     "verifier.transfer": "tests/verifier/test_transfer_optimum.py",
     "verifier.unit_verify": "tests/verifier/test_umup_verify.py",
     "verifier.user_coord": "tests/verifier/test_user_model.py",
@@ -128,7 +130,6 @@ UNTESTED = {
     "verifier.probes.moe",  # concurrent (h2)
     "verifier.probes.perturbation",
     "verifier.probes.seeds",
-    "verifier.target",
     "verifier.user_cli",
     "verifier.verify_optim",  # concurrent (lead)
     "torch.mha",
@@ -166,16 +167,21 @@ def same_named(mod: str, path: Path, tests: Path) -> list[Path]:
     return out
 
 
-def _reexports(pkg_mod: str, modules: dict[str, Path]) -> dict[str, str]:
-    """``{name: submodule}`` that a package's ``__init__`` imports from its own submodules."""
-    path = modules.get(pkg_mod)
-    if path is None or path.name != "__init__.py":
+def _reexports(mod: str, modules: dict[str, Path]) -> dict[str, str]:
+    """``{name: module}`` for the names ``mod`` imports from a sibling module (``from .x import Name``): a package
+    re-exporting its submodules, or a module re-exporting a helper it was split from."""
+    path = modules.get(mod)
+    if path is None:
         return {}
+    pkg = mod if path.name == "__init__.py" else mod.rpartition(".")[0]
     out = {}
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    # a package may re-export lazily (``__getattr__`` importing on first use); a module only at module level
+    for node in (ast.walk(tree) if path.name == "__init__.py" else tree.body):
         if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module:
             for a in node.names:
-                out[a.asname or a.name] = f"{pkg_mod}.{node.module}"
+                if f"{pkg}.{node.module}" in modules:
+                    out[a.asname or a.name] = f"{pkg}.{node.module}"
     return out
 
 
