@@ -1,7 +1,7 @@
 """The package layout holds: every module imports, modules stay small, no import cycles, and the torch-free
 packages never import torch.
 
-Expected values come from the layout rules in README.md ("How the code is organised"): module size <= 450
+Expected values come from the layout rules in README.md ("How the code is organised"): module size <= 400
 lines, the data flow papers -> systems -> solver -> tables -> (catalog | your model | verifier) -> evidence
 without cycles (function-level imports included: a lazy import that closes a cycle still couples the modules).
 
@@ -23,7 +23,9 @@ from pathlib import Path
 import pytest
 
 PKG = Path(__file__).resolve().parents[1] / "scaling_exponents"
-MAX_LINES = 450
+MAX_LINES = 400
+#: modules allowed over MAX_LINES -- owned by a concurrent change; lead removes (issue 25 moves fast_solve)
+OVER_LIMIT = {"scaling_exponents.theory.fast_solve"}
 #: packages (and CLI commands) that must work without torch installed
 TORCH_FREE = ("theory", "systems", "evidence", "literature", "cli", "errors", "frameworks")
 #: The floors, lowest first (README "How the code is organised"): a module may import its own package and any
@@ -92,7 +94,7 @@ def test_every_module_imports():
 
 def test_modules_are_small():
     big = {n: len(p.read_text(encoding="utf-8").splitlines()) for n, p in MODULES.items()}
-    big = {n: k for n, k in big.items() if k > MAX_LINES}
+    big = {n: k for n, k in big.items() if k > MAX_LINES and n not in OVER_LIMIT}
     assert not big, f"split these modules by concern (limit {MAX_LINES} lines): {big}"
 
 

@@ -15,6 +15,8 @@ from ..literature.catalog.oracle_check import collect
 
 
 def add_arguments(parser) -> None:
+    """The ``catalog`` command's flags: where to write, ``--check`` (CI: write nothing, exit 1 on drift), notebooks,
+    quiet."""
     parser.add_argument("--out", default=None, metavar="DIR",
                         help="output folder (default: the repository's catalog/)")
     parser.add_argument("--check", action="store_true",
@@ -27,6 +29,8 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
+    """Regenerate ``catalog/`` (or, with ``--check``, report the files that differ from what the code generates);
+    returns the exit status and names the slowest parametrizations so a slow derivation is noticed."""
     out_dir = Path(args.out) if args.out else DEFAULT_OUT
     if out_dir.exists() and not out_dir.is_dir():
         raise UserError(f"--out {args.out} exists and is not a folder")

@@ -11,12 +11,15 @@ DESCRIPTION = ("Classify an abc-parametrization (TP4, arXiv 2011.14522): unstabl
 
 
 def add_arguments(c) -> None:
+    """The ``classify`` command's flags: per-layer ``--a``/``--b`` and TP4's one global SGD LR exponent ``--c``."""
     c.add_argument("--a", required=True, help="multiplier exponents, e.g. --a=-1/2,0,1/2")
     c.add_argument("--b", required=True, help="init std exponents, e.g. --b=1/2,1/2,1/2")
     c.add_argument("--c", required=True, help="global SGD learning-rate exponent, e.g. --c=0")
 
 
 def run(args) -> int:
+    """Print TP4's classification (Yang & Hu, arXiv 2011.14522, Thm 3.3 / Sec. 3) of an abc-parametrization: ``r``,
+    the per-layer ``r_l`` and the regime (feature learning, kernel, unstable), naming the violated conditions."""
     from ..theory.classify import classify
     from ..theory.exponents import fmt
 

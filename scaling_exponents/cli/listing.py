@@ -17,7 +17,7 @@ WHICH_MUP = (
 
 
 def add_arguments(p) -> None:
-    """``--format``, ``--wide`` and ``--dimension`` (its help names the registered dimensions)."""
+    """The ``list`` command's flags: text or JSON, one line per parametrization, or a filter by scaling dimension."""
     from ..theory.dimensions import names
 
     p.add_argument("--format", choices=("text", "json"), default="text")
@@ -66,7 +66,8 @@ def _by_dimension(args) -> int:
 
 
 def run(args) -> int:
-    """Print every parametrization (or, with ``--dimension``, the index by dimension)."""
+    """List every encoded parametrization (name, paper, optimizers, alignments, options) as text or JSON, or with
+    ``--dimension`` only those whose default table scales along it, each with its rule."""
     from ..systems.registry import all_specs
     from ..theory.grid import grid, wrap
 

@@ -11,6 +11,8 @@ DESCRIPTION = ("Largest stable per-layer learning rates (Everett et al., arXiv 2
 
 
 def add_arguments(s) -> None:
+    """The ``solve`` command's flags: per-layer ``--a``/``--b``, the optimizer, the alignment (full, no, or one
+    ``alpha,omega,u`` triple per layer) and the output format."""
     s.add_argument("--a", required=True)
     s.add_argument("--b", required=True)
     s.add_argument("--optimizer", choices=("adam", "sgd", "adafactor"), default="adam")
@@ -21,6 +23,9 @@ def add_arguments(s) -> None:
 
 
 def run(args) -> int:
+    """Solve Everett et al.'s LP (arXiv 2407.05872, Sec. 3) for the per-layer learning-rate exponents of a custom (a,
+    b) and print the table; an infeasible (a, b) is a one-line :class:`UserError` naming the conflicting
+    constraints."""
     from ..systems.everett2024 import derive_custom
 
     a, b = exponents(args.a, "a"), exponents(args.b, "b")

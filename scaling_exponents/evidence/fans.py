@@ -21,6 +21,8 @@ VECTOR_FANS = {"hidden_bias": (1, 1), "norm": (1, 1), "bias": (1, 1), "final_nor
 
 
 def has_fan_rows(table) -> bool:
+    """True when ``table`` states some quantity per fan (rows along fan_in/fan_out, as u-muP does), so the width
+    predictions must first restate it per layer with :func:`width_view`."""
     return any(r.dimension in FAN_DIMS and r.power != 0 for r in table.rows)
 
 

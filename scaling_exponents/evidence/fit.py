@@ -23,6 +23,9 @@ FLOOR = 1e-30
 
 @dataclass
 class Slope:
+    """A fitted log-log slope with its seed-bootstrap confidence interval ``[lo, hi]``, the numbers of sizes and
+    seeds it rests on, and its R^2 -- what a verdict compares a predicted exponent with."""
+
     slope: float
     lo: float
     hi: float
@@ -31,6 +34,7 @@ class Slope:
     r2: float
 
     def to_dict(self):
+        """JSON-ready form (``slope``, ``ci``, ``n_widths``, ``n_seeds``, ``r2``) for summaries and the catalog."""
         return {"slope": self.slope, "ci": [self.lo, self.hi], "n_widths": self.n_widths,
                 "n_seeds": self.n_seeds, "r2": self.r2}
 

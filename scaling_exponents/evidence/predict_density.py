@@ -59,6 +59,8 @@ def powers(table, role: str) -> tuple:
 
 
 def has_density_rows(table) -> bool:
+    """True when ``table`` has rows along the density dimension (SμPar, arXiv 2405.15743), i.e. a density sweep has
+    something to check."""
     return any(r.dimension == DENSITY for r in table.rows)
 
 

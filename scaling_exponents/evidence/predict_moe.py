@@ -45,6 +45,9 @@ def check_moe_table(table) -> None:
 
 
 def predict_moe(table, dimension: str) -> Predictions:
+    """Predicted exponents of the reference MoE network along ``dimension`` (width, experts at fixed kappa, or
+    depth), read off an MoE table with the CLT init sums and the LLN-aligned Adam updates of arXiv 2601.20205 Sec.
+    4 (see the module docstring for each formula); a dimension outside :data:`DIMENSIONS` is a :class:`UserError`."""
     if dimension not in DIMENSIONS:
         raise UserError(f"MoE sweeps run along {', '.join(DIMENSIONS)}; got {dimension!r}")
     check_moe_table(table)

@@ -28,6 +28,9 @@ LAYERS = [LayerSpec("embedding", "embedding", 0, 1), LayerSpec("hidden", "hidden
 
 
 def predict_unit(table, dimension: str = "width") -> Predictions:
+    """Predicted exponents of u-muP's unit-scale check along ``width`` or ``depth``, read off the ``umup`` table
+    (arXiv 2407.17465): activations, gradients and updates whose unit scale the table promises (formulas in the
+    module docstring)."""
     if dimension not in ("width", "depth"):
         raise ValueError(f"dimension must be width or depth, got {dimension!r}")
     view = width_view(table, LAYERS) if dimension == "width" else table

@@ -34,6 +34,8 @@ def _plt():
 
 
 def slug(label: str) -> str:
+    """``label`` with every character other than letters, digits, ``-`` and ``_`` replaced by ``_``: a file name for
+    the label's plot."""
     return "".join(c if c.isalnum() or c in "-_" else "_" for c in label)
 
 

@@ -146,13 +146,17 @@ class ResultStore:
         return len(self._rows)
 
     def get(self, config: dict) -> dict | None:
+        """The stored result of the run ``config`` describes, or None when it has not run (the resume check)."""
         row = self._rows.get(config_key(config))
         return row["result"] if row else None
 
     def rows(self) -> list[dict]:
+        """Every stored row (``key``, ``config``, ``result``), one per distinct config, latest write winning."""
         return list(self._rows.values())
 
     def add(self, config: dict, result: dict) -> None:
+        """Record ``result`` for ``config`` in memory and append it to the JSONL file (after repairing a torn last
+        line), so a sweep interrupted at any point resumes from what it finished."""
         key = config_key(config)
         row = {"key": key, "config": config, "result": result}
         self._rows[key] = row

@@ -17,6 +17,8 @@ INFORMATIONAL = {"ntk_move": "measured slopes of the LR-weighted ReLU eNTK movem
                              "(smooth) and n^-1/2 (ReLU-kink) terms at widths <= 1024; not yet a reliable check"}
 
 def predictions_for(table, model: str, depth: int, optimizer: str):
+    """The width predictions for a reference ``model`` (``mlp`` or ``gpt``) of ``depth`` under ``table``, with a note
+    when the table's optimizer differs from the run's; tables stated per fan are first restated per layer."""
     from . import predict as P
 
     from .fans import has_fan_rows, width_view
@@ -113,6 +115,8 @@ def summary_json(summaries: dict) -> dict:
 
 
 def short_table(summaries: dict) -> str:
+    """The terminal summary of a verify run: per parametrization, one line per row with the predicted exponent, the
+    slope, its 95 % CI and the verdict (and its class)."""
     lines = []
     for label, s in summaries.items():
         lines.append(f"== {label} ({s['title']}; {s['source']}): {s['status']}")
@@ -128,4 +132,5 @@ def short_table(summaries: dict) -> str:
 
 
 def load_summaries(path) -> dict:
+    """The summaries dict a verify run wrote (``summary.json``), read back for re-rendering reports."""
     return json.loads(Path(path).read_text())

@@ -47,6 +47,8 @@ class LocalSlope:
     hi: float
 
     def to_list(self) -> list:
+        """Compact JSON form ``[lo_size, hi_size, slope, lo, hi]`` (rounded to 4 places) for the summary's local
+        slopes."""
         return [self.lo_size, self.hi_size, round(self.slope, 4), round(self.lo, 4), round(self.hi, 4)]
 
 

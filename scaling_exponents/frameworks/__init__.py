@@ -37,6 +37,8 @@ class Emission:
     notes: list[str] = field(default_factory=list)
 
     def render(self) -> str:
+        """The emission as the text ``derive --emit`` prints: the framework's lines, then the table rows it
+        reproduces and every row it cannot express, with the value it trains instead -- nothing dropped silently."""
         out = [f"# {self.title}"] + self.lines
         out.append(f"# rows reproduced ({len(self.reproduced)}):")
         out += [f"#   {_key(k)} = {_pow(k, p)}" for k, p in self.reproduced] or ["#   none"]

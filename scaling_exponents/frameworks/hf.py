@@ -26,6 +26,9 @@ def implied(optimizer: str | None) -> dict:
 
 
 def emit(table: ExponentTable, sizes: dict, lr: float | None = None) -> Emission:
+    """What Hugging Face transformers can express of ``table`` at ``sizes``: the config entries of PR #45848
+    (UNVERIFIED, TP5 Table 8 only) plus the toolkit's preset path, with the rows reproduced and those it cannot
+    express."""
     n, n0 = sizes["width"]
     rep, miss = compare(table, implied(table.optimizer), ROLES)
     opts = ", ".join(f"{k}={v!r}" for k, v in sorted(table.variant.items())) if table.variant else ""

@@ -74,6 +74,8 @@ WHY = {("readout", "lr", "width"): "Megatron divides an untied output layer's LR
 
 
 def emit(table: ExponentTable, sizes: dict, lr: float | None = None) -> Emission:
+    """The Megatron-LM flags (``--scaling-recipe mup`` and its base hidden size) that train ``table`` at ``sizes``,
+    compared row by row with what Megatron's muP code does (module docstring), listing each row it cannot express."""
     n, n0 = sizes["width"]
     m = n / n0
     opt = table.optimizer or "adam"

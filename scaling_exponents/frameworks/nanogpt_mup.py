@@ -56,6 +56,8 @@ def implied(alpha, attention_power, hidden_lr: bool = True) -> dict:
 
 
 def emit(table: ExponentTable, sizes: dict, lr: float | None = None) -> Emission:
+    """The EleutherAI/nanoGPT-mup ``GPTConfig`` keys that train ``table`` at ``sizes`` (width multiplier, attention
+    scaling, depth alpha), with the rows its code reproduces and those it cannot express."""
     n, n0 = sizes["width"]
     att = table.power("attention", "logit_scale", "head_dim")
     alpha = -table.power("residual_branch", "multiplier", "depth")

@@ -21,6 +21,9 @@ COLUMNS = ["param", "optimizer", "alignment", "variant", "role", "quantity", "di
 
 @dataclass(frozen=True)
 class OracleRow:
+    """One published value from ``papers/oracles/*.csv``: a (role, quantity, dimension) power of a parametrization as
+    a paper (or its code) states it, with where it was read and whether it was read first-hand."""
+
     param: str
     optimizer: str
     alignment: str
@@ -35,6 +38,7 @@ class OracleRow:
 
     @property
     def variant_dict(self) -> dict:
+        """The row's ``variant`` column (``k=v; k=v``) as a dict, to match it against a table's variant options."""
         out = {}
         for part in filter(None, (p.strip() for p in self.variant.split(";"))):
             k, _, v = part.partition("=")
@@ -63,6 +67,7 @@ def load(name: str) -> tuple[OracleRow, ...]:
 
 
 def available() -> list[str]:
+    """The names of the oracle files present (``papers/oracles/*.csv`` stems), i.e. the papers with published rows."""
     return sorted(p.stem for p in ORACLE_DIR.glob("*.csv"))
 
 

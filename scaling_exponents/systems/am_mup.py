@@ -36,6 +36,8 @@ MP_ABSTRACT = "arXiv 2602.07494 abstract"
 
 
 def build() -> CellSystem:
+    """AM-muP's constraints (arXiv 2510.04327 abstract): one LR for every layer falling as depth^-3/2 and the
+    residual-aware He init Var[W] = c/(K fan_in), as a :class:`CellSystem` to solve."""
     cs = CellSystem("AM-muP: network-wide average update, depth law", source=ABSTRACT)
     cs.eq(cs.cell("global", "lr", "depth", note="one LR for every layer"), Q("-3/2"),
           label="eta*(L) ∝ L^-3/2 (CNNs; Theta(L^-3/2) for ResNets with conv + MLP blocks)", source=ABSTRACT)
@@ -66,6 +68,7 @@ def _am_mup(optimizer, alignment):
 
 
 def build_multipath() -> CellSystem:
+    """Multi-path networks (arXiv 2602.07494 abstract): the optimal LR falls with effective depth as depth^-3/2."""
     cs = CellSystem("multi-path networks: LR vs effective depth", source=MP_ABSTRACT)
     cs.eq(cs.cell("global", "lr", "depth", note="depth = effective depth (shortest input-output path)"), Q("-3/2"),
           label="the optimal LR decays with effective depth following a universal -3/2 power law "

@@ -45,8 +45,10 @@ class ParamSpec:
 
     @property
     def default_optimizer(self):
+        """The optimizer ``derive`` uses when none is given: the first listed (None for optimizer-free tables)."""
         return self.optimizers[0] or None
 
     @property
     def default_alignment(self):
+        """The alignment ``derive`` uses when none is given: the first listed (None when the table has no alignment)."""
         return self.alignments[0] or None

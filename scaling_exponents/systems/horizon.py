@@ -68,6 +68,9 @@ def _steps(d, b):
 
 
 def build_timescale_horizon(lr_rule: str = "fixed") -> CellSystem:
+    """The AdamW EMA-timescale rule across tokens and batch (Wang & Aitchison, arXiv 2405.13698 Sec. 3; arXiv
+    2505.13738): with the LR held fixed, the decay keeping ``tau = B/(eta lambda D)`` constant, coupled and
+    independent forms; ``lr_rule`` other than ``fixed`` is a :class:`UserError`."""
     if lr_rule != "fixed":
         raise UserError(f"--lr-rule for the horizon table is 'fixed' (LR held fixed across D and B); got {lr_rule!r}")
     cs = CellSystem("AdamW EMA timescale across tokens and batch", source=TAU)

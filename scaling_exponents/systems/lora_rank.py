@@ -123,6 +123,8 @@ def _mua(optimizer, alignment, lora_init="a", gamma="standard"):
 
 
 def build_rslora() -> CellSystem:
+    """rsLoRA (Kalajdzievski, arXiv 2312.03732 Thm 3.2): the adapter multiplier gamma_r that keeps the forward and
+    backward passes Theta(1) in the rank r, i.e. ``r^-1/2``, with the A and B learning rates fixed in r."""
     cs = CellSystem("rsLoRA: rank-stabilized multiplier", source=THM32)
     mult = cs.cell("adapter", "multiplier", "rank", note="gamma_r on B A")
     for role in ("lora_a", "lora_b"):

@@ -78,6 +78,9 @@ VARIANTS_MUP = ("mup", "simplep")
 
 
 def build_mup(variant: str = "mup") -> CellSystem:
+    """muP for an MoE layer (Malasnicki et al., arXiv 2508.09752, as classified by its OpenReview review 2: router =
+    output weight, experts = hidden weights): TP5's conditions per dimension from each weight's fans; ``simplep``
+    reparameterizes the experts only."""
     if variant not in VARIANTS_MUP:
         raise UserError(f"--variant is one of {', '.join(VARIANTS_MUP)}; got {variant!r}")
     cs = CellSystem(f"MoE muP ({variant})", source=CLASSIFY)
@@ -212,6 +215,8 @@ def build_jiang(dims=JDIMS, gamma="1", name="MoE CompleteP (Jiang et al.)") -> C
 
 
 def build_completep(gamma="1") -> CellSystem:
+    """MoE CompleteP (Jiang et al., arXiv 2601.20205) along width, ffn_ratio, experts and depth: :func:`build_jiang`
+    with the depth exponent ``gamma``."""
     return build_jiang(JDIMS, gamma)
 
 

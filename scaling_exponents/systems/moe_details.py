@@ -62,6 +62,8 @@ def grad_entry_exponent(role, dim):
 
 
 def build_granularity(gamma="1"):
+    """MoE CompleteP (Jiang et al., arXiv 2601.20205) along expert granularity G instead of ffn_ratio and experts
+    (see the module docstring): :func:`~.moe.build_jiang` over :data:`DIMS`."""
     return build_jiang(DIMS, gamma, name="MoE CompleteP along granularity (Jiang et al.)")
 
 

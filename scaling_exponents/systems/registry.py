@@ -47,6 +47,8 @@ def register(spec: ParamSpec) -> None:
 
 
 def all_specs() -> list[ParamSpec]:
+    """Every registered :class:`ParamSpec` (all system modules loaded), in registration order: what ``list`` and the
+    catalog iterate over."""
     _load()
     return list(_SPECS.values())
 

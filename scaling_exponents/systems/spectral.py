@@ -65,6 +65,8 @@ class CellSystem:
         self.solution = None
 
     def cell(self, role, quantity, dim, note="", show=True) -> LinExpr:
+        """The variable for the exponent of ``quantity`` of ``role`` along ``dim``; with ``show`` it becomes a row of
+        the table the system renders."""
         name = f"{quantity}[{role}]@{dim}"
         v = self.system.var(name, description=f"exponent of {quantity} of {role} along {dim}")
         if show:
@@ -72,25 +74,33 @@ class CellSystem:
         return v
 
     def aux(self, name, value=None, label="", source="", description="") -> LinExpr:
+        """An auxiliary variable (not a table row), optionally fixed to ``value`` with its label and source."""
         v = self.system.var(name, description=description)
         if value is not None:
             self.system.eq(v, value, label=label or f"{name} = {value}", source=source)
         return v
 
     def eq(self, lhs, rhs=0, label="", source=""):
+        """Add ``lhs == rhs`` with the label and source it is shown with (see :meth:`ConstraintSystem.eq`)."""
         self.system.eq(lhs, rhs, label=label, source=source)
 
     def ge(self, lhs, rhs=0, label="", source=""):
+        """Add ``lhs >= rhs`` with the label and source it is shown with."""
         self.system.ge(lhs, rhs, label=label, source=source)
 
     def le(self, lhs, rhs=0, label="", source=""):
+        """Add ``lhs <= rhs`` with the label and source it is shown with."""
         self.system.le(lhs, rhs, label=label, source=source)
 
     def solve(self, extra_report=()):
+        """Solve the system exactly (:func:`..theory.solve.solve`), reporting every table cell (plus
+        ``extra_report``) so a non-unique cell is caught; raises on an infeasible or unbounded system."""
         self.solution = solve(self.system, report=list(self.cells) + list(extra_report)).raise_for_status()
         return self.solution
 
     def value(self, name_or_expr):
+        """The exact value of a variable (by name) or of a linear expression at the solution (solving first if
+        needed)."""
         sol = self.solution or self.solve()
         if isinstance(name_or_expr, LinExpr):
             return name_or_expr.evaluate(sol.values)
@@ -98,6 +108,8 @@ class CellSystem:
 
     def table(self, param, optimizer, source: Source, title="", convention="", notes=(), variant=None,
               derived=None, alignment=None) -> ExponentTable:
+        """The solved cells as an :class:`ExponentTable` for ``param``/``optimizer``, with a NON-UNIQUE note naming
+        the interval of every cell the optimum does not pin."""
         sol = self.solution or self.solve()
         rows = [Row(role, q, dim, sol.values[name], note) for name, (role, q, dim, note) in self.cells.items()]
         notes = list(notes)
@@ -138,6 +150,9 @@ def _update_norm(optimizer, fi, fo):
 
 
 def build_spectral(optimizer: str, mode: str = "fan", regime: str = REGIMES[0]) -> CellSystem:
+    """The spectral condition (Yang, Simon & Bernstein, arXiv 2310.17813 Cond. 1) for ``optimizer``: init std and LR
+    exponents of a generic matrix per fan (``mode='fan'``) or per role, in the ``regime`` of fan_in vs fan_out
+    that picks the branch of the init's min (Parametrization 1)."""
     _check_mode(mode)
     if regime not in REGIMES:
         raise UserError(f"--regime is one of {', '.join(REGIMES)}; got {regime!r}")

@@ -110,6 +110,9 @@ UNREAD = ("muP and the spectral condition fail to give feature learning for Mamb
 
 
 def build_naive(optimizer: str = "adam", classify: str = CLASSIFY[0]) -> CellSystem:
+    """muP as applied to a Mamba-1 block (what Vankadara et al., NeurIPS 2024, OpenReview aQv5AbN1wF, say fails): by
+    TP5 Table 3's shape rule (``classify='shape'``) or as alxndrTL/mamba.py's code applies it (``'mambapy'``, Adam
+    only)."""
     if classify not in CLASSIFY:
         raise UserError(f"--classify is one of {', '.join(CLASSIFY)} (TP5 shape rule or alxndrTL/mamba.py's code); "
                         f"got {classify!r}")
@@ -152,6 +155,8 @@ def _naive(optimizer, alignment, classify=CLASSIFY[0]):
 
 
 def build_corrected() -> CellSystem:
+    """The muP-SSM correction that the secondary sources agree on (foundational_ssm's s5_muP.py, VERIFIED-2nd): the B
+    init std ∝ sqrt(N_x / N_u); the paper's own Table 1 is UNVERIFIED (not readable)."""
     cs = CellSystem("muP-SSM, LTI diagonal SSM core: B init (what the secondary sources agree on)", source=FSSM)
     bx = cs.cell("B", "init_std", "state", note="B: N_u -> N_x (input to latent state)")
     bu = cs.cell("B", "init_std", "channels")

@@ -28,6 +28,9 @@ QUANTITIES = ("init_std", "lr")
 
 
 def build() -> CellSystem:
+    """SμPar (Dey, Bergsma & Hestness, arXiv 2405.15743): muP in the effective width rho n -- the derived
+    ``mup-table3`` (Adam) width exponents, and along density the width exponent for the sparse layers, 0 for dense
+    ones."""
     from .registry import derive
 
     base = derive("mup-table3", "adam")

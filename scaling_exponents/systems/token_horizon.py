@@ -58,6 +58,9 @@ FITS = ("rule", "joint") + tuple(PER_SIZE)
 
 
 def build(fit: str = "rule") -> CellSystem:
+    """The optimal LR across token horizons (Bjorck et al., arXiv 2409.19913): the fitted ``D^-beta`` law of the rule
+    of thumb, the joint fit (Sec. 4; its N^-0.23 converted to width and depth rows by the project) or one Table 5
+    model size (``fit``): an empirical law stated as a table."""
     fit = str(fit).strip().lower()
     if fit not in FITS:
         raise UserError(f"--fit for token-horizon is one of {', '.join(FITS)} (rule of thumb, joint law or a Table 5 "

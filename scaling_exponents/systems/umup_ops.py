@@ -54,6 +54,9 @@ def _readout_multiplier():
 
 
 def build_ops(constraint: str = CONSTRAINTS[0]) -> CellSystem:
+    """u-muP's per-op forward and backward scales (Blake et al., arXiv 2407.17465 Sec. 2-3; unit_scaling's
+    ``Linear``) under the hidden-layer ``constraint``, and the residual tau rule, from the unit-variance
+    conditions (U1)-(U3) of the module docstring."""
     if constraint not in CONSTRAINTS:
         raise UserError(f"--constraint is one of {', '.join(CONSTRAINTS)} (unit_scaling's Linear default "
                         f"'to_output_scale'); got {constraint!r}")

@@ -62,6 +62,8 @@ def _mup_adam_lr():
 
 
 def build_vocab(regime: str = REGIMES[0]) -> CellSystem:
+    """The embedding LR against width in the ``regime`` of Hayou & Liu (arXiv 2506.15025 abstract): Large-Vocab
+    (embedding/hidden LR ratio Theta(sqrt(n))) or muP (Theta(n)), hidden and readout LRs from muP Adam."""
     if regime not in REGIMES:
         raise UserError(f"--regime is one of {', '.join(REGIMES)} (vocabulary >> width, or fixed); got {regime!r}")
     lrs = _mup_adam_lr()
@@ -106,6 +108,8 @@ def _vocab(optimizer, alignment, regime=REGIMES[0]):
 
 
 def build_boost() -> CellSystem:
+    """SP with the embedding LR boosted by a factor of width (Kalra et al., arXiv 2605.21486 abstract): one global LR
+    for the other layers, embedding LR = width x global."""
     cs = CellSystem("SP with the embedding LR boosted by width", source=R_KALRA)
     glob = cs.cell("hidden", "lr", "width", note="SP: one global LR (tuned per width)")
     cs.eq(glob, 0, label="SP: the hidden LR is the global base LR (no width factor)", source=R_KALRA)

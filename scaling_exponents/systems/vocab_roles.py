@@ -55,6 +55,8 @@ def is_matrix_table(table) -> bool:
 
 
 def has_role_fans(table) -> bool:
+    """True when ``table`` is per-matrix (rows along fan_in/fan_out) but not a matrix-optimizer table, so it must be
+    restated per role (embedding, hidden, readout) along width and vocab."""
     return any(r.dimension in FAN_DIMS for r in table.rows) and not is_matrix_table(table)
 
 

@@ -62,6 +62,9 @@ def _link(cs, role, dim):
 
 
 def build_timescale(lr_rule: str = "fixed") -> CellSystem:
+    """The AdamW EMA timescale rule (Wang & Aitchison, arXiv 2405.13698 Sec. 3): ``tau_epoch = 1/(eta lambda M)``
+    constant across width and iterations per epoch M, with the LR fixed or muP's, in coupled and independent
+    forms."""
     if lr_rule not in ("fixed", "mup"):
         raise UserError(f"--lr-rule is 'fixed' or 'mup'; got {lr_rule!r}")
     cs = CellSystem(f"AdamW EMA timescale (lr {lr_rule})", source=TAU)
@@ -92,6 +95,9 @@ def _timescale(optimizer, alignment, lr_rule="fixed"):
 
 
 def build_layerwise(rule: str = "fan") -> CellSystem:
+    """Layerwise weight decay (Fan et al., arXiv 2510.15262 abstract): the matrix decay that keeps the top singular
+    value sqrt(eta/lambda) d^(3/4) fixed under muP's LR (``rule='fan'``), or eta/lambda constant
+    (``fixed-ratio``)."""
     if rule not in ("fan", "fixed-ratio"):
         raise UserError(f"--rule is 'fan' (the paper's) or 'fixed-ratio' (eta/lambda constant); got {rule!r}")
     cs = CellSystem(f"layerwise weight decay ({rule})", source="arXiv 2510.15262 abstract")
@@ -126,6 +132,8 @@ _QIU_PARAM = {"adamw": "adam-qiu", "muon": "muon", "soap": "soap", "shampoo": "s
 
 
 def build_compute_optimal(optimizer: str) -> CellSystem:
+    """Compute-optimal independent weight decay for ``optimizer`` (Qiu et al., arXiv 2512.05620 Sec. 3.4), linked to
+    that optimizer's derived hidden-matrix LR (Table 1) so the coupled and independent forms agree."""
     from .registry import derive
 
     if optimizer not in CO_OPTS:

@@ -52,13 +52,16 @@ class Classification:
 
     @property
     def feature_learning(self) -> bool:
+        """True when the parametrization is in TP4's feature-learning regime (r = 0; arXiv 2011.14522 Thm 3.3)."""
         return self.regime == "feature-learning"
 
     @property
     def kernel(self) -> bool:
+        """True when the parametrization is in TP4's kernel regime (r > 0, stable and nontrivial; arXiv 2011.14522)."""
         return self.regime == "kernel"
 
     def describe(self) -> str:
+        """One line for the CLI: ``r = ...: regime`` and, when unstable or trivial, the conditions it violates."""
         why = f" (violates: {'; '.join(self.failed)})" if self.failed else ""
         return f"r = {fmt(self.r)}: {self.regime}{why}"
 

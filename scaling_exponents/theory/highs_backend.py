@@ -47,6 +47,7 @@ def _quiet_highs():
 
 
 def highs_available() -> bool:
+    """True when highspy (the direct HiGHS back end) imports; otherwise :mod:`.solve` falls back to cvxpy."""
     try:
         import highspy  # noqa: F401
     except ImportError:
@@ -107,6 +108,9 @@ class HighsProblem:
         self._face_last = (w.copy(), t)
 
     def run(self, w) -> str:
+        """Minimise ``w . x`` over the LP (and the optimal-face cut, if set) with HiGHS; returns ``optimal``,
+        ``infeasible`` or ``unbounded`` and fills ``x``, the objective and the duals in the same attributes the
+        cvxpy back end fills, so the exact certificate in :mod:`.solve` reads either."""
         import highspy
 
         h = self.h

@@ -32,6 +32,8 @@ import sympy
 from ..errors import SolverError
 from .exponents import fmt
 from .system import Constraint, ConstraintSystem, Definition, LinExpr
+# the cvxpy reference back end; solver_choice, tests and fast_solve reach _Problem/_solver through this module
+from .cvxpy_backend import CvxpyProblem as _Problem, cvxpy_solver as _solver  # noqa: F401
 
 _MAX_DEN = 10_000
 _FACE_TOL = 1e-7
@@ -64,6 +66,8 @@ class Solution:
         return self.values[name]
 
     def raise_for_status(self) -> "Solution":
+        """Return ``self`` when optimal; raise :class:`SolverError` naming the conflicting constraints (infeasible)
+        or the unbounded objective -- a system without an exact optimum is never turned into a table."""
         if self.status == "infeasible":
             raise SolverError(
                 f"system {self.system.name!r} is infeasible; conflicting constraints: " + "; ".join(self.conflict)
@@ -73,6 +77,8 @@ class Solution:
         return self
 
     def summary(self) -> str:
+        """One line: the status, the optimum and each value, whether the optimum is certified, and any variable the
+        optimum does not pin (NON-UNIQUE, with its interval)."""
         if self.status != "optimal":
             return f"{self.status}" + (": " + "; ".join(self.conflict) if self.conflict else "")
         vals = ", ".join(f"{k} = {fmt(v)}" for k, v in self.values.items())
@@ -152,75 +158,10 @@ def _item_label(item) -> str:
     return f"{item[1].label}: term {item[2]} attains the {item[1].kind}"
 
 
-_SOLVER: list = []
-
-
-def _solver():
-    """HiGHS (a simplex code, so answers are vertices) when installed, else cvxpy's default."""
-    if not _SOLVER:
-        import cvxpy as cp
-
-        name = "HIGHS" if "HIGHS" in cp.installed_solvers() else None
-        if name:
-            _silence_highs_banner()
-        _SOLVER.append(name)
-    return _SOLVER[0]
-
-
-def _silence_highs_banner():
-    """HiGHS prints a copyright banner on stdout at its first instance; swallow it so JSON output stays clean."""
-    from .highs_backend import silence_banner
-
-    silence_banner()
-
-
-class _Problem:
-    """A cvxpy problem over one LP, with a parametrised objective and an optional optimal-face cut."""
-
-    def __init__(self, lp: _LP, face: bool = False):
-        import cvxpy as cp
-        import numpy as np
-
-        self.lp = lp
-        n = len(lp.names)
-        self.x = cp.Variable(n)
-        self.w = cp.Parameter(n)
-        cons = []
-        if len(lp.b_ub):
-            cons.append(lp.A_ub @ self.x <= lp.b_ub)
-        if len(lp.b_eq):
-            cons.append(lp.A_eq @ self.x == lp.b_eq)
-        self.ub_con = cons[0] if len(lp.b_ub) else None
-        self.eq_con = cons[-1] if len(lp.b_eq) else None
-        if face:
-            self.face_w = cp.Parameter(n)
-            self.face_t = cp.Parameter()
-            cons.append(self.face_w @ self.x <= self.face_t)
-        self.prob = cp.Problem(cp.Minimize(self.w @ self.x), cons)
-        self._np = np
-
-    def run(self, w):
-        self.w.value = w
-        try:
-            self.prob.solve(solver=_solver())
-        except Exception as e:  # cvxpy raises SolverError on numerical trouble
-            first = str(e).splitlines()[0] if str(e) else type(e).__name__
-            if "Solution(" in first:  # cvxpy's internal repr of a failed solve says nothing to a user
-                first = "no valid solution (numerical trouble: are the exponents of a reasonable size?)"
-            raise SolverError(f"LP solver failed: {first[:200]}") from e
-        status = self.prob.status
-        if status in ("optimal", "optimal_inaccurate"):
-            return "optimal"
-        if status in ("infeasible", "infeasible_inaccurate"):
-            return "infeasible"
-        if status in ("unbounded", "unbounded_inaccurate"):
-            return "unbounded"
-        return status
-
-
 def _make_problem(lp: _LP, face: bool = False):
     """A direct HiGHS model when highspy is installed (:class:`.highs_backend.HighsProblem`, < 1 ms a solve),
-    else the cvxpy problem above (the exact re-check and certificate below are the same either way)."""
+    else the cvxpy problem (:class:`.cvxpy_backend.CvxpyProblem`; the exact re-check and certificate below are the
+    same either way)."""
     from .highs_backend import HighsProblem, highs_available
 
     if _USE_HIGHS and highs_available():

@@ -25,6 +25,8 @@ LR_SHIFT = {"sgd": 2, "adam": 1, "adamw": 1, "adafactor": 0}
 
 
 def lr_shift(optimizer: str) -> int:
+    """How many units the LR exponent c moves per unit of the abc shift t for ``optimizer`` (SGD 2, Adam 1, Adafactor
+    0; TP5 Lemma J.1, arXiv 2203.03466); an optimizer with no known symmetry is a :class:`UserError`."""
     try:
         return LR_SHIFT[optimizer]
     except KeyError:
@@ -48,6 +50,8 @@ def orbit_offset(abc1, abc2, optimizer: str):
 
 
 def equivalent(abc1, abc2, optimizer: str) -> bool:
+    """True when ``abc1`` and ``abc2`` are on the same abc-symmetry orbit for ``optimizer`` (same training dynamics,
+    TP5 Lemma J.1), i.e. :func:`orbit_offset` finds a shift t."""
     return orbit_offset(abc1, abc2, optimizer) is not None
 
 

@@ -31,6 +31,8 @@ class LinExpr:
 
     @staticmethod
     def of(x) -> "LinExpr":
+        """``x`` itself when it is a :class:`LinExpr`, else the constant expression ``x`` (so constraints accept
+        numbers)."""
         return x if isinstance(x, LinExpr) else LinExpr({}, Q(x))
 
     def __add__(self, other):
@@ -74,6 +76,7 @@ class LinExpr:
         return total
 
     def variables(self) -> set[str]:
+        """The names of the variables with a (non-zero) coefficient."""
         return set(self.terms)
 
     def __str__(self):
@@ -106,6 +109,7 @@ class Constraint:
     source: str = ""
 
     def holds(self, values) -> bool:
+        """Whether the constraint holds exactly (sympy rationals) at ``values``: the exact re-check of an LP answer."""
         v = self.expr.evaluate(values)
         return v == 0 if self.sense == "==" else v >= 0
 
@@ -124,6 +128,7 @@ class Definition:
     source: str = ""
 
     def value(self, values) -> sympy.Rational:
+        """The exact value of the defined variable at ``values``: the min (or max) of its terms."""
         vals = [t.evaluate(values) for t in self.terms]
         return min(vals) if self.kind == "min" else max(vals)
 
@@ -161,6 +166,7 @@ class ConstraintSystem:
         return LinExpr({name: 1})
 
     def fix(self, name: str, value) -> None:
+        """Fix variable ``name`` to ``value`` (e.g. a given a or b); an unknown name is a :class:`UserError`."""
         if name not in self.variables:
             raise UserError(f"cannot fix unknown variable {name!r} of system {self.name!r}")
         self.fixed[name] = Q(value)
@@ -205,9 +211,11 @@ class ConstraintSystem:
         return self._define("max", name, terms, label, source, description)
 
     def minimize(self, expr) -> None:
+        """Set the objective to minimise ``expr``."""
         self.objective, self.sense = LinExpr.of(expr), "min"
 
     def maximize(self, expr) -> None:
+        """Set the objective to maximise ``expr`` (e.g. Everett et al.'s maximal LR exponents)."""
         self.objective, self.sense = LinExpr.of(expr), "max"
 
     # -- exact evaluation -----------------------------------------------------------------------
@@ -238,6 +246,7 @@ class ConstraintSystem:
         return bad
 
     def check(self, values: Mapping[str, object]) -> bool:
+        """True when ``values`` satisfy every constraint and definition exactly (:meth:`violations` is empty)."""
         return not self.violations(values)
 
     def describe(self) -> str:

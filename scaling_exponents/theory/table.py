@@ -41,11 +41,15 @@ class Source:
     where: str = ""
 
     def cite(self) -> str:
+        """The citation shown beside a table: key, arXiv id and where in the paper (those given)."""
         return f"{self.key}" + (f", arXiv {self.arxiv}" if self.arxiv else "") + (f", {self.where}" if self.where else "")
 
 
 @dataclass(frozen=True)
 class Row:
+    """One row of an exponent table: ``quantity`` of ``role`` scales as ``dimension^power`` (an exact rational), with
+    a note on where it comes from."""
+
     role: str
     quantity: str
     dimension: str
@@ -53,6 +57,7 @@ class Row:
     note: str = ""
 
     def key(self):
+        """``(role, quantity, dimension)``: what identifies a row within a table."""
         return (self.role, self.quantity, self.dimension)
 
 
@@ -98,14 +103,17 @@ class ExponentTable:
 
     @property
     def roles(self):
+        """The roles with rows, in the display order (embedding, hidden, readout, ... first)."""
         return sorted({r.role for r in self.rows}, key=lambda x: _order(ROLE_ORDER, x))
 
     @property
     def quantities(self):
+        """The quantities with rows, in the display order (multiplier, init_std, lr, ...)."""
         return sorted({r.quantity for r in self.rows}, key=lambda x: _order(QUANTITY_ORDER, x))
 
     @property
     def dimensions(self):
+        """The scaling dimensions with rows, width first, then depth, then the rest alphabetically."""
         return sorted({r.dimension for r in self.rows}, key=lambda x: (x != "width", x != "depth", x))
 
     def factors(self, sizes: dict) -> dict:
@@ -128,6 +136,7 @@ class ExponentTable:
 
     # -- rendering ------------------------------------------------------------------------------
     def heading(self) -> str:
+        """The table's title with its optimizer, alignment and variant options, e.g. ``muP (adam, full alignment)``."""
         opt = f"{self.optimizer}" if self.optimizer else ""
         al = f", {self.alignment} alignment" if self.alignment else ""
         var = "".join(f", {k}={v}" for k, v in self.variant.items())
@@ -188,6 +197,8 @@ class ExponentTable:
         return "\n".join(out)
 
     def to_markdown(self, sizes=None) -> str:
+        """The table as a Markdown grid (roles x quantities; with ``sizes``, the concrete factor of every cell), with
+        its source, derived values and notes."""
         header, body = self._grid(sizes)
         md = lambda cells: "| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |"
         out = [f"**{self.heading()}**, source: {self.source.cite()}", ""]
@@ -200,6 +211,7 @@ class ExponentTable:
         return "\n".join(out)
 
     def to_latex(self, sizes=None) -> str:
+        """The table as a LaTeX ``tabular`` (cells as ``$n^{-1}$``-style products), for papers and notes."""
         def tex(role, q):
             cell = self._cell(role, q)
             if cell in ("-", "1"):
@@ -218,6 +230,8 @@ class ExponentTable:
         return "\n".join(out)
 
     def to_records(self, sizes=None) -> list[dict]:
+        """One dict per row (role, quantity, dimension, power as a string, and with ``sizes`` its concrete factor):
+        the flat form CSV and JSON share."""
         facs = self.factors(sizes) if sizes else {}
         recs = []
         for r in self.rows:
@@ -230,6 +244,8 @@ class ExponentTable:
         return recs
 
     def to_csv(self, sizes=None) -> str:
+        """The rows as CSV, one line per (role, quantity, dimension), with the factor column when ``sizes`` are
+        given."""
         buf = io.StringIO()
         cols = ["parametrization", "optimizer", "alignment", "role", "quantity", "dimension", "power"]
         if sizes:
@@ -242,6 +258,8 @@ class ExponentTable:
         return buf.getvalue()
 
     def to_dict(self, sizes=None) -> dict:
+        """JSON-ready form: names, variant, source, rows, notes and, when solved, the solution's certification and
+        non-unique ranges -- the format ``derive -f json`` prints and :func:`from_dict` reads back."""
         sol = self.solution
         d = {
             "parametrization": self.parametrization,
@@ -263,6 +281,7 @@ class ExponentTable:
         return d
 
     def to_json(self, sizes=None) -> str:
+        """:meth:`to_dict` as indented JSON (non-ASCII kept, e.g. μ)."""
         return json.dumps(self.to_dict(sizes), indent=2, ensure_ascii=False)
 
     def render(self, fmt_name: str = "text", sizes=None, width: int | None = WIDTH) -> str:

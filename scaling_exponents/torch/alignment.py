@@ -57,6 +57,8 @@ class LayerAlignment:
     ratios: tuple = ()   # (alpha, omega, u) norm ratios before the log (for slopes across widths)
 
     def triple(self):
+        """``(alpha, omega, u)``: the measured alignment exponents in the order Everett et al.'s LP takes them (arXiv
+        2407.05872, Sec. 3)."""
         return (self.alpha, self.omega, self.u)
 
 
@@ -166,6 +168,8 @@ class AlignmentProbe:
         return (torch.randn(like.shape, generator=g, dtype=torch.float32) * std).to(like.device, like.dtype)
 
     def initial_weight(self, name: str, module) -> torch.Tensor:
+        """The layer's weight at init: the stored copy (``w0='store'``) or regenerated from its recorded seed and std
+        (``w0='regenerate'``, no memory held), the reference the update ``W_t - W_0`` is measured against."""
         if self.w0_mode == "store":
             return self.w0[name]
         return self._regenerate(name, module.weight)
@@ -221,10 +225,14 @@ class AlignmentProbe:
         return out
 
     def state_dict(self) -> dict:
+        """Everything needed to resume measuring after a restart: initial weights, initial inputs, seeds, probe rows
+        and modes."""
         return {"w0": {k: v.clone() for k, v in self.w0.items()}, "z0": dict(self.z0), "seeds": dict(self._seeds),
                 "rows": self._rows, "mode": self.mode, "w0_mode": self.w0_mode}
 
     def load_state_dict(self, state: dict) -> None:
+        """Restore :meth:`state_dict`; a state saved with other modes, or naming layers this model lacks, is a
+        :class:`UserError` rather than a silently wrong reference."""
         if state.get("w0_mode") != self.w0_mode or state.get("mode") != self.mode:
             raise UserError(f"alignment state was saved with w0={state.get('w0_mode')!r}, mode={state.get('mode')!r}; "
                             f"this probe uses w0={self.w0_mode!r}, mode={self.mode!r}")

@@ -69,6 +69,9 @@ class Folded:
         return [{**g, "params": [params[n] for n in g["param_names"]]} for g in self.groups]
 
     def state_dict(self) -> dict:
+        """A checkpoint of the folded model: its weights, the optimizer groups (names and scaled hyperparameters),
+        the optimizer name and the attributes set on modules, so :meth:`load` rebuilds it without the toolkit's
+        wrappers."""
         return {"format": FORMAT, "model": self.model.state_dict(), "groups": copy.deepcopy(self.groups),
                 "optimizer": self.optimizer, "attributes": copy.deepcopy(self.attributes)}
 

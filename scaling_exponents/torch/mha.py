@@ -23,6 +23,7 @@ BIASES = ("in_proj_bias", "bias_k", "bias_v")
 
 
 def is_mha(module) -> bool:
+    """True for ``torch.nn.MultiheadAttention`` (its packed ``in_proj_weight`` needs per-slice roles and fans)."""
     return isinstance(module, MHA_TYPES)
 
 

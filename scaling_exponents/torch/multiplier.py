@@ -107,6 +107,7 @@ class Scale(nn.Module):
         self.register_buffer("multiplier", torch.tensor(float(multiplier)))
 
     def forward(self, w):
+        """``multiplier * w``: the weight the module sees, so the table's multiplier acts on the forward pass."""
         return w * self.multiplier
 
 

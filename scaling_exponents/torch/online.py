@@ -98,6 +98,8 @@ class OnlineAlignment:
         self.history: list[dict] = []
 
     def attach(self, optimizer, *schedulers) -> "OnlineAlignment":
+        """Bind to ``optimizer`` (and its LR schedulers): each chain weight must sit alone in its group, so a
+        re-solved per-layer c can rescale that group's LR; returns ``self``."""
         groups = {n: i for i, g in enumerate(optimizer.param_groups) for n in g.get("param_names", ())}
         for name in self.names:
             if name not in groups:
@@ -111,6 +113,8 @@ class OnlineAlignment:
         return self
 
     def due(self) -> bool:
+        """True at the steps where alignment is re-measured and the LP re-solved: after ``warmup``, every ``every``
+        steps."""
         return self.t >= self.warmup and (self.t - self.warmup) % self.every == 0 and self.t > 0
 
     def step(self) -> bool:
@@ -153,10 +157,12 @@ class OnlineAlignment:
         return self.solver.table(self.history[-1]["alignment"], meta=meta, strict=False)
 
     def state_dict(self) -> dict:
+        """Resumable state: step count, current c, the solver's last solution, the history and the probe's state."""
         return {"t": self.t, "c": self.c, "last": self.solver.last, "history": list(self.history),
                 "probe": self.probe.state_dict()}
 
     def load_state_dict(self, state: dict) -> None:
+        """Restore :meth:`state_dict` and re-apply the saved c to each chain weight's LR scale."""
         self.t, self.history = int(state["t"]), list(state["history"])
         self.solver.last = state["last"]
         self.probe.load_state_dict(state["probe"])

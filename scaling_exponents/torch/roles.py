@@ -63,6 +63,9 @@ class Assignment:
 
 @dataclass(frozen=True)
 class ModuleAssignment:
+    """A module (not a parameter) given a module role -- ``residual_branch``, ``attention``, ``adapter`` -- by the
+    rule that matched it, so its multiplier or logit scale can be set and explained."""
+
     module_name: str
     role: str
     rule: str

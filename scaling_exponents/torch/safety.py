@@ -33,6 +33,8 @@ class ParametrizationWarning(UserWarning):
 
 
 def frozen_names(net) -> set[str]:
+    """Names of the parameters with ``requires_grad=False``: they get no LR factor and are reported, not silently
+    scaled."""
     return {n for n, p in net.named_parameters() if not p.requires_grad}
 
 

@@ -48,6 +48,8 @@ def dim_fans(module: nn.Module, attr: str, p: torch.Tensor) -> tuple[int, int]:
 
 
 def width_fan(role: str, module, attr, p) -> int:
+    """The fan that grows with the width for a parameter of ``role``: fan_out for an embedding and for vectors,
+    fan_in for other matrices (TP5's infinite dimension, arXiv 2203.03466 Table 3)."""
     fan_in, fan_out = fans(module, attr, p)
     if role == "embedding" or p.dim() < 2:
         return fan_out
@@ -107,6 +109,8 @@ class BaseShapes:
         return self.base_modules[a.module_name], p
 
     def width(self, a, module, p, role):
+        """``(size, base)`` of the parameter's width fan: from the base model when one is given, else the fan divided
+        by the width ratio (a readout's bias has the finite output dimension: its ratio is 1)."""
         fan = width_fan(role, module, a.attr, p)
         if self.base_net is not None:
             bm, bp = self._base_param(a, tuple(p.shape))
@@ -141,6 +145,9 @@ class BaseShapes:
         return 1.0 if a.layer_role == "embedding" else self.ratio
 
     def size(self, dim, info):
+        """``(size, base)`` of a parameter along ``dim`` (width, depth, fan_in/fan_out, a per-matrix dimension or a
+        size given in ``sizes=``); a table dimension the model cannot supply is a :class:`UserError` naming the
+        fix."""
         if dim == "width":
             return info.width
         if dim == "depth":
@@ -156,6 +163,8 @@ class BaseShapes:
         raise UserError(f"no size for dimension {dim!r} of role {info.role!r}; give sizes={{{dim!r}: (size, base)}}")
 
     def head_dim(self, module_name, d):
+        """The base head dimension of attention module ``module_name`` (whose head dim is ``d``): given, from the
+        base model, or ``d`` itself when the model says its head dim does not grow with the width."""
         if self.base_head_dim is not None:
             return self.base_head_dim
         bm = self.base_modules.get(module_name)
@@ -170,6 +179,7 @@ class BaseShapes:
                         "head dimension) or base_model=")
 
     def describe(self):
+        """One line naming every size and its base (width, depth, extra dimensions), for reports and errors."""
         parts = [self.width_desc]
         if self.depth is not None and self.base_depth is not None:
             parts.append(f"depth {self.depth} / base {self.base_depth}")

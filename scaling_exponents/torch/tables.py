@@ -53,6 +53,8 @@ def map_shared_roles(table: ExponentTable) -> ExponentTable:
 
 
 def resolve_table(param, optimizer, alignment, options) -> ExponentTable:
+    """The :class:`ExponentTable` a Parametrization applies: ``param`` itself or the cached derivation of the name,
+    with ``global`` rows mapped onto every parameter role (:func:`map_shared_roles`)."""
     if isinstance(param, ExponentTable):
         return map_shared_roles(param)
     if not isinstance(param, str):

@@ -18,6 +18,8 @@ DESCRIPTION = ("Train the reference MLP or GPT under a named parametrization, me
 
 
 def add_arguments(p) -> None:
+    """The ``align`` command's flags: model, width (or widths for a slope), steps, optimizer, parametrization, LR,
+    depth and measure mode."""
     p.add_argument("--model", required=True, help="mlp | gpt")
     p.add_argument("--width", type=int, default=128, help="width to measure at (default 128)")
     p.add_argument("--widths", help="comma-separated widths: measure the slope across them instead")
@@ -49,6 +51,8 @@ def _ints(text: str, flag: str) -> list[int]:
 
 
 def run(args) -> int:
+    """Measure alignment (alpha, omega, u) on the reference model once or across widths, solve Everett et al.'s LP
+    (arXiv 2407.05872, Sec. 3) for per-layer c and print or save the table; bad flags are a :class:`UserError`."""
     from .alignment_sweep import MODELS, measure_once, sweep
 
     if args.model not in MODELS:

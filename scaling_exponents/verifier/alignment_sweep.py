@@ -28,6 +28,9 @@ MODELS = ("mlp", "gpt")
 
 @dataclass
 class Setup:
+    """What one alignment measurement trains: the model, its Parametrization, the batch iterator, the fixed probe
+    input and the loss."""
+
     model: object
     param: object
     batches: object     # iterator of (x, y)
@@ -94,6 +97,7 @@ def _device(device: str):
 
 
 def make_optimizer(setup: Setup, optimizer: str):
+    """AdamW (no weight decay) or SGD over the Parametrization's groups, the two optimizers the alignment LP covers."""
     import torch
 
     groups = setup.param.param_groups
@@ -138,6 +142,8 @@ def measure(kind: str, width: int, steps: int, optimizer: str = "adam", mode: st
 
 
 def solver_for(setup: Setup, measured, optimizer: str):
+    """A :class:`MeasuredSolver` for the measured layers (names, roles, fans) of ``setup``'s parametrization, to
+    solve the LP with the measured alignments."""
     from ..systems.everett2024_aligned import MeasuredSolver
 
     return MeasuredSolver(setup.param.table.parametrization, "adam" if optimizer in ("adam", "adamw") else optimizer,

@@ -26,6 +26,8 @@ KAPPA = Fraction(1, 4)
 
 
 def topk_for(experts: int, kappa: Fraction) -> int:
+    """The number of active experts ``k = kappa E`` at fixed sparsity kappa; a count that does not give a whole ``k
+    >= 1`` is a :class:`UserError` naming counts that do."""
     k = kappa * experts
     if k.denominator != 1 or k < 1:
         raise UserError(f"--experts {experts} with sparsity kappa = {kappa} gives top-k = {k}: choose expert counts "

@@ -79,22 +79,27 @@ class OptimizerList:
 
     @property
     def param_groups(self):
+        """Every group of every wrapped optimizer (so LR schedulers and the Parametrization see one list)."""
         return [g for o in self.optimizers for g in o.param_groups]
 
     def step(self, closure=None):
+        """Step every wrapped optimizer (the closure, if any, is evaluated once) and return its loss."""
         loss = closure() if closure is not None else None
         for o in self.optimizers:
             o.step()
         return loss
 
     def zero_grad(self, set_to_none: bool = True):
+        """Zero the gradients of every wrapped optimizer."""
         for o in self.optimizers:
             o.zero_grad(set_to_none=set_to_none)
 
     def state_dict(self):
+        """The state of every wrapped optimizer, in order."""
         return {"optimizers": [o.state_dict() for o in self.optimizers]}
 
     def load_state_dict(self, state):
+        """Restore :meth:`state_dict` into the wrapped optimizers, in order."""
         for o, s in zip(self.optimizers, state["optimizers"]):
             o.load_state_dict(s)
 

@@ -18,6 +18,7 @@ from ..errors import UserError
 
 
 def add_arguments(p) -> None:
+    """``--config SWEEP.yaml``: sweep options from a YAML file with the flags' keys; the command line overrides it."""
     p.add_argument("--config", metavar="SWEEP.yaml",
                    help="YAML file of options with the same keys as these flags (e.g. widths: [64, 128]); "
                         "flags given on the command line override it")

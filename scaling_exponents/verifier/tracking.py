@@ -28,6 +28,7 @@ PROJECT = "scaling_exponents"
 
 
 def add_arguments(p) -> None:
+    """``--log`` (tensorboard, wandb or mlflow): where per-run curves and the final table are logged."""
     p.add_argument("--log", choices=BACKENDS,
                    help="log per-run curves and the final table: tensorboard (OUT/tensorboard), wandb (offline "
                         "unless WANDB_MODE is set) or mlflow (file store OUT/mlruns unless MLFLOW_TRACKING_URI is "
@@ -76,6 +77,8 @@ class Tracker:
         self._seen = set(self._seen_file.read_text().split()) if self._seen_file.exists() else set()
 
     def log_run(self, config: dict, result: dict) -> None:
+        """Log one finished run's curves once (runs already logged, e.g. before a resume, are skipped and the set of
+        logged keys is kept on disk)."""
         key = config_key(config)
         if key in self._seen or not isinstance(result, dict):
             return
@@ -93,9 +96,11 @@ class Tracker:
         raise NotImplementedError
 
     def log_table(self, name: str, columns: list[str], rows: list[list]) -> None:
+        """Log the final verdict table (``columns``, ``rows``) under ``name``."""
         raise NotImplementedError
 
     def close(self) -> None:
+        """Flush and close the back end (nothing to do for the base)."""
         pass
 
 
@@ -125,6 +130,7 @@ class TensorBoardTracker(Tracker):
         w.close()
 
     def log_table(self, name, columns, rows):
+        """Write the table as Markdown text and each numeric cell as a scalar under ``name``."""
         w = self._writer(str(self.root / name))
         md = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
         md += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
@@ -166,6 +172,7 @@ class WandbTracker(Tracker):
         run.finish()
 
     def log_table(self, name, columns, rows):
+        """Log the table as a ``wandb.Table`` in a run of its own."""
         run = self._init(name, {"table": name})
         run.log({name: self._wandb.Table(columns=columns, data=[list(r) for r in rows])})
         run.finish()
@@ -202,6 +209,7 @@ class MlflowTracker(Tracker):
                 mlflow.log_metric("seconds", float(seconds))
 
     def log_table(self, name, columns, rows):
+        """Log the table as a JSON artifact and each numeric cell as a metric, in an MLflow run of its own."""
         mlflow = self._mlflow
         with mlflow.start_run(run_name=name):
             mlflow.log_dict({"columns": columns, "rows": [list(r) for r in rows]}, f"{name}.json")

@@ -65,6 +65,8 @@ def train_run(cfg, steps: int, batch: int, data_seed: int = 0) -> dict:
 
 
 def add_arguments(p) -> None:
+    """The ``transfer`` command's flags: parametrizations, model (a reference one or the user's factory), optimizer,
+    sizes, LR grid and the sweep options."""
     p.add_argument("--param", "-p", required=True, help="comma-separated names, NAME:OPTIMIZER allowed (e.g. mup,sp-table3)")
     from .user_cli import add_user_arguments, model_arg
 
@@ -149,6 +151,8 @@ def _sweep(t, sizes, lrs, args, dimension, model, store, opt, al, sweep=None):
 
 
 def run(args) -> int:
+    """Run the LR-transfer sweep (optimal LR vs width or depth per parametrization), shutting down any Ray instance
+    it started on the way out."""
     from .executors import shutdown
 
     try:

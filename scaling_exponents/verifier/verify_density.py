@@ -27,6 +27,7 @@ DEFAULT_WIDTH = 256
 
 
 def add_arguments(p) -> None:
+    """``--densities``: the densities of a density sweep of the masked MLP (SμPar)."""
     p.add_argument("--densities", help=f"comma-separated densities in (0, 1] of a density sweep of the masked MLP at "
                                        f"--width (e.g. {EXAMPLE}; -p supar); entries NAME@density")
 
@@ -48,6 +49,7 @@ def parse_densities(text: str) -> list[float]:
 
 
 def density_label(label: str) -> str:
+    """The summary label of a density sweep of ``label`` (``NAME@density``)."""
     return f"{label}@density"
 
 

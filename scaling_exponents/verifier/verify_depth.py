@@ -2,7 +2,7 @@
 
 Split from :mod:`.verify` (which re-exports it): :func:`verify_depth_target` runs :func:`.probes.depth_run` at each
 depth of a pre-LN residual network (:mod:`.models.resmlp` or the GPT) with the base LR at the smallest depth and
-compares each slope with :func:`scaling_exponents.evidence.predict.predict_depth` (CompleteP arXiv 2505.01618,
+compares each slope with :func:`scaling_exponents.evidence.predict_depth.predict_depth` (CompleteP arXiv 2505.01618,
 depth-muP arXiv 2310.02244).
 """
 
@@ -25,13 +25,14 @@ def verify_depth_target(target: Target, *, model="resmlp", depths=(2, 4, 8, 16),
                         steps=3, lr=None, base_depth=None, batch=64, device="cpu", dtype="float32", alignment=None,
                         tol=DEFAULT_TOL, store=None, progress=False, after_run=None, executor=None, retry=0,
                         on_result=None) -> dict:
-    """Depth sweep of one parametrization at a fixed width: predicted depth exponents (:func:`.predict.predict_depth`)
-    vs log-log slopes over ``depths`` (seed-bootstrap CIs); returns the summary dict (``dimension: "depth"``).
+    """Depth sweep of one parametrization at a fixed width: predicted depth exponents
+    (:func:`.predict_depth.predict_depth`) vs log-log slopes over ``depths`` (seed-bootstrap CIs); returns the
+    summary dict (``dimension: "depth"``).
 
     The base LR refers to ``base_depth`` (default: the smallest depth) and the width is its own base (all width
     factors 1), so only the table's depth rows act.  A table without depth rows is the unscaled ResNet baseline.
     """
-    from ..evidence import predict as P
+    from ..evidence import predict_depth as P
     from .probes import RunConfig, depth_run
     from ..evidence.store import ResultStore
     from .sweep import run_tasks

@@ -23,6 +23,7 @@ RANKS_EXAMPLE = "64,128,256,512"
 
 
 def add_arguments(p) -> None:
+    """``--ranks`` (a rank sweep of the LoRA model) and ``--rank`` (the fixed rank of its width sweep)."""
     p.add_argument("--ranks", help=f"--model lora: comma-separated LoRA ranks of a rank sweep at --width (e.g. "
                                    f"{RANKS_EXAMPLE} --width 1024; -p rslora:sgd, lora-mua); entries NAME@rank")
     p.add_argument("--rank", type=int, default=DEFAULT_RANK,

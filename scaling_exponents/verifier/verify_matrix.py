@@ -20,6 +20,7 @@ DEFAULT_WIDTHS = {"mlp": (64, 128, 256, 512), "gpt": (64, 128, 256)}
 
 
 def default_widths(model: str) -> list[int]:
+    """The widths a matrix-optimizer sweep of ``model`` uses when none are given."""
     return list(DEFAULT_WIDTHS.get(model, DEFAULT_WIDTHS["mlp"]))
 
 

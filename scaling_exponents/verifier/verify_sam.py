@@ -34,6 +34,8 @@ SAM_LR = {"sgd": 0.5, "adam": 1e-2}
 def verify_sam_target(target, *, model="mlp", widths=SAM_WIDTHS, depth=2, seeds=5, steps=3, lr=None, base_width=None,
                       batch=64, device="cpu", dtype="float32", tol=0.15, rho=SAM_RHO, store=None,
                       progress=False) -> dict:
+    """SAM sweep of one parametrization: each layer's effective perturbation measured across widths against
+    :func:`.predict_sam.predict_sam` (a predicted failure passes when it is measured); returns the summary."""
     from ..evidence.predict import mlp_layers
     from ..evidence.predict_sam import SAM_QUANTITIES, claim, predict_sam
     from ..evidence.store import ResultStore

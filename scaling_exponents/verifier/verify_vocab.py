@@ -25,6 +25,7 @@ EXAMPLE = "64,256,1024,4096"
 
 
 def add_arguments(p) -> None:
+    """``--vocabs``: the vocabulary sizes of a vocabulary sweep of the GPT at ``--width``."""
     p.add_argument("--vocabs", help=f"comma-separated vocabulary sizes of a vocabulary sweep of the GPT at --width "
                                     f"(e.g. {EXAMPLE}; -p vocab-roles:muon or vocab-roles:adam); entries NAME@vocab")
 
@@ -44,6 +45,7 @@ def parse_vocabs(text: str) -> list[int]:
 
 
 def vocab_label(label: str) -> str:
+    """The summary label of a vocabulary sweep of ``label`` (``NAME@vocab``)."""
     return f"{label}@vocab"
 
 

@@ -111,7 +111,7 @@ def test_render_states_rates_and_names_undetected_plants():
 
 
 def test_depth_predictions_see_an_outer_lr_plant_only_in_its_update_row():
-    from scaling_exponents.evidence.predict import predict_depth
+    from scaling_exponents.evidence.predict_depth import predict_depth
 
     cp = derive("completep")
     base = {(p.layer, p.quantity): p.exponent for p in predict_depth(cp).items}

@@ -16,7 +16,7 @@ torch = pytest.importorskip("torch")
 from scaling_exponents.cli import main  # noqa: E402
 from scaling_exponents.systems.registry import derive  # noqa: E402
 from scaling_exponents.theory.exponents import Q  # noqa: E402
-from scaling_exponents.evidence import predict as P  # noqa: E402
+from scaling_exponents.evidence import predict_depth as P  # noqa: E402
 from scaling_exponents.verifier.verify import Target, verify_depth_target  # noqa: E402
 
 DEPTHS = [2, 4, 8, 16]

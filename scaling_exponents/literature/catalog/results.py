@@ -21,6 +21,9 @@ NO_GPU = "not yet run"
 
 @dataclass
 class Combo:
+    """One derived table of a parametrization for one (optimizer, alignment), or the error its derivation raised,
+    with the time it took (printed by the CLI, never written to the catalog)."""
+
     optimizer: str | None
     alignment: str | None
     table: object = None  # ExponentTable
@@ -29,16 +32,21 @@ class Combo:
 
     @property
     def label(self) -> str:
+        """Human-readable name of the combination, e.g. ``adam, full alignment`` (``default`` when it has neither)."""
         parts = [self.optimizer or "", f"{self.alignment} alignment" if self.alignment else ""]
         return ", ".join(p for p in parts if p) or "default"
 
     @property
     def short(self) -> str:
+        """Short name of the combination, e.g. ``adam/full`` (``default`` when it has neither), for table headers."""
         return "/".join(p for p in (self.optimizer, self.alignment) if p) or "default"
 
 
 @dataclass
 class OracleVerdict:
+    """How one published oracle row compares with the derived table: ``equal``, ``MISMATCH``, ``disputed`` or ``not
+    comparable``, with the derived value and the reason."""
+
     file: str
     row: object  # oracles.OracleRow
     verdict: str  # "equal" | "MISMATCH" | "disputed" | "not comparable"
@@ -49,6 +57,9 @@ class OracleVerdict:
 
 @dataclass
 class SpecResult:
+    """Everything the catalog shows for one parametrization: its derived combos, its oracle verdicts, its status and
+    its empirical (GPU) verdict."""
+
     spec: object  # ParamSpec
     combos: list[Combo]
     verdicts: list[OracleVerdict] = field(default_factory=list)
@@ -57,14 +68,17 @@ class SpecResult:
 
     @property
     def name(self) -> str:
+        """The parametrization's registry name (e.g. ``mup``)."""
         return self.spec.name
 
     @property
     def key(self) -> str:
+        """The bibliography key of the paper it comes from (``papers/references.bib``)."""
         return self.spec.source.key
 
     @property
     def default(self) -> Combo | None:
+        """The first combo that derived a table (the one the catalog page shows first), or None if every one failed."""
         return next((c for c in self.combos if c.table is not None), None)
 
 

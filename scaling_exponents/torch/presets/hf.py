@@ -135,12 +135,15 @@ class BufferAttention:
         self.module, self.head_dim = module, module.head_dim
 
     def current(self) -> float:
+        """The attention logit scale the module applies now (its ``logit_scale`` buffer)."""
         return float(self.module.logit_scale)
 
     def rule(self, d0) -> float:
+        """The module's own logit-scale law at head_dim ``d0`` (``logit_scale_for``, or ``1/sqrt(d0)``)."""
         return getattr(self.module, "logit_scale_for", lambda d: 1.0 / math.sqrt(d))(d0)
 
     def set(self, value: float) -> None:
+        """Write ``value`` into the ``logit_scale`` buffer (in place, so it is saved with the model)."""
         self.module.logit_scale.fill_(value)
 
 
@@ -164,9 +167,11 @@ class Attention:
 
     @staticmethod
     def supports(module) -> bool:
+        """True for an HF attention module with a float ``scaling`` and a ``head_dim`` (GPT-2, Llama family)."""
         return isinstance(getattr(module, "scaling", None), float) and hasattr(module, "head_dim")
 
     def current(self) -> float:
+        """The attention logit scale the module applies now (its ``scaling``)."""
         return float(self.module.scaling)
 
     def rule(self, d0) -> float:
@@ -174,6 +179,7 @@ class Attention:
         return self.module._se_scaling0 * math.sqrt(self.head_dim) / math.sqrt(d0)
 
     def set(self, value: float) -> None:
+        """Set the module's ``scaling`` to ``value``."""
         self.module.scaling = float(value)
 
 

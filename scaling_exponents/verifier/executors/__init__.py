@@ -76,12 +76,15 @@ class Executor:
     name = "base"
 
     def capacity(self) -> int:
+        """How many tasks may be in flight at once (1 for the base: sequential)."""
         return 1
 
     def submit_all(self, items: list[tuple[dict, Callable]]) -> list:
+        """Start every ``(config, fn)`` item; returns one handle per item."""
         raise NotImplementedError
 
     def wait(self, handles: list) -> list[tuple[Any, Any]]:
+        """Block until at least one handle finishes; returns ``[(handle, result dict or error str)]``."""
         raise NotImplementedError
 
     def close(self) -> None:

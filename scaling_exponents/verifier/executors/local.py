@@ -11,6 +11,8 @@ from . import Executor, call
 
 
 class LocalExecutor(Executor):
+    """Runs each task in this process, one at a time when waited on (``--executor local``, the default)."""
+
     name = "local"
 
     def __init__(self, threads: int | None = None):
@@ -19,9 +21,11 @@ class LocalExecutor(Executor):
         self._fns: dict = {}
 
     def capacity(self) -> int:
+        """One task at a time: the process runs them in turn."""
         return 1
 
     def submit_all(self, items):
+        """Queue the items (nothing runs yet); returns their sequence numbers as handles."""
         handles = []
         for _, fn in items:
             self._next += 1
@@ -30,5 +34,6 @@ class LocalExecutor(Executor):
         return handles
 
     def wait(self, handles):
+        """Run the first handle's task now and return its result (an error as a string, as every executor does)."""
         h = handles[0]
         return [(h, call(self._fns.pop(h), self.threads))]

@@ -26,6 +26,9 @@ def _ray():
 
 
 class RayExecutor(Executor):
+    """Runs each task as a Ray remote call (``--executor ray``), on a cluster at ``address`` or a local instance it
+    starts and owns, with per-task CPUs/GPUs and Ray's retries for lost workers."""
+
     name = "ray"
 
     def __init__(self, address=None, num_cpus=None, cpus_per_task=1, gpus_per_task=None, device="cpu",
@@ -55,6 +58,7 @@ class RayExecutor(Executor):
         self._ray = ray
 
     def capacity(self) -> int:
+        """Tasks the cluster can run at once: its CPUs (and GPUs, when asked for) divided by the per-task request."""
         res = self._ray.cluster_resources()
         n = int(res.get("CPU", 1) // max(self.cpus, 1))
         if self.gpus:
@@ -62,6 +66,7 @@ class RayExecutor(Executor):
         return max(1, n)
 
     def submit_all(self, items):
+        """Submit every item as a named Ray task with its CPU and GPU request; returns the object refs."""
         refs = []
         for config, fn in items:
             g = gpu_fraction(config, self.device, self.gpus)
@@ -71,6 +76,7 @@ class RayExecutor(Executor):
         return refs
 
     def wait(self, handles):
+        """Wait for one ref; a crashed worker or node comes back as an error string, like a failed run."""
         ready, _ = self._ray.wait(handles, num_returns=1)
         out = []
         for ref in ready:
@@ -81,6 +87,7 @@ class RayExecutor(Executor):
         return out
 
     def shutdown(self) -> None:
+        """Shut down the Ray instance this executor started (one it joined is left running)."""
         if self._owns and self._ray.is_initialized():
             self._ray.shutdown()
         self._owns = False

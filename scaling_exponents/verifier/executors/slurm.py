@@ -20,6 +20,8 @@ from . import Executor, call, gpu_fraction
 
 
 class SlurmExecutor(Executor):
+    """Submits the sweep as one SLURM job array through submitit (``--executor slurm``), polling for finished jobs."""
+
     name = "slurm"
 
     def __init__(self, folder, cluster="slurm", partition=None, time_min=60, cpus_per_task=1, gpus_per_task=None,
@@ -46,14 +48,17 @@ class SlurmExecutor(Executor):
         self._ex.update_parameters(**params)
 
     def capacity(self) -> int:
+        """Unbounded: the whole sweep goes into one array and SLURM schedules it."""
         return 1 << 30  # the whole sweep goes into one array; SLURM schedules it
 
     def submit_all(self, items):
+        """Submit every item as one batched job array; returns the submitit jobs."""
         with self._ex.batch():
             jobs = [self._ex.submit(call, fn, self.cpus) for _, fn in items]
         return jobs
 
     def wait(self, handles):
+        """Poll until some jobs are done and return their results (a failed job as an error string)."""
         while True:
             done = [j for j in handles if j.done()]
             if done:

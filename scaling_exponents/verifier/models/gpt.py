@@ -46,9 +46,13 @@ class Attention(nn.Module):
             self.register_buffer("rope_sin", sin, persistent=False)
 
     def logit_scale_for(self, head_dim: float) -> float:
+        """The attention logit scale at head dimension ``head_dim`` under this module's ``attn_scale`` rule
+        (:data:`ATTN_SCALES`: ``1/sqrt(d)``, Vaswani et al., or ``1/d``, muP TP5 Def. 4.1)."""
         return ATTN_SCALES[self.attn_scale](head_dim)
 
     def forward(self, x):
+        """Causal multi-head self-attention of ``x`` (batch, time, width), logits scaled by ``logit_scale`` (optional
+        qk-norm and RoPE)."""
         b, t, _ = x.shape
         q, k, v = self.qkv(x).view(b, t, 3, self.n_head, self.head_dim).permute(2, 0, 3, 1, 4)
         if self.qk_norm:
@@ -62,6 +66,8 @@ class Attention(nn.Module):
 
 
 class FeedForward(nn.Module):
+    """The block's MLP ``down(act(up(x)))`` (``up``: width -> hidden, ``down``: hidden -> width)."""
+
     def __init__(self, width: int, hidden: int, bias: bool, activation: str):
         super().__init__()
         self.up = nn.Linear(width, hidden, bias=bias)
@@ -69,6 +75,7 @@ class FeedForward(nn.Module):
         self.act = ReLU2() if activation == "relu2" else _activation(activation)
 
     def forward(self, x):
+        """``down(act(up(x)))``."""
         return self.down(self.act(self.up(x)))
 
 
@@ -89,6 +96,7 @@ class Block(nn.Module):
         self.mlp = FeedForward(width, mlp_ratio * width, bias, activation)
 
     def forward(self, x):
+        """Pre-LN residual block: ``x + m attn(ln1(x))`` then ``+ m mlp(ln2(x))``, ``m`` the residual multiplier."""
         x = x + self.residual_multiplier * self.attn(self.ln1(x))
         return x + self.residual_multiplier * self.mlp(self.ln2(x))
 
@@ -154,6 +162,8 @@ class GPT(nn.Module):
         return {"pos": "embedding", **hints} if self.pos is not None else hints
 
     def forward(self, idx):
+        """Logits (batch, time, vocab) for token ids ``idx``; a sequence longer than ``block_size`` is a
+        :class:`UserError`; under ``autocast`` the body runs in bfloat16 and the logits come back as float32."""
         t = idx.shape[1]
         if t > self.block_size:
             raise UserError(f"sequence length {t} exceeds block_size={self.block_size}")

@@ -28,6 +28,7 @@ class ReLU2(nn.Module):
     """``relu(x)^2`` (Primer, arXiv 2109.08668)."""
 
     def forward(self, x):
+        """``relu(x)^2``."""
         return F.relu(x).square()
 
 

@@ -25,6 +25,7 @@ class LoRAAdapter(nn.Module):
         self.lora_b = nn.Parameter(torch.zeros(width, rank))
 
     def forward(self, h: torch.Tensor) -> torch.Tensor:
+        """The adapter's contribution ``B A h`` (``h @ A^T @ B^T``), before the multiplier."""
         return (h @ self.lora_a.T) @ self.lora_b.T
 
 
@@ -49,4 +50,5 @@ class LoRANet(nn.Module):
         return h @ self.w.T + self.adapter(h)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``relu(adapted(input(x))) @ W_out^T``: the frozen input layer, the adapted matrix, the readout."""
         return torch.relu(self.adapted(self.adapter_input(x))) @ self.w_out.T

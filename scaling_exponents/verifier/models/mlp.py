@@ -37,6 +37,7 @@ class MLP(nn.Module):
         self.act = _activation(activation)
 
     def forward(self, x):
+        """``head(act(hidden_L(... act(embed(x)))))``."""
         h = self.act(self.embed(x))
         for layer in self.hidden:
             h = self.act(layer(h))

@@ -38,6 +38,8 @@ MOE_ROLES = {"blocks.*.moe.router": "router", "blocks.*.moe.experts.*.up": "expe
 
 
 class Expert(nn.Module):
+    """One expert: a two-layer MLP ``down(act(up(h)))`` without biases."""
+
     def __init__(self, width: int, hidden: int, activation: str):
         super().__init__()
         self.up = nn.Linear(width, hidden, bias=False)
@@ -45,6 +47,7 @@ class Expert(nn.Module):
         self.act = _activation(activation)
 
     def forward(self, h):
+        """``down(act(up(h)))``."""
         return self.down(self.act(self.up(h)))
 
 
@@ -70,6 +73,8 @@ class MoELayer(nn.Module):
         self.combine = Combine()
 
     def forward(self, h):
+        """The MoE output ``out_scale * sum_k g_k E_k(h)`` over the top-k experts (chosen by router logits plus the
+        balancing bias; gates are the sigmoid of the logits)."""
         logits = self.router(h)
         gates = torch.sigmoid(logits)
         idx = (logits + self.expert_bias).topk(self.topk, dim=-1).indices
@@ -79,6 +84,8 @@ class MoELayer(nn.Module):
 
 
 class MoEBlock(nn.Module):
+    """A pre-LN MoE block: ``ln`` then ``moe``; the network adds its output to the residual stream."""
+
     def __init__(self, width, experts, topk, ffn_ratio, activation, out_scale=None):
         super().__init__()
         self.ln = nn.LayerNorm(width, bias=False)
@@ -107,6 +114,7 @@ class MoENet(nn.Module):
         self.head = nn.Linear(width, d_out, bias=False)
 
     def forward(self, x):
+        """``head(ln_f(h_L))`` with ``h_{l+1} = h_l + moe_l(ln_l(h_l))`` and ``h_0 = embed(x)``."""
         h = self.embed(x)
         for b in self.blocks:
             h = h + b.moe(b.ln(h))

@@ -39,6 +39,7 @@ class Branch(nn.Module):
         self.act = _activation(activation)
 
     def forward(self, h):
+        """``fc2(act(fc1(ln(h))))``: the branch before its residual multiplier."""
         return self.fc2(self.act(self.fc1(self.ln(h))))
 
 
@@ -62,6 +63,7 @@ class ResMLP(nn.Module):
         return {f"blocks.{i}": "residual_branch" for i in range(self.depth)}
 
     def forward(self, x):
+        """``head(ln_f(h_L))`` with ``h_{l+1} = h_l + block_l(h_l)`` and ``h_0 = embed(x)``."""
         h = self.embed(x)
         for block in self.blocks:
             h = h + block(h)

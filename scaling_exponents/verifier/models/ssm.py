@@ -41,6 +41,8 @@ class DiagonalSSM(nn.Module):
         self.D = nn.Parameter(torch.ones(n_u, dtype=torch.float64))
 
     def forward(self, u):
+        """Run the zero-order-hold discretised diagonal SSM over ``u`` (batch, time, N_u): ``x_t = exp(dt A) x_{t-1}
+        + Bbar u_t``; returns ``(C x_t + D u_t, x)`` -- the output and the latent states the probe measures."""
         a = -torch.exp(self.A_log)
         decay = torch.exp(self.dt * a)                      # exp(Delta A), in (0, 1)
         inject = (decay - 1) / a                            # ZOH gain (exp(Delta A) - 1) / A

@@ -47,6 +47,8 @@ class RunConfig:
     eps: float | None = None
 
     def to_dict(self):
+        """The config as the result store's key: fields added after results were stored (``stats``, ``arch``,
+        ``eps``) are left out at their defaults, so older ``results.jsonl`` rows still resume."""
         d = asdict(self)
         d["seeds"] = list(self.seeds)
         if d["stats"] == "full":  # the default stays out of the store key (results.jsonl keys predate the field)
@@ -93,6 +95,8 @@ def set_precision(dtype: str, device: torch.device) -> torch.dtype:
 
 
 def make_model(cfg: RunConfig, d_in: int = 64, d_out: int = 10) -> nn.Module:
+    """The reference model ``cfg`` names (MLP, ResMLP or GPT at its width and depth); widths or depths out of range
+    are a :class:`UserError`."""
     from ..models import GPT, MLP
     from ..models import ResMLP
 

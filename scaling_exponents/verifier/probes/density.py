@@ -52,6 +52,7 @@ class DensityConfig:
     device: str = "cpu"
 
     def to_dict(self):
+        """The config as the result store's key (seeds as a list)."""
         d = asdict(self)
         d["seeds"] = list(self.seeds)
         return d
@@ -77,6 +78,7 @@ class MaskedMLP(MLP):
                 layer.weight.mul_(mask)
 
     def forward(self, x):
+        """The MLP with each hidden matrix multiplied by its fixed sparsity mask (``W ⊙ M``)."""
         h = self.act(self.embed(x))
         for layer in self.hidden:
             h = self.act(F.linear(h, layer.weight * layer.mask))

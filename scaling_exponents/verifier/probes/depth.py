@@ -1,5 +1,5 @@
 """Depth probes: residual stream, branches and in-block updates of a residual network across depths (the
-quantities of :func:`scaling_exponents.evidence.predict.predict_depth`), all seeds batched.
+quantities of :func:`scaling_exponents.evidence.predict_depth.predict_depth`), all seeds batched.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ def _gmean(rows: list[torch.Tensor]) -> list:
 
 def _outer(mods: dict, params: dict) -> dict:
     """``{layer|update_rms: [parameter names]}`` of the input weights, the branches' norms, the final norm and the
-    readout (those present): the depth rows of their LRs act on these (:func:`~scaling_exponents.evidence.predict.
+    readout (those present): the depth rows of their LRs act on these (:func:`~scaling_exponents.evidence.predict_depth.
     predict_depth`), which the stream and branch quantities see only through subleading terms."""
     norms = [f"{m}.weight" for m, mod in mods.items() if isinstance(mod, nn.LayerNorm) and m != "ln_f"
              and f"{m}.weight" in params]
@@ -45,7 +45,7 @@ def _outer(mods: dict, params: dict) -> dict:
 def depth_run(cfg: RunConfig) -> dict:
     """One depth point of a residual network (``resmlp`` or ``gpt``), all seeds batched; ``cfg.steps`` Adam/SGD steps
     on a fixed batch.  Returns ``{"metrics": {"layer|quantity": [per seed]}, "loss": ...}`` with the keys of
-    :data:`~scaling_exponents.evidence.predict.DEPTH_QUANTITIES`:
+    :data:`~scaling_exponents.evidence.predict_depth.DEPTH_QUANTITIES`:
 
     * ``stream`` = input of ``ln_f`` (h^L), ``blocks_sum`` = h^L - h^0 (h^0 = input of the first block);
     * ``branch`` = output of each ``residual_branch`` module *after* its multiplier (the Parametrization's hook runs

@@ -104,6 +104,7 @@ class Capture:
         return hook
 
     def remove(self):
+        """Remove every forward hook this capture installed."""
         for h in self.handles:
             h.remove()
 

@@ -39,6 +39,8 @@ def _gmean(vals):
 
 
 def library():
+    """graphcore's ``unit_scaling`` and its ``lr_scale_func_adam`` (the reference u-muP implementation the check
+    compares with); missing, it is a :class:`UserError` naming the extra to install."""
     try:
         import unit_scaling as uu
         from unit_scaling.optim import lr_scale_func_adam

@@ -60,6 +60,7 @@ class VocabConfig:
     device: str = "cpu"
 
     def to_dict(self):
+        """The config as the result store's key (seeds as a list)."""
         d = asdict(self)
         d["seeds"] = list(self.seeds)
         return d
