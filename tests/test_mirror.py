@@ -70,7 +70,10 @@ COVERED_BY = {
     "systems.supar": ("tests/systems/test_supar_am_mup.py", "supar"),
     "systems.token_horizon": ("tests/systems/test_horizon.py", "token-horizon"),
     "systems.vocab_roles": "tests/systems/test_vocab.py",
-    "theory.aligned": "tests/theory/test_fast_solve.py",
+    "systems.everett2024_aligned": "tests/systems/test_everett2024_fast.py",
+    "systems.everett2024_fast_backends": "tests/systems/test_everett2024_fast.py",
+    "verifier.sweeps._sizes": "tests/verifier/test_sweeps.py",
+    "verifier.verify_width": "tests/verifier/test_verify.py",
     "theory.classify": "tests/systems/test_tp4.py",
     "theory.custom_tables": "tests/theory/test_table_json.py",
     "theory.cvxpy_backend": "tests/theory/test_highs_backend.py",  # both back ends on the same LPs
@@ -124,7 +127,6 @@ UNTESTED = {
     "torch.initialise",  # concurrent (h4)
     "torch.records",  # concurrent (h4)
     "verifier.probes.moe",  # concurrent (h2)
-    "verifier.verify_optim",  # concurrent (lead)
 }
 
 

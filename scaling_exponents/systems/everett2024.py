@@ -67,6 +67,8 @@ OPTIMIZERS = ("adam", "sgd", "adafactor")
 
 
 def roles_for(hidden_layers: int) -> list[str]:
+    """The roles of Everett et al.'s chain of L+1 layers (arXiv 2407.05872 Sec. 2): one embedding, ``hidden_layers``
+    hidden layers, one readout."""
     return ["embedding"] + ["hidden"] * hidden_layers + ["readout"]
 
 

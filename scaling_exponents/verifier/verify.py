@@ -117,6 +117,7 @@ def validate(args) -> None:
 
 
 def run(args) -> int:
+    """The ``verify`` command: :func:`_run`, then shut down a Ray instance this command started (exit status)."""
     from .executors import shutdown
 
     try:

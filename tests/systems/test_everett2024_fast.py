@@ -164,3 +164,17 @@ def test_direct_highs_back_end_gives_the_same_certified_tables_as_cvxpy(monkeypa
         monkeypatch.setattr(S, "_USE_HIGHS", True)
         assert fast.rows == ref.rows and fast.notes == ref.notes
         assert fast.solution.certified and ref.solution.certified
+
+
+def test_the_backends_split_a_point_into_c_and_r_and_sum_c():
+    """``everett2024_fast_backends.result``: x = (c_1..c_n, r_1..r_{n-1}); the objective is sum c (Everett et al.'s
+    LP minimises the sum of LR exponents)."""
+    from scaling_exponents.systems.everett2024_fast_backends import FastResult, result
+
+    hi, roles = _lp("mup", "adam")
+    n = len(roles)
+    x = np.arange(2 * n - 1, dtype=float)
+    res = result(hi, x)
+    assert res.ok and list(res.c) == list(range(n)) and list(res.r) == list(range(n, 2 * n - 1))
+    assert res.objective == sum(range(n))
+    assert not FastResult("infeasible").ok

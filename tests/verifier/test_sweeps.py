@@ -155,3 +155,15 @@ def test_verify_names_no_sweep_family_or_sweep_flag():
     assert own_flags and not (used & own_flags), used & own_flags
     assert not (strings & names), strings & names
     assert {"widths", "depths", "experts", "eps", "rho", "weight_decay"} <= own_flags  # the check can fail
+
+
+def test_the_width_sweeps_share_one_reading_of_widths():
+    from scaling_exponents.verifier.sweeps import _sizes
+
+    assert _sizes.width_requested(_args()) and not _sizes.width_requested(_args(depths="2,4"))
+    assert _sizes.width_requested(_args(widths="64,128", depths="2,4"))
+    assert _sizes.given_widths(_args(widths="128,64,128")) == [64, 128] and _sizes.given_widths(_args()) is None
+    with pytest.raises(UserError, match="at least two different widths"):
+        _sizes.given_widths(_args(widths="64,64"))
+    with pytest.raises(UserError, match="GPT widths must be multiples of the head dimension 16; got \\[40\\]"):
+        _sizes.check_width_entry(_args(model="gpt"), None, None, [32, 40])

@@ -55,6 +55,7 @@ class Combine(nn.Module):
     """The identity on the combined experts: the module a ``moe_output`` multiplier acts on (module doc)."""
 
     def forward(self, f):
+        """``f`` unchanged (the multiplier hook scales it)."""
         return f
 
 

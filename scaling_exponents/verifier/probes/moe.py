@@ -50,17 +50,21 @@ class MoERunConfig:
     device: str = "cpu"
 
     def to_dict(self):
+        """The run's configuration as a store key (``kind: moe_coord``; seeds as a list)."""
         d = asdict(self)
         d["seeds"] = list(self.seeds)
         return {"kind": "moe_coord", **d}
 
 
 def sizes(cfg: MoERunConfig) -> dict:
+    """``{dimension: (size, base)}`` of a run, the ``sizes=`` that Parametrization evaluates the table's rows at."""
     return {"width": (cfg.width, cfg.base_width), "experts": (cfg.experts, cfg.base_experts),
             "ffn_ratio": (cfg.ffn_ratio, cfg.ffn_ratio), "depth": (cfg.depth, cfg.base_depth)}
 
 
 def build_moe_seeds(cfg: MoERunConfig, table, device, dtype, d_in=64, d_out=10) -> tuple[SeedBatch, dict]:
+    """One MoE network per seed, each parametrized by ``Parametrization`` with ``table`` at the run's sizes, batched
+    for the probe (:class:`SeedBatch`), and the per-parameter hyperparameters of its optimizer groups."""
     from ...torch.parametrize import Parametrization
     from ...torch.safety import ParametrizationWarning
     from ..models.moe import MOE_ROLES, MoENet

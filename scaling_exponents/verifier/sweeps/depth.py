@@ -41,7 +41,7 @@ def _depths(args) -> list[int]:
 
 
 def _check(args, target, table) -> None:
-    from ...evidence.predict import depth_exponents
+    from ...evidence.predict_depth import depth_exponents
     from ..verify_table import check_realised
 
     depths, model = _depths(args), _model(args)
