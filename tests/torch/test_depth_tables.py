@@ -218,8 +218,7 @@ def test_rows_that_cannot_be_applied_are_listed():
 def test_completep_training_smoke(depth):
     """CompleteP on GPT(width 32) at depth 2 (the base) and 8: 3 AdamW steps on random tokens."""
     model = _gpt(32, depth)
-    p = Parametrization(model, "completep", base_width=32, base_depth=2, lr=1e-2, weight_decay=0.1, eps=1e-12,
-                        init=INIT_STD, no_weight_decay=NO_DECAY)
+    p = Parametrization(model, "completep", base_width=32, base_depth=2, lr=1e-2, settings={"weight_decay": 0.1, "eps": 1e-12, "init": INIT_STD, "no_weight_decay": NO_DECAY})
     opt = torch.optim.AdamW(p.param_groups)
     g = torch.Generator().manual_seed(0)
     idx, tgt = torch.randint(0, 64, (4, 16), generator=g), torch.randint(0, 64, (4, 16), generator=g)

@@ -200,7 +200,7 @@ def test_umup_on_gpt_multipliers_and_decay():
     """u-muP on the GPT: fan rows per parameter, branch multipliers depth^-1/2, per-step decay lr*wd constant."""
     torch.manual_seed(0)
     model = GPT(64, 128, 8, n_head=4, block_size=16)
-    p = Parametrization(model, "umup", "adam", base_width=BASE, base_depth=2, lr=1e-2, weight_decay=0.1)
+    p = Parametrization(model, "umup", "adam", base_width=BASE, base_depth=2, lr=1e-2, settings={"weight_decay": 0.1})
     r = p.records
     assert r["blocks.0.mlp.down.weight"].multiplier == pytest.approx((512 / 128) ** -0.5)  # fan_in 4d over 4d0
     assert r["blocks.0.mlp.down.weight"].lr_scale == pytest.approx(0.5 * 0.5)  # fan_in^-1/2 x L^-1/2 at 4x, 4x

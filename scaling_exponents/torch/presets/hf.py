@@ -1,6 +1,6 @@
 """Hugging Face transformers presets: GPT-2 and the Llama family (Llama, Mistral, Qwen2).
 
-``Parametrization(AutoModelForCausalLM.from_config(cfg), "mup-table8", base_config=small_cfg)`` gives every
+``Parametrization(AutoModelForCausalLM.from_config(cfg), "mup-table8", base_model=small_cfg)`` gives every
 parameter a role from the module layout below, with no globs from the user (the optional extra ``[hf]``):
 
 =====================  =============================================  ==============================================
