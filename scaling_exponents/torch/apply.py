@@ -54,9 +54,9 @@ def apply(plan, model, *, init="rescale", multipliers: bool = True, readout_zero
     notes: list[str] = []
     if init is not None:
         if init == "rescale" and any(p.is_meta for p in net.parameters()):
-            raise UserError("the model is on the meta device: init='rescale' has no weights to rescale; pass "
-                            "settings={'init': None} (factors and groups only) and initialise after "
-                            "model.to_empty(), or settings={'init': <base std>}")
+            raise UserError("the model is on the meta device: init='rescale' has no weights to rescale; pass init=None "
+                            "(settings={'init': None}: factors and groups only) and initialise after "
+                            "model.to_empty(), or init=<base std>")
         changes, more = _init.initialise(plan, net, init, constant_init)
         plan, notes = plan.replace_records(changes), notes + more
     zeroed: tuple = ()

@@ -142,14 +142,14 @@ class Parametrization:
         return self.applied.logit_scales
 
     @property
-    def zeroed(self) -> tuple:
+    def zeroed(self) -> list:
         """Parameters zeroed by ``readout_zero_init``."""
-        return self.applied.zeroed
+        return list(self.applied.zeroed)
 
     @property
-    def unmatched(self) -> tuple:
+    def unmatched(self) -> list:
         """``layers`` patterns that matched nothing."""
-        return self.roles.unmatched
+        return list(self.roles.unmatched)
 
     @property
     def frozen(self) -> frozenset:

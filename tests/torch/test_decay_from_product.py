@@ -65,7 +65,7 @@ def test_one_adamw_step_decays_by_the_tables_product(mode):
 def test_consistent_weight_decay_rows_are_kept_and_inconsistent_ones_explained():
     ok = Parametrization(_model(), _table(Row("hidden", "weight_decay", "width", H)), base_width=64, lr=LR,
                          settings={"weight_decay": WD})
-    assert ok.records["hidden.0.weight"].wd_scale == pytest.approx(2.0) and not ok._inconsistent
+    assert ok.records["hidden.0.weight"].wd_scale == pytest.approx(2.0) and not ok.plan.inconsistent
     bad = Parametrization(_model(), _table(Row("hidden", "weight_decay", "width", 1)), base_width=64, lr=LR,
                           settings={"weight_decay": WD})
     assert bad.records["hidden.0.weight"].wd_scale == pytest.approx(4.0)  # the weight_decay rows win

@@ -114,8 +114,8 @@ def test_module_role_patterns_combine_with_auto_detection():
     (dict(width=512, base_width=16), "width=512 is not a dimension of this model"),
     (dict(width=64, base_width=16, lr=float("nan")), "lr must be a finite number"),
     (dict(width=64, base_width=16, lr=float("inf")), "lr must be a finite number"),
-    (dict(width=64, base_width=16, weight_decay=float("nan")), "weight_decay must be a finite number"),
-    (dict(width=64, base_width=16, eps=float("nan")), "eps must be a finite number"),
+    (dict(width=64, base_width=16, settings={"weight_decay": float("nan")}), "weight_decay must be a finite number"),
+    (dict(width=64, base_width=16, settings={"eps": float("nan")}), "eps must be a finite number"),
 ])
 def test_bad_numbers_are_refused(kw, fragment):
     with pytest.raises(UserError, match=fragment):

@@ -179,15 +179,15 @@ def test_schedulers_keep_the_per_group_factors(make_sched):
 
 
 def test_weight_decay_modes():
-    kw = dict(base_width=64, lr=1e-2, weight_decay=0.1)
+    kw = dict(base_width=64, lr=1e-2)
     table = ExponentTable("toy", None, None, Source("toy"), [
         Row("hidden", "lr", "width", -1), Row("hidden", "weight_decay", "width", 1)])
     for mode, want in [("decoupled", 0.1 * 4), ("coupled", 0.1 * 4), ("independent", 0.1 * 4 / (1e-2 / 4))]:
-        p = Parametrization(_mlp(256), table, settings={"weight_decay_mode": mode}, **kw)
+        p = Parametrization(_mlp(256), table, settings={"weight_decay": 0.1, "weight_decay_mode": mode}, **kw)
         assert _groups_by_name(p)["hidden.0.weight"]["weight_decay"] == pytest.approx(want, rel=1e-12)
     # independent: one AdamW step with zero gradient decays by exactly wd * wd_scale * schedule
     model = _mlp(256)
-    p = Parametrization(model, table, settings={"weight_decay_mode": "independent"}, **kw)
+    p = Parametrization(model, table, settings={"weight_decay": 0.1, "weight_decay_mode": "independent"}, **kw)
     opt = torch.optim.AdamW(p.param_groups)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 0.5)
     w0 = model.hidden[0].weight.detach().clone()
@@ -251,8 +251,9 @@ def test_empty_match_names_patterns_and_modules():
     (dict(layers={"hidden.*": "hiden"}), "unknown role 'hiden'.*Did you mean 'hidden'"),
     (dict(base_width=None), "give base_width="),
     (dict(lr=-1.0), "lr must be"),
-    (dict(weight_decay_mode="l2"), "weight_decay_mode must be one of"),
-    (dict(init="xavier"), "init must be 'rescale'"),
+    (dict(settings={"weight_decay_mode": "l2"}), "weight_decay_mode must be one of"),
+    (dict(settings={"init": "xavier"}), "init must be 'rescale'"),
+    (dict(settings={"wieght_decay": 0.1}), "settings has no field 'wieght_decay'; did you mean 'weight_decay'"),
     (dict(layers={}), "non-empty dict"),
 ])
 def test_bad_inputs_name_the_value_and_the_fix(kwargs, match):

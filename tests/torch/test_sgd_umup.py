@@ -104,7 +104,7 @@ def compare_sgd(width, momentum=0.0, wd=0.0):
     theirs = _mup_side(model)
     ours = copy.deepcopy(model)
     mode = {} if not wd else {"weight_decay": LR * wd, "weight_decay_mode": "independent"}
-    p = Parametrization(ours, "mup-table8", "sgd", base_width=BASE, lr=LR, **mode)
+    p = Parametrization(ours, "mup-table8", "sgd", base_width=BASE, lr=LR, settings=mode)
     opt_m = mup.MuSGD(theirs.parameters(), lr=LR, momentum=momentum, weight_decay=wd)
     opt_o = torch.optim.SGD(p.param_groups, momentum=momentum)
     lr_m, lr_o = _lrs(opt_m, theirs), _lrs(opt_o, ours)
