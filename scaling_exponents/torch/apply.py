@@ -10,8 +10,8 @@ every re-initialised weight, the output multipliers of module roles, the attenti
   ``residual_branch`` / ``adapter`` (:data:`.roles.OUTPUT_ROLES`; CompleteP arXiv 2505.01618, rsLoRA arXiv
   2312.03732) scale the module's output.
 * **Attention**: the ``("attention", "logit_scale", "head_dim")`` row sets each attention module's logit scale to
-  its base value at the base head dimension times ``(d / d0)^power`` (TP5 arXiv 2203.03466: ``1/d`` instead of
-  ``1/sqrt(d)``; section number UNVERIFIED here).
+  its base value at the base head dimension times ``(d / d0)^power`` (TP5 arXiv 2203.03466 Def. 4.1: ``q.k/d``
+  instead of ``q.k/sqrt(d)``, the registry's ``mup-table3`` attention row).
 * **Readout zero init** (``readout_zero_init=True``): the readout weight and its bias start at 0, as microsoft/mup's
   ``MuReadout(readout_zero_init=True)`` (used by nanoGPT-mup and Megatron's muP).  TP5 (arXiv 2203.03466)
   recommends zero-initialising the readout; the section number is UNVERIFIED here.
