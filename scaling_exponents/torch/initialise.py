@@ -50,7 +50,7 @@ def initialise(plan, net: nn.Module, mode, constant_init: bool = False) -> tuple
             if mode == "rescale":
                 if getattr(module, "_se_rescaled", False):
                     raise UserError(f"{info.module_name!r} was already rescaled by a Parametrization; pass init=None "
-                                    "to re-apply one (e.g. before loading a checkpoint)")
+                                    "(settings={'init': None}) to re-apply one (e.g. before loading a checkpoint)")
                 if info.role in plan.table.roles and not plan.states(info.role, "init_std"):
                     scale = 1.0
                     untouched.add(info.role)
