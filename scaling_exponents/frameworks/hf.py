@@ -28,7 +28,7 @@ def implied(optimizer: str | None) -> dict:
 def emit(table: ExponentTable, sizes: dict, lr: float | None = None) -> Emission:
     n, n0 = sizes["width"]
     rep, miss = compare(table, implied(table.optimizer), ROLES)
-    opts = ", ".join(f"{k!r}: {v!r}" for k, v in sorted(table.variant.items())) if table.variant else ""
+    opts = ", ".join(f"{k!r}: {str(v)!r}" for k, v in sorted(table.variant.items())) if table.variant else ""
     lr_s = f", lr={lr:g}" if lr is not None else ""
     lines = ["# transformers PR #45848 (open, UNVERIFIED): config entries",
              '"mup": true,', f'"mup_base_width": {n0},   # hidden_size {n}, width_mult {n / n0:g}',

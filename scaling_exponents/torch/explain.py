@@ -1,5 +1,6 @@
-"""What a :class:`~.parametrize.Parametrization` did (its plan, what apply did, its settings), as text: every parameter's role, fans and factors, and
-every table row it did NOT apply with the reason (so nothing is silently half-applied)."""
+"""What a :class:`~.parametrize.Parametrization` did (its plan, what apply did, its settings), as text: every
+parameter's role, fans and factors, and every table row it did NOT apply with the reason (so nothing is silently
+half-applied)."""
 
 from __future__ import annotations
 
@@ -79,11 +80,11 @@ def _embedding_transposed(self) -> str:
 def explain(self, width: int | None = WIDTH) -> str:
     """Every parameter: role, why, init std, multiplier, LR (and wd/eps); unmatched patterns; defaults."""
     t, s = self.table, self.settings
-    nwd = f"; 0 for roles {', '.join(self.settings.no_weight_decay)}" if self.settings.no_weight_decay else ""
+    nwd = f"; 0 for roles {', '.join(s.no_weight_decay)}" if s.no_weight_decay else ""
     out = [f"Parametrization: {t.heading()}", f"source: {t.source.cite()}",
            "factors are relative to the base shape: prod over dimensions of (size/base)^power "
            "(all 1 at the base shape)", self.plan.shapes.describe(),
-           f"base lr {self.lr:g}, weight_decay {self.settings.weight_decay:g} ({self.settings.weight_decay_mode}{nwd}), "
+           f"base lr {self.lr:g}, weight_decay {s.weight_decay:g} ({s.weight_decay_mode}{nwd}), "
            f"eps {s.eps if s.eps is not None else ('1e-08' if self.plan.has_quantity('adam_eps') or self.plan.has_quantity('damping') else 'optimizer default')}, "
            f"init {s.init!r}", ""]
     header = ["parameter", "shape", "role", "width", "init std", "init x", "mult", "lr", "lr x", "wd x", "lr*wd x",
@@ -97,7 +98,7 @@ def explain(self, width: int | None = WIDTH) -> str:
         ix = "-" if info.init_scale is None else f"{info.init_scale:.4g}"
         mult = f"{info.multiplier:.4g}" + "".join(f"; {n}: {m:.4g}" for n, _, m, _, _ in info.aliases)
         why = info.rule + (f"; tied: {', '.join(f'{n} as {r}' for n, r, *_ in info.aliases)}" if info.aliases else "")
-        no_wd = info.role in self.settings.no_weight_decay
+        no_wd = info.role in s.no_weight_decay
         rows.append([info.name, "x".join(map(str, info.shape)), info.role, w, std, ix, mult,
                      f"{self.lr * info.lr_scale:.4g}", f"{info.lr_scale:.4g}",
                      "0" if no_wd else f"{info.wd_scale:.4g}", "0" if no_wd else f"{info.lr_wd_scale:.4g}",

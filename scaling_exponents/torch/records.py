@@ -36,3 +36,8 @@ class ParamInfo:
     dims: dict | None = None            # per-matrix dimensions of per-matrix tables: {"blocks": (size, base), ...}
     aliases: tuple = ()                 # tied uses: (name, role, multiplier, module_name, attr)
     note: str = ""
+
+    @property
+    def why(self) -> str:
+        """Why the parameter has its role (the rule that matched it, and any table fallback): ``rule``."""
+        return self.rule
