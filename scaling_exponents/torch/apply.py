@@ -103,9 +103,10 @@ def _install_multipliers(plan, net, notes: list) -> dict:
                 active.setdefault(mname, set()).add(attr)
     out_mult = {}
     for ma in plan.module_roles:
-        if ma.role in _roles.OUTPUT_ROLES and plan.has_rows(ma.role, "multiplier"):  # residual branch, adapter
+        if ma.role in _roles.OUTPUT_ROLES and plan.has_rows(ma.role, "multiplier"):  # residual branch, adapter, MoE
             probe = ParamInfo(ma.module_name, ma.role, ma.rule, ma.module_name, "", ())
-            out_mult[ma.module_name] = plan.factor(ma.role, "multiplier", probe)
+            # several output roles on one module (a residual branch that is also an MoE layer): factors multiply
+            out_mult[ma.module_name] = out_mult.get(ma.module_name, 1.0) * plan.factor(ma.role, "multiplier", probe)
     for mname in sorted(set(active) | set(out_mult)):
         module = modules[mname]
         attrs = active.get(mname, set())

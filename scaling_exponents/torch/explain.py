@@ -18,7 +18,8 @@ CODE_QUANTITIES = {
                      "(scaling_exponents.verifier.optimizers.MUON_CODE), not a group factor",
     "effective_lr": "group lr x the optimizer's adjustment (lr_adjustment row); the group carries the lr row",
 }
-MODULE_QUANTITIES = {"residual_branch": ("multiplier",), "adapter": ("multiplier",), "attention": ("logit_scale",)}
+MODULE_QUANTITIES = {"residual_branch": ("multiplier",), "adapter": ("multiplier",), "moe_output": ("multiplier",),
+                     "attention": ("logit_scale",)}
 
 
 def unapplied_rows(self) -> list[tuple]:
@@ -108,9 +109,10 @@ def explain(self, width: int | None = WIDTH) -> str:
         out += ["", "module roles:"]
         for ma in self.plan.module_roles:
             if ma.role in _roles.OUTPUT_ROLES:
-                m = self.output_multipliers.get(ma.module_name, 1.0)
                 why = "" if self.plan.has_rows(ma.role, "multiplier") else f"; table has no {ma.role} rows"
                 probe = ParamInfo(ma.module_name, ma.role, ma.rule, ma.module_name, "", ())
+                # this role's own factor (a module with several output roles gets their product)
+                m = self.factor(ma.role, "multiplier", probe) if ma.module_name in self.output_multipliers else 1.0
                 terms = " x ".join(f"({r.dimension} {self.plan.shapes.size(r.dimension, probe)[0]:g}/{self.plan.shapes.size(r.dimension, probe)[1]:g})"
                                    f"^{fmt(r.power)}" for r in self.table.rows
                                    if (r.role, r.quantity) == (ma.role, "multiplier") and r.power != 0)
