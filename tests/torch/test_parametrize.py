@@ -7,6 +7,7 @@ the base width, and **independent computation** (forward passes recomputed with 
 from __future__ import annotations
 
 import copy
+import inspect
 import math
 
 import pytest
@@ -340,3 +341,8 @@ def test_depth_rows_scale_branches_and_lrs():
 def test_depth_table_without_base_depth_is_an_error():
     with pytest.raises(UserError, match="base_depth="):
         Parametrization(GPT(64, 64, 4, n_head=4, block_size=16), _depth_table(), base_width=32)
+
+
+def test_the_front_door_has_at_most_ten_parameters():
+    params = inspect.signature(Parametrization.__init__).parameters
+    assert len(params) <= 10, list(params)  # self included (the issue counted 26 with self)
