@@ -3,8 +3,8 @@
 **Sizes** (``**sizes`` of ``Parametrization``) say how big the model is and how big its base model was, per
 dimension of the table's rows:
 
-* ``DIM=size`` and ``base_DIM=base`` for every dimension of the CLI's vocabulary
-  (:data:`scaling_exponents.cli.args.SIZE_FLAGS`: width, depth, experts, granularity, tokens, batch, vocab, rank)
+* ``DIM=size`` and ``base_DIM=base`` for every dimension of the size vocabulary (:func:`size_dimensions`: today
+  :data:`scaling_exponents.cli.args.SIZE_FLAGS` -- width, depth, experts, granularity, tokens, batch, vocab, rank)
   and ``head_dim``: ``width=256, base_width=64, depth=8, base_depth=2, base_head_dim=16``.  ``width`` and ``depth``
   default to the model's ``width`` / ``depth`` attributes; ``DIM=(size, base)`` gives both at once;
 * ``sizes={DIM: (size, base)}`` for any dimension a table uses (also outside the vocabulary, e.g. a probe's
@@ -26,12 +26,17 @@ import difflib
 import math
 from dataclasses import dataclass
 
-from ..cli.args import DIMENSIONS
 from ..errors import UserError
 
 WD_MODES = ("decoupled", "coupled", "independent")
-#: Dimensions with ``DIM=`` / ``base_DIM=`` keywords (the CLI's size flags, and the attention head dimension).
-SIZE_DIMENSIONS = DIMENSIONS + ("head_dim",)
+
+
+def size_dimensions() -> tuple[str, ...]:
+    """Dimensions with ``DIM=`` / ``base_DIM=`` keywords: the size vocabulary (read when called, so a dimension added
+    to it is a keyword at once) and the attention head dimension."""
+    from ..cli.args import DIMENSIONS  # the vocabulary's home until theory/dimensions.py (issue 25 item 2)
+
+    return tuple(DIMENSIONS) + ("head_dim",)
 
 
 @dataclass(frozen=True)
@@ -121,6 +126,7 @@ class Sizes:
 def sizes_from(keywords: dict) -> Sizes:
     """Parse ``Parametrization``'s ``**sizes`` (module doc) into :class:`Sizes`; an unknown keyword is a TypeError."""
     pairs: dict[str, list] = {}
+    vocabulary = size_dimensions()
 
     def put(dim, i, value, key):
         slot = pairs.setdefault(dim, [None, None])
@@ -141,7 +147,7 @@ def sizes_from(keywords: dict) -> Sizes:
                     raise UserError(f"sizes[{dim!r}] must be a pair (size, base), got {pair!r}")
                 put(dim, 0, pair[0], f"sizes[{dim!r}]")
                 put(dim, 1, pair[1], f"sizes[{dim!r}]")
-        elif key in SIZE_DIMENSIONS:
+        elif key in vocabulary:
             if isinstance(value, (tuple, list)):
                 if len(value) != 2:
                     raise UserError(f"{key}= must be a size or a pair (size, base), got {value!r}")
@@ -149,15 +155,15 @@ def sizes_from(keywords: dict) -> Sizes:
                 put(key, 1, value[1], key)
             else:
                 put(key, 0, value, key)
-        elif key.startswith("base_") and key[5:] in SIZE_DIMENSIONS:
+        elif key.startswith("base_") and key[5:] in vocabulary:
             put(key[5:], 1, value, key)
         else:
-            names = ["sizes"] + [n for d in SIZE_DIMENSIONS for n in (d, f"base_{d}")]
+            names = ["sizes"] + [n for d in vocabulary for n in (d, f"base_{d}")]
             close = difflib.get_close_matches(key, names + ["settings", "layers", "base_model", "lr"], n=1)
             hint = (f"; it is a field of settings= now: settings={{{key!r}: ...}}" if key in FIELDS
                     else f"; did you mean {close[0]!r}?" if close else "")
             raise TypeError(f"Parametrization() got an unexpected keyword argument {key!r}{hint} (sizes are "
-                            f"DIM= / base_DIM= for DIM in {', '.join(SIZE_DIMENSIONS)}, or sizes={{DIM: (size, base)}})")
+                            f"DIM= / base_DIM= for DIM in {', '.join(vocabulary)}, or sizes={{DIM: (size, base)}})")
     width = pairs.pop("width", [None, None])
     depth = pairs.pop("depth", [None, None])
     head = pairs.pop("head_dim", [None, None])
