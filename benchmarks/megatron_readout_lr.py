@@ -47,7 +47,7 @@ def main() -> None:
     def final(rule, width, lr, seed):
         torch.manual_seed(seed)
         model = T.AutoModelForCausalLM.from_config(tiny_config("llama", width, block=args.block))
-        p = Parametrization(model, rules[rule], base_config=base, lr=lr)
+        p = Parametrization(model, rules[rule], base_model=base, lr=lr)
         opt, losses = torch.optim.Adam(p.param_groups), []
         for x in batches:
             loss = model(input_ids=x, labels=x).loss

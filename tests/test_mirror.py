@@ -123,7 +123,6 @@ COVERED_BY = {
 #: lead removes (the test below fails on an entry once a same-named test file exists).
 UNTESTED = {
     "cli.concrete",  # concurrent (h3: one size vocabulary); exercised only through `derive --width ...`
-    "torch.groups",  # concurrent (h4: plan / apply / groups)
     "torch.initialise",  # concurrent (h4)
     "torch.records",  # concurrent (h4)
     "verifier.probes.moe",  # concurrent (h2)

@@ -31,14 +31,14 @@ def emit(table: ExponentTable, sizes: dict, lr: float | None = None) -> Emission
     express."""
     n, n0 = sizes["width"]
     rep, miss = compare(table, implied(table.optimizer), ROLES)
-    opts = ", ".join(f"{k}={v!r}" for k, v in sorted(table.variant.items())) if table.variant else ""
+    opts = ", ".join(f"{k!r}: {str(v)!r}" for k, v in sorted(table.variant.items())) if table.variant else ""
     lr_s = f", lr={lr:g}" if lr is not None else ""
     lines = ["# transformers PR #45848 (open, UNVERIFIED): config entries",
              '"mup": true,', f'"mup_base_width": {n0},   # hidden_size {n}, width_mult {n / n0:g}',
              "# every row, on the model as built (scaling_exponents[hf] preset):",
              "from scaling_exponents.torch import Parametrization",
              f"param = Parametrization(model, {table.parametrization!r}, {table.optimizer!r}, "
-             f"base_width={n0}{lr_s}" + (f", options={{{opts}}}" if opts else "") + ")",
+             f"base_width={n0}{lr_s}" + (f", settings={{'options': {{{opts}}}}}" if opts else "") + ")",
              "opt = torch.optim.AdamW(param.param_groups)" if (table.optimizer or "adam") != "sgd"
              else "opt = torch.optim.SGD(param.param_groups)"]
     notes = ["the rows listed as not expressible are PR #45848's limits; the Parametrization line applies them all",

@@ -3,7 +3,7 @@
 Torch-free: the measurement lives in :mod:`scaling_exponents.torch.alignment`; this module turns measured
 ``(alpha, omega, u)`` per weight into the LP's layer chain, solves it (fast path,
 :class:`~.everett2024_fast.EverettLP`), and stores the answer as an :class:`AlignedTable` (JSON round trip), which
-``Parametrization(model, ..., table=...)`` and ``derive --alignment FILE`` accept.
+``Parametrization(model, ..., settings={"table": ...})`` and ``derive --alignment FILE`` accept.
 
 The chain (the paper's layers l = 1..L+1): every weight with role ``embedding`` forms layer 1 (a GPT's token
 and position tables share one c; the LP does not use the embedding's alignment), each ``hidden`` weight in

@@ -46,7 +46,7 @@ def state(p) -> dict:
 
 def _state(p) -> dict:
     t = p.table
-    b = p._base
+    b, s = p.plan.shapes, p.settings
     if b.base_net is not None:
         base = {"base_model": True}
     else:
@@ -62,9 +62,9 @@ def _state(p) -> dict:
                   "rows": [[r.role, r.quantity, r.dimension, str(r.power), r.note] for r in t.rows]},
         "layers": None if p.layers is None else {k: (v if isinstance(v, str) else list(v)) for k, v in p.layers.items()},
         "base": base,
-        "lr": p.lr, "weight_decay": p.weight_decay, "weight_decay_mode": p.weight_decay_mode, "eps": p.eps,
-        "multipliers": p.multipliers, "no_weight_decay": list(p.no_weight_decay),
-        "readout_zero_init": getattr(p, "readout_zero_init", False),
+        "lr": p.lr, "weight_decay": s.weight_decay, "weight_decay_mode": s.weight_decay_mode, "eps": s.eps,
+        "multipliers": s.multipliers, "no_weight_decay": list(s.no_weight_decay),
+        "readout_zero_init": s.readout_zero_init,
         "params": {n: {"role": i.role, **{f: float(getattr(i, f)) for f in FACTORS}} for n, i in p.records.items()},
         # a measured-alignment table sets per-weight LRs: restored with it (without it the LRs differ)
         "aligned": None if getattr(p, "aligned", None) is None else p.aligned.to_dict(),
@@ -91,21 +91,21 @@ def table_from(d: dict) -> ExponentTable:
 def restore(model, meta: dict, base_model=None, **overrides):
     """Re-apply the stored parametrization to ``model`` (``init=None``) and check it matches; see the module doc.
 
-    ``overrides`` replace stored constructor arguments (e.g. ``lr=`` for a new base LR)."""
+    ``overrides`` replace stored constructor arguments and settings (e.g. ``lr=`` for a new base LR)."""
     from .parametrize import Parametrization
+    from .settings import split_keywords
 
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise UserError(f"not a parametrization state (format {FORMAT}); save it with scaling_exponents.torch.checkpoint.state")
     if meta.get("digest") and meta["digest"] != _digest(meta):
         raise UserError(f"the checkpoint's table ({meta['table'].get('parametrization')!r}) was edited after saving "
                         "(its digest differs): restore from an unedited checkpoint, or apply the table you mean with "
-                        "Parametrization(..., init=None) and load the weights yourself")
+                        "Parametrization(..., settings={'init': None}) and load the weights yourself")
     base = meta["base"]
-    kw = dict(layers=meta["layers"], lr=meta["lr"], weight_decay=meta["weight_decay"],
-              weight_decay_mode=meta["weight_decay_mode"], eps=meta["eps"], multipliers=meta["multipliers"],
-              no_weight_decay=tuple(meta["no_weight_decay"]), init=None, depth=base["depth"],
-              base_depth=base["base_depth"], base_head_dim=base["base_head_dim"],
-              sizes={k: tuple(v) for k, v in base["sizes"].items()})
+    settings = dict(weight_decay=meta["weight_decay"], weight_decay_mode=meta["weight_decay_mode"], eps=meta["eps"],
+                    multipliers=meta["multipliers"], no_weight_decay=tuple(meta["no_weight_decay"]), init=None)
+    kw = dict(layers=meta["layers"], lr=meta["lr"], depth=base["depth"], base_depth=base["base_depth"],
+              base_head_dim=base["base_head_dim"], sizes={k: tuple(v) for k, v in base["sizes"].items()})
     if base["base_model"]:
         if base_model is None:
             raise UserError("this checkpoint's parametrization used base_model=; pass the same base_model= to restore")
@@ -113,10 +113,12 @@ def restore(model, meta: dict, base_model=None, **overrides):
     elif base["ratio"] is not None:
         kw.update(width=base["ratio"], base_width=1.0)
     if meta.get("aligned"):
-        kw["table"] = meta["aligned"]
-    kw.update(overrides)
+        settings["table"] = meta["aligned"]
+    rest, more = split_keywords(overrides)
+    kw.update(rest)
+    settings.update(more)
     table = table_from(meta["table"])
-    p = Parametrization(model, table, table.optimizer, table.alignment, **kw)
+    p = Parametrization(model, table, table.optimizer, table.alignment, settings=settings, **kw)
     saved = meta["params"]
     if set(saved) != set(p.records):
         extra, missing = sorted(set(p.records) - set(saved)), sorted(set(saved) - set(p.records))

@@ -1,5 +1,6 @@
-"""What a :class:`~.parametrize.Parametrization` did, as text: every parameter's role, fans and factors, and
-every table row it did NOT apply with the reason (so nothing is silently half-applied)."""
+"""What a :class:`~.parametrize.Parametrization` did (its plan, what apply did, its settings), as text: every
+parameter's role, fans and factors, and every table row it did NOT apply with the reason (so nothing is silently
+half-applied)."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ def unapplied_rows(self) -> list[tuple]:
     """``[(row, reason)]`` for every table row with a non-zero power that this model does not realise."""
     param_roles = {i.role for i in self.records.values()} | {
         r for i in self.records.values() for _, r, *_ in i.aliases}
-    module_roles = {ma.role for ma in self.module_roles}
+    module_roles = {ma.role for ma in self.plan.module_roles}
     out = []
     for r in self.table.rows:
         if r.power == 0:
@@ -37,7 +38,7 @@ def unapplied_rows(self) -> list[tuple]:
                           f"{', '.join(MODULE_QUANTITIES[r.role])})")
             elif r.role not in module_roles:
                 reason = f"{_safety.NO_MODULE} {r.role!r} (give layers={{pattern: {r.role!r}}})"
-            elif r.role in _roles.OUTPUT_ROLES and not self.multipliers:
+            elif r.role in _roles.OUTPUT_ROLES and not self.settings.multipliers:
                 reason = "multipliers=False"
         elif r.quantity in CODE_QUANTITIES:
             reason = CODE_QUANTITIES[r.quantity] + (_embedding_transposed(self) if r.quantity == "lr_adjustment" else "")
@@ -46,15 +47,15 @@ def unapplied_rows(self) -> list[tuple]:
                       f"{', '.join(PARAM_QUANTITIES)})")
         elif r.role not in param_roles:
             reason = f"{_safety.NO_PARAMETER} {r.role!r}"
-        elif r.quantity == "multiplier" and not self.multipliers:
+        elif r.quantity == "multiplier" and not self.settings.multipliers:
             reason = "multipliers=False"
-        elif r.quantity == "init_std" and self.init_mode is None:
+        elif r.quantity == "init_std" and self.settings.init is None:
             reason = "init=None: weights left as they are"
         elif r.quantity == "init_std" and r.role in _roles.NORM_ROLES:
             reason = "norm gains and biases are not re-initialised (gain 1, bias 0)"
-        elif r.quantity == "lr_wd_product" and r.role in self._inconsistent:
+        elif r.quantity == "lr_wd_product" and r.role in self.plan.inconsistent:
             reason = "inconsistent with the lr x weight_decay rows; the weight_decay rows were used"
-        elif r.quantity in ("weight_decay", "lr_wd_product") and r.role in self.no_weight_decay:
+        elif r.quantity in ("weight_decay", "lr_wd_product") and r.role in self.settings.no_weight_decay:
             reason = "role is in no_weight_decay (decay 0)"
         if reason:
             out.append((r, reason))
@@ -79,14 +80,14 @@ def _embedding_transposed(self) -> str:
 
 def explain(self, width: int | None = WIDTH) -> str:
     """Every parameter: role, why, init std, multiplier, LR (and wd/eps); unmatched patterns; defaults."""
-    t = self.table
-    nwd = f"; 0 for roles {', '.join(self.no_weight_decay)}" if self.no_weight_decay else ""
+    t, s = self.table, self.settings
+    nwd = f"; 0 for roles {', '.join(s.no_weight_decay)}" if s.no_weight_decay else ""
     out = [f"Parametrization: {t.heading()}", f"source: {t.source.cite()}",
            "factors are relative to the base shape: prod over dimensions of (size/base)^power "
-           "(all 1 at the base shape)", self._base.describe(),
-           f"base lr {self.lr:g}, weight_decay {self.weight_decay:g} ({self.weight_decay_mode}{nwd}), "
-           f"eps {self.eps if self.eps is not None else ('1e-08' if self._has_rows_any('adam_eps') or self._has_rows_any('damping') else 'optimizer default')}, "
-           f"init {self.init_mode!r}", ""]
+           "(all 1 at the base shape)", self.plan.shapes.describe(),
+           f"base lr {self.lr:g}, weight_decay {s.weight_decay:g} ({s.weight_decay_mode}{nwd}), "
+           f"eps {s.eps if s.eps is not None else ('1e-08' if self.plan.has_quantity('adam_eps') or self.plan.has_quantity('damping') else 'optimizer default')}, "
+           f"init {s.init!r}", ""]
     header = ["parameter", "shape", "role", "width", "init std", "init x", "mult", "lr", "lr x", "wd x", "lr*wd x",
               "eps x", "why"]
     rows = []
@@ -98,21 +99,21 @@ def explain(self, width: int | None = WIDTH) -> str:
         ix = "-" if info.init_scale is None else f"{info.init_scale:.4g}"
         mult = f"{info.multiplier:.4g}" + "".join(f"; {n}: {m:.4g}" for n, _, m, _, _ in info.aliases)
         why = info.rule + (f"; tied: {', '.join(f'{n} as {r}' for n, r, *_ in info.aliases)}" if info.aliases else "")
-        no_wd = info.role in self.no_weight_decay
+        no_wd = info.role in s.no_weight_decay
         rows.append([info.name, "x".join(map(str, info.shape)), info.role, w, std, ix, mult,
                      f"{self.lr * info.lr_scale:.4g}", f"{info.lr_scale:.4g}",
                      "0" if no_wd else f"{info.wd_scale:.4g}", "0" if no_wd else f"{info.lr_wd_scale:.4g}",
                      f"{info.eps_scale:.4g}", why])
     out += grid(header, rows, width)
-    if self.output_multipliers or self.module_roles:
+    if self.output_multipliers or self.plan.module_roles:
         out += ["", "module roles:"]
-        for ma in self.module_roles:
+        for ma in self.plan.module_roles:
             if ma.role in _roles.OUTPUT_ROLES:
-                why = "" if self._has_rows(ma.role, "multiplier") else f"; table has no {ma.role} rows"
+                why = "" if self.plan.has_rows(ma.role, "multiplier") else f"; table has no {ma.role} rows"
                 probe = ParamInfo(ma.module_name, ma.role, ma.rule, ma.module_name, "", ())
                 # this role's own factor (a module with several output roles gets their product)
                 m = self.factor(ma.role, "multiplier", probe) if ma.module_name in self.output_multipliers else 1.0
-                terms = " x ".join(f"({r.dimension} {self._base.size(r.dimension, probe)[0]:g}/{self._base.size(r.dimension, probe)[1]:g})"
+                terms = " x ".join(f"({r.dimension} {self.plan.shapes.size(r.dimension, probe)[0]:g}/{self.plan.shapes.size(r.dimension, probe)[1]:g})"
                                    f"^{fmt(r.power)}" for r in self.table.rows
                                    if (r.role, r.quantity) == (ma.role, "multiplier") and r.power != 0)
                 formula = f" = {terms}" if terms and ma.module_name in self.output_multipliers else ""

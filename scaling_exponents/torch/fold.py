@@ -209,7 +209,7 @@ def fold(param, optimizer: str | None = None, eps: float = 1e-8) -> Folded:
 
 def _fold_groups(param, by_name: dict, opt: str, eps: float) -> list[dict]:
     sgd = opt in SGD
-    coupled = param.weight_decay_mode == "coupled" or (sgd and param.weight_decay_mode == "decoupled")
+    coupled = param.settings.weight_decay_mode == "coupled" or (sgd and param.settings.weight_decay_mode == "decoupled")
     out: dict[tuple, dict] = {}
     for gi, g in enumerate(param.param_groups_for(param.model)):
         for name in g["param_names"]:

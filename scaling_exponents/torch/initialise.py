@@ -1,4 +1,4 @@
-"""Re-initialising the weights of a :class:`~.parametrize.Parametrization` (its ``init`` argument).
+"""Re-initialising the weights of a :class:`~.plan.Plan` (``init`` of :func:`.apply.apply` and of ``Parametrization``).
 
 * ``init="rescale"`` (the default; microsoft/mup's ``rescale_params=True``, TP5 App. H, arXiv 2203.03466):
   multiply the current weights, assumed PyTorch-default initialised (std ``∝ fan_in^-1/2`` for Linear/Conv/MHA),
@@ -17,6 +17,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import sympy
 import torch
 from torch import nn
@@ -32,41 +34,42 @@ RESCALE_TYPES = (nn.Linear, nn.Bilinear, nn.modules.conv._ConvNd) + _mha.MHA_TYP
 LEFT_AS_IS = "init: table states none, left as is"
 
 
-def initialise(pz, net: nn.Module) -> None:
-    """Apply ``pz.init_mode`` to every managed weight of ``net`` (module docstring); records ``init_scale`` and
-    ``init_std`` on each :class:`~.records.ParamInfo`."""
+def initialise(plan, net: nn.Module, mode, constant_init: bool = False) -> tuple[dict, list[str]]:
+    """Apply init ``mode`` (module docstring) to every managed weight of ``net``; returns ``({name: record with
+    init_scale and init_std}, notes)``.  ``constant_init``: the weights were drawn with a fixed std (a Hugging Face
+    preset), so ``"rescale"`` multiplies by the table's factor only."""
     modules = dict(net.named_modules())
     untouched = set()
+    changes = {}
+    managed = [i for i in plan.records.values()
+               if i.role != "default" and i.role not in _roles.NORM_ROLES and i.name not in plan.frozen]
     with torch.no_grad():
-        for info in pz.records.values():
-            if info.role == "default" or info.role in _roles.NORM_ROLES or info.name in pz.frozen:
-                continue
+        for info in managed:
             module = modules.get(info.module_name, net)
             p = getattr(module, info.attr)
-            if pz.init_mode == "rescale":
+            if mode == "rescale":
                 if getattr(module, "_se_rescaled", False):
                     raise UserError(f"{info.module_name!r} was already rescaled by a Parametrization; pass init=None "
-                                    "to re-apply one (e.g. before loading a checkpoint)")
-                if info.role in pz.table.roles and not pz._has_role_rows(info.role, "init_std"):
-                    info.init_scale = 1.0
+                                    "(settings={'init': None}) to re-apply one (e.g. before loading a checkpoint)")
+                if info.role in plan.table.roles and not plan.states(info.role, "init_std"):
+                    scale = 1.0
                     untouched.add(info.role)
                 else:
                     # PyTorch's default init std ∝ fan_in^-1/2; a preset's model (HF) uses a fixed std
-                    torch_default = isinstance(module, RESCALE_TYPES) and not getattr(pz.preset, "constant_init", 0)
+                    torch_default = isinstance(module, RESCALE_TYPES) and not constant_init
                     extra = [(info.fan_in_ratio, sympy.Rational(1, 2))] if torch_default else []
-                    info.init_scale = _evaluate(pz.terms(info.role, "init_std", info) + extra)
-                    p.mul_(info.init_scale)
+                    scale = _evaluate(plan.terms(info.role, "init_std", info) + extra)
+                    p.mul_(scale)
             else:
-                f = pz.factor(info.role, "init_std", info)
+                scale = plan.factor(info.role, "init_std", info)
                 if info.attr == "bias" or info.role in ("bias", "hidden_bias"):
                     p.zero_()
                 else:
-                    p.normal_(0.0, float(pz.init_mode) * f)
-                info.init_scale = f
-            info.init_std = float(p.float().std()) if p.numel() > 1 else float(p.abs())
-        if pz.init_mode == "rescale":
-            for info in pz.records.values():
-                if info.role != "default" and info.role not in _roles.NORM_ROLES and info.name not in pz.frozen:
-                    modules.get(info.module_name, net)._se_rescaled = True
-    if untouched:
-        pz.notes.append(f"{LEFT_AS_IS} (roles {', '.join(sorted(untouched))}: no init_std row)")
+                    p.normal_(0.0, float(mode) * scale)
+            std = float(p.float().std()) if p.numel() > 1 else float(p.abs())
+            changes[info.name] = dataclasses.replace(info, init_scale=scale, init_std=std)
+        if mode == "rescale":
+            for info in managed:
+                modules.get(info.module_name, net)._se_rescaled = True
+    notes = [f"{LEFT_AS_IS} (roles {', '.join(sorted(untouched))}: no init_std row)"] if untouched else []
+    return changes, notes

@@ -20,6 +20,7 @@ layer and the violated bound; ``history`` records every solve.
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 
 import torch
@@ -40,31 +41,39 @@ def _lr_scale(info, c) -> float:
     return evaluate([(size / base, -float(c))])  # a measured c is any float (not a short rational)
 
 
-def apply_table(param, table) -> AlignedTable:
-    """Set each chain weight's ``lr_scale`` to ``(width/base)^-c`` from an ``align`` table (JSON path/dict)."""
+def apply_table(plan, model, table) -> tuple:
+    """``(new plan, AlignedTable, note)``: each chain weight's ``lr_scale`` set to ``(width/base)^-c`` from an
+    ``align`` table (JSON path/dict), each in its own optimizer group."""
     table = load(table)
-    opt = param.table.optimizer
+    opt = plan.table.optimizer
     same_opt = table.optimizer == opt or {table.optimizer, opt} <= {"adam", "adamw"}
-    if table.param != param.table.parametrization or not same_opt:
+    if table.param != plan.table.parametrization or not same_opt:
         raise UserError(f"the alignment table was solved for {table.param} with {table.optimizer}; this "
-                        f"Parametrization is {param.table.parametrization} with {opt} -- use the same ones")
-    missing = [x.name for x in table.layers if x.name not in param.records]
+                        f"Parametrization is {plan.table.parametrization} with {opt} -- use the same ones")
+    missing = [x.name for x in table.layers if x.name not in plan.records]
     if missing:
         raise UserError(f"alignment table names weights {missing[:3]} that this model lacks; measure on the same "
                         "architecture (names must match)")
     covered = {x.name for x in table.layers}
-    extra = [n for n, _, _ in chain_layers(param.model, param) if n not in covered]
+    extra = [n for n, _, _ in chain_layers(model, plan) if n not in covered]
     if extra:  # e.g. measured at depth 2, applied at depth 3: the extra layers would keep the named table's c
         raise UserError(f"this model has chain weights {extra[:3]}{' ...' if len(extra) > 3 else ''} that the "
                         f"alignment table (measured on {len(table.layers)} weights) has no c for; measure on the "
                         "same architecture (depth included)")
+    changes = {}
     for x in table.layers:
-        info = param.records[x.name]
-        info.lr_scale = _lr_scale(info, x.c)
-        info.note = (info.note + "; " if info.note else "") + f"lr from measured alignment: c = {x.c:.3f}"
-    param._per_layer = {x.name for x in table.layers}
-    param.notes.append(f"per-layer LR exponents from a measured-alignment table ({len(table.layers)} weights)")
-    return table
+        info = plan.records[x.name]
+        note = (info.note + "; " if info.note else "") + f"lr from measured alignment: c = {x.c:.3f}"
+        changes[x.name] = dataclasses.replace(info, lr_scale=_lr_scale(info, x.c), note=note)
+    plan = plan.replace_records(changes, own_group=frozenset(covered))
+    return plan, table, f"per-layer LR exponents from a measured-alignment table ({len(table.layers)} weights)"
+
+
+def _set_lr_scales(param, names, c) -> None:
+    """Replace ``param.plan`` by one whose chain weights have ``lr_scale = (width/base)^-c`` (one group each)."""
+    plan = param.plan
+    changes = {n: dataclasses.replace(plan.records[n], lr_scale=_lr_scale(plan.records[n], cl)) for n, cl in zip(names, c)}
+    param.plan = plan.replace_records(changes, own_group=plan.own_group | frozenset(names))
 
 
 class OnlineAlignment:
@@ -91,7 +100,7 @@ class OnlineAlignment:
         fan_ins = [m.weight.shape[0] if isinstance(m, torch.nn.Embedding) else m.weight.shape[1] for _, m, _ in layers]
         self.solver = MeasuredSolver(param.table.parametrization, _everett_optimizer(param.table.optimizer),
                                      self.names, [r for _, _, r in layers], fan_ins, backend=backend)
-        param._per_layer = set(self.names)
+        param.plan = param.plan.replace_records(own_group=param.plan.own_group | frozenset(self.names))
         self.optimizer, self.schedulers = None, []
         self.t = 0
         self.c: list[float] | None = None
@@ -147,7 +156,8 @@ class OnlineAlignment:
                         group[key] *= k
                 for s in self.schedulers:
                     _scale_base(s, i, k)
-            group["lr_scale"] = info.lr_scale = new
+            group["lr_scale"] = new
+        _set_lr_scales(self.param, self.names, c)
         self.c = [float(x) for x in c]
 
     def table(self, meta=None) -> AlignedTable:
@@ -168,8 +178,7 @@ class OnlineAlignment:
         self.probe.load_state_dict(state["probe"])
         self.c = state["c"]
         if self.c is not None:
-            for name, cl in zip(self.names, self.c):
-                self.param.records[name].lr_scale = _lr_scale(self.param.records[name], cl)
+            _set_lr_scales(self.param, self.names, self.c)
 
 
 def _scale_base(scheduler, i, k):

@@ -1,15 +1,15 @@
-"""``Parametrization``: apply a derived exponent table to a PyTorch model.
+"""``Parametrization``: apply a derived exponent table to a PyTorch model -- the front door over plan, apply, groups.
 
 Given an :class:`~scaling_exponents.theory.table.ExponentTable` (rows ``quantity ∝ dimension^power``),
 ``Parametrization(model, ...)``
 
-1. resolves each parameter's role (glob patterns or auto-detection, :mod:`.roles`);
-2. re-initialises weights so their std is the base model's std times the table's ``init_std`` factor;
-3. installs forward multipliers (``multiplier`` rows; output multipliers of the module roles ``residual_branch``
-   and ``adapter``, a LoRA adapter's ``gamma``, :data:`.roles.OUTPUT_ROLES`) and the
-   attention logit scale (``("attention", "logit_scale", "head_dim")``), :mod:`.multiplier`;
-4. exposes ``param_groups`` with per-group ``lr``, ``weight_decay`` and ``eps`` and the factors behind
-   them (``lr_scale``, ``wd_scale``, ``eps_scale``), so any torch optimizer and LR scheduler compose.
+1. resolves each parameter's role (glob patterns, a model family's preset or auto-detection, :mod:`.roles`);
+2. makes the :class:`~.plan.Plan`: one frozen record per parameter with its fans and factors (:mod:`.plan`);
+3. applies it (:func:`.apply.apply`): re-initialises weights so their std is the base model's std times the
+   table's ``init_std`` factor, installs forward multipliers (``multiplier`` rows; output multipliers of the module
+   roles ``residual_branch`` and ``adapter``) and the attention logit scale;
+4. exposes ``param_groups`` (:func:`.groups.param_groups`, a pure function of the plan) with per-group ``lr``,
+   ``weight_decay`` and ``eps`` and the factors behind them, so any torch optimizer and LR scheduler compose.
 
 **Convention (relative to a base shape).**  Every factor is ``prod_dim (size / base_size) ** power``, as in
 microsoft/mup (TP5 App. H, arXiv 2203.03466) and nanoGPT-mup: at the base shape every factor is 1 and the
@@ -22,18 +22,10 @@ ratio or, per parameter, from a smaller ``base_model`` (like mup's ``set_base_sh
 ``fan_out`` (u-muP, arXiv 2407.17465, whose tables are absolute) use each parameter's own fan over its base
 fan, so a factor here is u-muP's absolute factor at this shape divided by the one at the base shape.
 
-**Weight decay.**  ``weight_decay_mode`` says how the optimizer uses ``group["weight_decay"]``:
-``"decoupled"`` (torch ``AdamW``: ``p -= lr * wd * p``; group wd = wd * wd_scale, so the per-step decay
-also follows the group's LR factor), ``"coupled"`` (L2 added to the gradient, torch ``Adam``/``SGD``;
-group wd = wd * wd_scale) and ``"independent"`` (Wortsman et al., arXiv 2309.14322: per-step decay
-``wd * wd_scale * schedule(t)``, independent of the LR's value and width factor; with ``AdamW`` this is
-group wd = wd * wd_scale / group_lr).  microsoft/mup's ``MuAdamW`` (its default, non-decoupled) equals
-``"independent"`` with ``weight_decay = lr * wd_mup``.  The registry's ``weight_decay`` rows are the coupled torch
-value and its ``lr_wd_product`` rows the per-step (independent) decay ``eta lambda``: ``"independent"`` mode
-uses the ``lr_wd_product`` factor where the table has such rows for a role (the ``weight_decay`` factor where
-it has none, for hand-made tables), and the other modes check that ``lr_wd_product = lr x weight_decay``.
-``no_weight_decay=("norm", ...)`` sets the decay of whole roles to 0 (nanoGPT-mup does not decay norms and
-biases; a power law cannot say "zero").
+**Signature.**  ``Parametrization(model, param, optimizer, alignment, *, layers, base_model, lr, settings,
+**sizes)``: sizes are keywords (``width=256, base_width=64, depth=8, base_depth=2``, ``sizes={"experts": (8, 2)}``;
+:mod:`.settings`), everything else is one :class:`~.settings.Settings` (or dict): ``settings={"weight_decay": 0.1,
+"init": 0.02, "strict": True}``.  Weight-decay modes: :mod:`.groups`.
 
 Every table row with a non-zero power is either applied or listed by :meth:`Parametrization.explain` under
 "table rows NOT applied", with the reason (no parameter has that role, ``init=None``, ...).
@@ -41,33 +33,24 @@ Every table row with a non-zero power is either applied or listed by :meth:`Para
 
 from __future__ import annotations
 
-import difflib
-import math
-
-import sympy
-import torch
 from torch import nn
 
 from ..errors import UserError
-from ..theory import factors as _factors
-from ..theory.exponents import fmt
 from . import explain as _explain
 from . import groups as _groups
-from . import initialise as _init
-from . import mha as _mha
-from . import multiplier as _mult
-from . import matrix_roles as _mroles
 from . import online as _online
 from . import presets as _presets
-from .presets import hf as _hf
 from . import roles as _roles
 from . import safety as _safety
+from .apply import apply as _apply
+from .plan import Plan
 from .records import ParamInfo
+from .settings import Settings, check_scalars, sizes_from
 from .shapes import BaseShapes
 from .tables import resolve_table as _table
 
-INIT_MODES = ("rescale", "float std", None)
-WD_MODES = ("decoupled", "coupled", "independent")
+
+__all__ = ["Parametrization", "ParamInfo", "Settings"]
 
 
 class Parametrization:
@@ -77,272 +60,105 @@ class Parametrization:
         model: the model (DDP/``torch.compile`` wrappers are unwrapped for matching).
         param: a parametrization name for :func:`scaling_exponents.derive` (``"mup"``, ``"mup-table8"``,
             ``"sp"``, ...) or an already-derived :class:`ExponentTable`.
-        optimizer, alignment, options: passed to ``derive`` (``alignment=None``: the paper's default;
-            ``"adam"`` and ``"adamw"`` stand in for each other when a table covers only one, e.g. CompleteP).
+        optimizer, alignment: passed to ``derive`` (``alignment=None``: the paper's default; ``"adam"`` and
+            ``"adamw"`` stand in for each other when a table covers only one, e.g. CompleteP).
         layers: ``{glob pattern: role or (roles...)}`` on module or parameter names; ``None`` uses the
             model family's preset (:mod:`.presets`: GPT-2, Llama, Mistral, Qwen2) or else auto-detects
             (:func:`.roles.auto`).  Parameters not matched keep PyTorch's defaults (role ``default``).
-        width, base_width: global width ratio (``width`` defaults to ``model.width``).
-        base_model: a smaller instance; per-parameter base fans are read from it (mup's base shapes).
-        base_config: for a Hugging Face model, the base model's config (a base instance is built from it
-            on the meta device; ``base_depth`` defaults to its ``num_hidden_layers``), :mod:`.presets.hf`.
-        depth, base_depth: for rows with dimension ``depth`` (``depth`` defaults to ``model.depth``).
-        base_head_dim: base head dimension for the attention logit-scale row (default: from base_model, or
-            for models.GPT from how it was built: head_dim/ratio when n_head is fixed, head_dim when fixed).
-        sizes: ``{dimension: (size, base)}`` for any other dimension a table uses (e.g. ``experts``).
-        block_size: preconditioner block size of per-matrix Shampoo/SOAP tables (rows along ``blocks``,
-            ``block_in``, ``block_out``; :mod:`.matrix_roles`); ``None``: one block per matrix.
-        lr, weight_decay, eps: base values; groups get ``lr * lr_scale`` etc.  ``eps=None`` leaves the
-            optimizer's eps unless the table has ``adam_eps`` rows (then base eps 1e-8).
-        weight_decay_mode: ``"decoupled"`` (AdamW), ``"coupled"`` (L2) or ``"independent"``.
-        init: ``"rescale"`` (multiply the current weights, assumed PyTorch-default initialised, by
+        base_model: a smaller instance; per-parameter base fans are read from it (mup's base shapes).  For a
+            Hugging Face model it may be the base model's *config* (a base instance is built from it on the meta
+            device; ``base_depth`` defaults to its ``num_hidden_layers``), :mod:`.presets.hf`.
+        lr: base learning rate; groups get ``lr * lr_scale``.
+        settings: a :class:`~.settings.Settings` or a dict of its fields:
+            ``weight_decay`` (base value, groups get ``weight_decay * wd_scale``), ``weight_decay_mode``
+            (``"decoupled"`` AdamW, ``"coupled"`` L2 or ``"independent"``, :mod:`.groups`), ``eps`` (``None``
+            leaves the optimizer's eps unless the table has ``adam_eps`` rows, then base eps 1e-8),
+            ``init`` (``"rescale"``: multiply the current weights, assumed PyTorch-default initialised, by
             ``sqrt(fan_in/base_fan_in)`` for Linear/Conv times the ``init_std`` factor -- mup's
-            ``rescale_params=True``; a role with no ``init_std`` row is left as is, :mod:`.initialise`), a float ``sigma`` (resample weights ``N(0, (sigma*factor)^2)``, zero
-            biases; a user-given base std such as 0.02), or ``None`` (leave weights; use when re-applying
-            to a model whose checkpoint you will load).
-        multipliers: install forward multipliers (default ``True``).
-        no_weight_decay: roles whose groups get ``weight_decay`` 0 (e.g. ``("norm", "final_norm",
-            "hidden_bias")`` as nanoGPT-mup); default none.
-        table: a measured-alignment table from ``align`` (path to its JSON, dict or
-            :class:`~scaling_exponents.systems.everett2024_aligned.AlignedTable`): per-weight LR exponents replace the
-            table's ``lr`` rows for those weights (:func:`.online.apply_table`).
-        readout_zero_init: start the readout weight (and its bias) at 0, as microsoft/mup's
-            ``MuReadout(readout_zero_init=True)`` (:mod:`.safety`).
-        strict: raise :class:`UserError` instead of warning when a parameter is unmanaged (no role), matched
-            by two patterns, or frozen (``requires_grad=False``: not re-initialised, no optimizer group).
+            ``rescale_params=True``; a role with no ``init_std`` row is left as is, :mod:`.initialise`; a float
+            ``sigma`` resamples weights ``N(0, (sigma*factor)^2)`` with zero biases; ``None`` leaves the weights,
+            e.g. before loading a checkpoint), ``multipliers`` (install forward multipliers, default ``True``),
+            ``options`` (derive's paper options), ``no_weight_decay`` (roles whose groups get decay 0, e.g.
+            ``("norm", "final_norm", "hidden_bias")`` as nanoGPT-mup), ``readout_zero_init`` (start the readout
+            at 0 as microsoft/mup's ``MuReadout(readout_zero_init=True)``), ``strict`` (raise :class:`UserError`
+            instead of warning when a parameter is unmanaged, matched by two patterns, or frozen), ``table``
+            (a measured-alignment table from ``align``: per-weight LR exponents replace the table's ``lr`` rows,
+            :func:`.online.apply_table`), ``block_size`` (preconditioner block of per-matrix Shampoo/SOAP
+            tables, :mod:`.matrix_roles`; ``None``: one block per matrix).
+        **sizes: ``width=``, ``base_width=`` (the global width ratio; ``width`` defaults to ``model.width``),
+            ``depth=``, ``base_depth=`` (rows along ``depth``; ``depth`` defaults to ``model.depth``),
+            ``base_head_dim=`` (the attention row; default from base_model, or for models.GPT from how it was
+            built), ``DIM=(size, base)`` for the other dimensions of the vocabulary and ``sizes={DIM: (size,
+            base)}`` for any dimension (:func:`.settings.sizes_from`).
     """
 
     def __init__(self, model: nn.Module, param="mup", optimizer: str | None = "adam", alignment: str | None = None,
-                 *, layers: dict | None = None, width=None, base_width=None, base_model: nn.Module | None = None,
-                 depth=None, base_depth=None, base_head_dim=None, sizes: dict | None = None,
-                 lr: float = 1e-3, weight_decay: float = 0.0, weight_decay_mode: str = "decoupled",
-                 eps: float | None = None, init="rescale", multipliers: bool = True, options: dict | None = None,
-                 no_weight_decay=(), readout_zero_init: bool = False, strict: bool = False, table=None,
-                 block_size: int | None = None, base_config=None):
-        self.table = _table(param, optimizer, alignment, options or {})
-        self.model = model
+                 *, layers: dict | None = None, base_model=None, lr: float = 1e-3, settings=None, **sizes):
+        size = sizes_from(sizes)
+        s = self.settings = Settings.of(settings)
+        check_scalars(lr, s.weight_decay, s.weight_decay_mode, s.eps)
+        self.table = _table(param, optimizer, alignment, s.options or {})
+        self.model, self.layers, self.lr = model, layers, float(lr)
         net = _roles.unwrap(model)
+        base_config = None
+        if base_model is not None and not isinstance(base_model, nn.Module):
+            base_model, base_config = None, base_model  # a Hugging Face config: a base model on the meta device
         self.preset, base_model, width, depth, base_depth = _presets.resolve(
-            self.table, net, layers, base_config, base_model, width, base_width, depth, base_depth)
-        _safety.check_scalars(lr, weight_decay, weight_decay_mode, eps, init, WD_MODES)
-        self.lr, self.weight_decay, self.weight_decay_mode, self.eps = float(lr), float(weight_decay), weight_decay_mode, eps
-        self.init_mode = init
-        self.multipliers = bool(multipliers)
-        if isinstance(no_weight_decay, str):
-            no_weight_decay = (no_weight_decay,)
-        self.no_weight_decay = tuple(no_weight_decay or ())
-        self.layers = layers
-        self.block_size = block_size
-        self.notes: list[str] = []
-        self._inconsistent: set[str] = set()
-
-        self.doubles: list[tuple[str, str, str]] = []
-        self.frozen = _safety.frozen_names(net)
-        self.readout_zero_init = bool(readout_zero_init)
-        assigned, mod_assigned, self.unmatched = _roles.resolve(net, self.preset, layers, self.doubles, self.notes)
-        self._validate_roles(assigned, mod_assigned)
-        known = set(_roles.PARAM_ROLES) | set(self.table.roles)
-        for r in self.no_weight_decay:
-            if r not in known:
-                raise UserError(f"no_weight_decay names unknown role {r!r}; roles: {', '.join(sorted(known))}")
-
-        self._base = BaseShapes(self, net, width, base_width, base_model, depth, base_depth, base_head_dim, sizes or {})
-        self.records: dict[str, ParamInfo] = self._build_records(net, assigned)
-        self.module_roles = mod_assigned
-        self._per_layer: set = set()  # weights with their own optimizer group (measured alignment)
+            self.table, net, layers, base_config, base_model, size.width, size.base_width, size.depth, size.base_depth)
+        self.roles = _roles.resolve_roles(net, self.preset, layers)
+        shapes = BaseShapes(self.table, net, width, size.base_width, base_model, depth, base_depth,
+                            size.base_head_dim, size.other)
+        plan = Plan.from_table(self.table, net, self.roles, shapes, s.block_size)
+        _groups.check_no_weight_decay(plan, s.no_weight_decay)
+        self.notes: list[str] = list(self.roles.notes)
         self._online = None
-        self.aligned = None if table is None else _online.apply_table(self, table)
-        self._explicit_default = {a.name for a in assigned if a.role == "default"}
-        _safety.check_width(self, width, base_width)
-        if init is not None:
-            _safety.check_meta(net, init)
-            self._initialise(net)
-        if self.readout_zero_init:
-            self.zeroed = _safety.zero_readout(self, net)
-        self.output_multipliers: dict[str, float] = {}
-        self.logit_scales: dict[str, tuple[float, str]] = {}
-        if multipliers:
-            self._install_multipliers(net)
-        self._set_attention(net)
-        self.unapplied = self._unapplied_rows()
-        _safety.report(self, strict)
+        self.aligned = None
+        if s.table is not None:
+            plan, self.aligned, note = _online.apply_table(plan, model, s.table)
+            self.notes.append(note)
+        _safety.check_width(plan, width, size.base_width)
+        self.applied = _apply(plan, model, init=s.init, multipliers=s.multipliers,
+                              readout_zero_init=s.readout_zero_init,
+                              constant_init=bool(getattr(self.preset, "constant_init", False)))
+        self.plan: Plan = self.applied.plan
+        self.notes += self.applied.notes
+        self.unapplied = _explain.unapplied_rows(self)
+        _safety.report(self, s.strict)
 
-    # -- setup -----------------------------------------------------------------------------------------
-    def _validate_roles(self, assigned, mod_assigned):
-        known = (set(_roles.PARAM_ROLES) | set(self.table.roles) | set(_mroles.ROLES) | {"default"}) - set(_roles.MODULE_ROLES)
-        for a in assigned:
-            if a.role not in known:
-                close = difflib.get_close_matches(a.role, sorted(known | set(_roles.MODULE_ROLES)), n=1)
-                hint = f" Did you mean {close[0]!r}?" if close else ""
-                raise UserError(f"unknown role {a.role!r} for {a.name!r} ({a.rule}).{hint} Roles: "
-                                f"{', '.join(sorted(known))}; module roles: {', '.join(_roles.MODULE_ROLES)}.")
+    # -- what was planned and applied (read-only views) ------------------------------------------------
+    @property
+    def records(self):
+        """``{parameter name: ParamInfo}`` of the current plan (read-only)."""
+        return self.plan.records
 
-    def _role_of(self, a: _roles.Assignment) -> str:
-        # refined roles of depth tables (CompleteP Table 1): a hidden layer's bias is ``hidden_bias`` and the norm
-        # before the readout ``final_norm`` when the table has them; otherwise they fall back to bias / norm
-        roles = self.table.roles
-        if a.role == "bias" and a.layer_role == "hidden" and "hidden_bias" in roles:
-            return "hidden_bias"
-        if a.role == "hidden_bias" and "hidden_bias" not in roles:
-            return "bias"
-        if a.role == "final_norm" and "final_norm" not in roles:
-            return "norm"
-        return a.role
+    @property
+    def output_multipliers(self) -> dict:
+        """``{module: output multiplier}`` of the module roles ``residual_branch`` / ``adapter``."""
+        return self.applied.output_multipliers
 
-    def _has_role_rows(self, role, quantity) -> bool:
-        """Whether the table states ``quantity`` for ``role`` at all (zero powers included)."""
-        return any((r.role, r.quantity) == (role, quantity) for r in self.table.rows)
+    @property
+    def logit_scales(self) -> dict:
+        """``{attention module: (logit scale, why)}``."""
+        return self.applied.logit_scales
 
-    def _build_records(self, net, assigned) -> dict[str, ParamInfo]:
-        canonical = {id(p): n for n, p in net.named_parameters()}
-        modules = dict(net.named_modules())
-        records: dict[str, ParamInfo] = {}
-        aliases = []
-        for a in assigned:
-            module = modules[a.module_name] if a.module_name in modules else net
-            p = getattr(module, a.attr)
-            name = canonical.get(id(p), a.name)
-            if name != a.name:
-                aliases.append((name, a))
-                continue
-            role = _mroles.table_role(self.table, self._role_of(a), p.dim())
-            rule = a.rule
-            if role == _mroles.WEIGHT and a.role != _mroles.WEIGHT:
-                rule += f"; per-matrix table: {a.role} matrix takes the weight rows with its own fans"
-            elif role != a.role:
-                rule += ("; a hidden layer's bias: hidden_bias" if role == "hidden_bias"
-                         else f"; table has no {a.role} rows: {role}")
-            info = ParamInfo(a.name, role, rule, a.module_name, a.attr, tuple(p.shape), model_role=a.role)
-            if role != "default":
-                info.width = self._base.width(a, module, p, role)
-                info.fans = self._base.fans(a, module, p)
-                if role == _mroles.WEIGHT and p.dim() >= 2:
-                    info.dims = _mroles.block_sizes(info.fans, self.block_size)
-                info.fan_in_ratio = self._base.fan_in_ratio(a, module, p)
-                info.multiplier = self.factor(role, "multiplier", info)
-                info.lr_scale = self.factor(role, "lr", info)
-                info.wd_scale = self.factor(role, "weight_decay", info)
-                # per-matrix tables state the optimizer's damping/epsilon as ``damping`` (arXiv 2512.05620 Table 2)
-                info.eps_scale = self.factor(role, "damping" if self._has_role_rows(role, "damping") else "adam_eps", info)
-                self._decay_factors(info)
-                if role not in self.table.roles:
-                    info.note = f"table has no rows for role {role!r}: defaults kept"
-            records[a.name] = info
-        for name, a in aliases:  # tied parameters: a second use (e.g. head.weight is embed.weight)
-            if name not in records:
-                raise UserError(f"parameter {a.name!r} is tied to {name!r}, which no role covers; give both a role")
-            main = records[name]
-            tied_p = getattr(modules[a.module_name], a.attr)
-            role = _mroles.table_role(self.table, self._role_of(a), tied_p.dim())
-            probe = ParamInfo(a.name, role, a.rule, a.module_name, a.attr, main.shape)
-            probe.width = self._base.width(a, modules[a.module_name], tied_p, role)
-            probe.fans = self._base.fans(a, modules[a.module_name], tied_p)
-            if role == _mroles.WEIGHT:
-                probe.dims = _mroles.block_sizes(probe.fans, self.block_size)
-            for q, attr in (("init_std", None), ("lr", "lr_scale"), ("weight_decay", "wd_scale"), ("adam_eps", "eps_scale"),
-                            ("lr_wd_product", None)):
-                mine = self.factor(role, q, probe)
-                theirs = self.factor(main.role, q, main)
-                if not math.isclose(mine, theirs, rel_tol=1e-12):
-                    raise UserError(
-                        f"{a.name!r} is tied to {name!r} but its role {role!r} wants {q} x{mine:.6g} while "
-                        f"{main.role!r} wants x{theirs:.6g}; this table cannot tie them (TP5 Table 8 can).")
-            main.aliases.append((a.name, role, self.factor(role, "multiplier", probe), a.module_name, a.attr))
-        for n, p in net.named_parameters():
-            if n not in records:
-                mname, _, attr = n.rpartition(".")
-                records[n] = ParamInfo(n, "default", "no pattern or rule matched: PyTorch defaults", mname, attr,
-                                       tuple(p.shape))
-        order = {n: i for i, n in enumerate(canonical.values())}
-        return dict(sorted(records.items(), key=lambda kv: order.get(kv[0], 1 << 30)))
+    @property
+    def zeroed(self) -> list:
+        """Parameters zeroed by ``readout_zero_init``."""
+        return list(self.applied.zeroed)
 
-    def _decay_factors(self, info: ParamInfo) -> None:
-        """``lr_wd_scale`` (per-step decay factor) from the table's ``lr_wd_product`` rows, or lr x weight_decay;
-        a role with ``lr_wd_product`` rows but no ``weight_decay`` rows gets ``wd_scale = lr_wd / lr``."""
-        role = info.role
-        if not self._has_role_rows(role, "lr_wd_product"):
-            info.lr_wd_scale = info.lr_scale * info.wd_scale
-            return
-        info.lr_wd_scale = self.factor(role, "lr_wd_product", info)
-        if not self._has_role_rows(role, "weight_decay"):
-            info.wd_scale = info.lr_wd_scale / info.lr_scale
-        elif not math.isclose(info.lr_wd_scale, info.lr_scale * info.wd_scale, rel_tol=1e-9):
-            self._inconsistent.add(role)
+    @property
+    def unmatched(self) -> list:
+        """``layers`` patterns that matched nothing."""
+        return list(self.roles.unmatched)
 
-    def terms(self, role: str, quantity: str, info: ParamInfo) -> list[tuple[float, sympy.Rational]]:
-        """``[(size/base, power), ...]`` over the table rows ``(role, quantity, dim)`` of one parameter."""
-        return _factors.terms(self.table, role, quantity, lambda dim: self._base.size(dim, info))
+    @property
+    def frozen(self) -> frozenset:
+        """Parameters with ``requires_grad=False`` (not re-initialised, no optimizer group)."""
+        return self.plan.frozen
 
     def factor(self, role: str, quantity: str, info: ParamInfo) -> float:
-        """``prod over rows (role, quantity, dim)`` of ``(size/base)**power`` for one parameter
-        (:func:`scaling_exponents.theory.factors.evaluate`, the one evaluator)."""
-        return _factors.evaluate(self.terms(role, quantity, info))
-
-    def _initialise(self, net):
-        _init.initialise(self, net)
-
-    def _install_multipliers(self, net):
-        modules = dict(net.named_modules())
-        per_module: dict[str, dict[str, float]] = {}
-        active: dict[str, set] = {}
-        for info in self.records.values():
-            uses = [(info.role, info.multiplier, info.module_name, info.attr)] + [
-                (role, m, mname, attr) for _, role, m, mname, attr in info.aliases]
-            for role, m, mname, attr in uses:
-                per_module.setdefault(mname, {})[attr] = m
-                if self._has_rows(role, "multiplier"):
-                    active.setdefault(mname, set()).add(attr)
-        out_mult = {}
-        for ma in self.module_roles:
-            if ma.role in _roles.OUTPUT_ROLES and self._has_rows(ma.role, "multiplier"):  # residual branch, adapter, MoE
-                probe = ParamInfo(ma.module_name, ma.role, ma.rule, ma.module_name, "", ())
-                # several output roles on one module (a residual branch that is also an MoE layer): factors multiply
-                out_mult[ma.module_name] = out_mult.get(ma.module_name, 1.0) * self.factor(ma.role, "multiplier", probe)
-        for mname in sorted(set(active) | set(out_mult)):
-            module = modules[mname]
-            attrs = active.get(mname, set())
-            ms = per_module.get(mname, {})
-            if _mult.hook_supported(module, attrs):
-                _mult.set_multipliers(module, output=out_mult.get(mname, 1.0), weight=ms.get("weight", 1.0),
-                                      bias=ms.get("bias", 1.0))
-            else:
-                for attr in attrs:
-                    _mult.set_param_multiplier(module, attr, ms[attr])
-                if mname in out_mult:
-                    _mult.set_multipliers(module, output=out_mult[mname])
-                self.notes.append(f"{mname} ({type(module).__name__}): multipliers via torch.nn.utils.parametrize "
-                                  "(exact for any module; such modules pickle only through state_dict)")
-        self.output_multipliers = out_mult
-
-    def _set_attention(self, net):
-        modules = dict(net.named_modules())
-        power = self.table.power("attention", "logit_scale", "head_dim")
-        has_row = any(r.key() == ("attention", "logit_scale", "head_dim") for r in self.table.rows)
-        for ma in self.module_roles:
-            if ma.role != "attention":
-                continue
-            h = _hf.attention_handle(modules[ma.module_name])  # a `logit_scale` buffer or HF's float `scaling`
-            if h is None:
-                raise UserError(f"module {ma.module_name!r} has role 'attention' but no `logit_scale` buffer and "
-                                "`head_dim` attribute (see scaling_exponents.verifier.models.gpt.Attention), nor "
-                                "a Hugging Face float `scaling` attribute")
-            if not has_row:
-                self.logit_scales[ma.module_name] = (h.current(), "model's own (table has no attention row)")
-                continue
-            d0 = self._base.head_dim(ma.module_name, h.head_dim)
-            value = h.rule(d0) * _factors.factor(power, h.head_dim, d0)
-            h.set(value)
-            self.logit_scales[ma.module_name] = (value, f"base {h.rule(d0):.6g} at head_dim {d0:g} x (d/d0)^{fmt(power)}")
-
-    #: quantities applied to parameter roles, and to each module role (see :mod:`.explain`)
-    PARAM_QUANTITIES = _explain.PARAM_QUANTITIES
-    MODULE_QUANTITIES = _explain.MODULE_QUANTITIES
-
-    def _unapplied_rows(self) -> list[tuple]:
-        return _explain.unapplied_rows(self)
-
-    def _has_rows(self, role, quantity) -> bool:
-        return any((r.role, r.quantity) == (role, quantity) and r.power != 0 for r in self.table.rows)
+        """The table's factor of ``quantity`` for ``role`` at one parameter's sizes (:meth:`.plan.Plan.factor`)."""
+        return self.plan.factor(role, quantity, info)
 
     # -- optimizer side ---------------------------------------------------------------------------------
     @property
@@ -351,12 +167,14 @@ class Parametrization:
         return self.param_groups_for(self.model)
 
     def param_groups_for(self, model: nn.Module) -> list[dict]:
-        """Param groups for ``model`` matched by parameter name: a deepcopy, an unpickled or DDP-wrapped copy;
-        see :func:`.groups.param_groups_for`."""
-        return _groups.param_groups_for(self, model)
+        """Param groups for ``model`` matched by parameter name (a deepcopy, an unpickled or DDP-wrapped copy) with
+        this parametrization's lr and settings (:func:`.groups.param_groups`); installs the :mod:`.lr_guard`."""
+        from . import lr_guard
 
-    def _has_rows_any(self, quantity) -> bool:
-        return any(r.quantity == quantity and r.power != 0 for r in self.table.rows)
+        lr_guard.install()  # warns when an optimizer's own lr= would be silently overridden by these groups
+        s = self.settings
+        return _groups.param_groups(self.plan, model, lr=self.lr, weight_decay=s.weight_decay,
+                                    mode=s.weight_decay_mode, eps=s.eps, no_weight_decay=s.no_weight_decay)
 
     def fold(self, optimizer: str | None = None, eps: float = 1e-8):
         """A plain model with the multipliers baked in, and the LRs that train it the same way (:mod:`.fold`)."""

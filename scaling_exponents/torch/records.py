@@ -1,14 +1,20 @@
-"""``ParamInfo``: the side-table entry a :class:`~.parametrize.Parametrization` keeps for each parameter
-(its role, why, fans, and every factor applied), keyed by parameter name."""
+"""``ParamInfo``: one parameter's entry of a :class:`~.plan.Plan` (its role, why, fans, and every factor the table
+gives it), keyed by parameter name.
+
+Records are frozen (like microsoft/mup's ``infshape`` on a tensor, the width information does not change after it is
+derived): a step that changes a record -- :func:`~.apply.apply` filling in the std it initialised a weight to, a
+measured-alignment table setting a weight's LR factor -- makes a new record with :func:`dataclasses.replace` and a new
+plan with :meth:`~.plan.Plan.replace_records`.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
-@dataclass
+@dataclass(frozen=True)
 class ParamInfo:
-    """What :class:`Parametrization` did to one parameter (its side-table entry, keyed by name)."""
+    """What the table does to one parameter (its plan record, keyed by name); ``rule`` says why it has its role."""
 
     name: str
     role: str
@@ -18,8 +24,8 @@ class ParamInfo:
     shape: tuple
     width: tuple | None = None          # (size, base size) of the fan that scales with width
     fan_in_ratio: float = 1.0           # fan_in / base fan_in of the owning layer (torch-default init)
-    init_scale: float | None = None     # factor the weights were multiplied by (None: untouched)
-    init_std: float | None = None       # measured std after initialisation
+    init_scale: float | None = None     # factor the weights were multiplied by (None: untouched; set by apply)
+    init_std: float | None = None       # measured std after initialisation (set by apply)
     multiplier: float = 1.0
     lr_scale: float = 1.0
     wd_scale: float = 1.0
@@ -28,5 +34,10 @@ class ParamInfo:
     fans: dict | None = None            # {"fan_in": (size, base), "fan_out": (size, base)} for fan rows (u-muP)
     model_role: str = ""                # the role the model gave (before a per-matrix table mapped it to ``weight``)
     dims: dict | None = None            # per-matrix dimensions of per-matrix tables: {"blocks": (size, base), ...}
-    aliases: list = field(default_factory=list)  # tied uses: (name, role, multiplier)
+    aliases: tuple = ()                 # tied uses: (name, role, multiplier, module_name, attr)
     note: str = ""
+
+    @property
+    def why(self) -> str:
+        """Why the parameter has its role (the rule that matched it, and any table fallback): ``rule``."""
+        return self.rule

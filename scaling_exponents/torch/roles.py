@@ -274,6 +274,28 @@ def resolve(net: nn.Module, preset, layers, doubles: list, notes: list):
     return assigned, mods, unmatched
 
 
+@dataclass(frozen=True)
+class Roles:
+    """The resolved roles of one model: parameter and module assignments, patterns that matched nothing, parameters
+    matched twice with the same role ``(name, rule, rule)``, notes, and the parameters marked ``default`` on purpose."""
+
+    params: tuple
+    modules: tuple
+    unmatched: tuple = ()
+    doubles: tuple = ()
+    notes: tuple = ()
+    explicit_default: frozenset = frozenset()
+
+
+def resolve_roles(net: nn.Module, preset=None, layers=None) -> Roles:
+    """:func:`resolve` as one frozen :class:`Roles` value (the ``roles`` a :class:`~.plan.Plan` is built from)."""
+    doubles: list = []
+    notes: list = []
+    assigned, mods, unmatched = resolve(net, preset, layers, doubles, notes)
+    return Roles(tuple(assigned), tuple(mods), tuple(unmatched), tuple(doubles), tuple(notes),
+                 frozenset(a.name for a in assigned if a.role == "default"))
+
+
 def module_names(model: nn.Module, limit: int = 40) -> str:
     """The module names of ``model`` with their types, for error messages."""
     names = [f"{n} ({type(m).__name__})" for n, m in model.named_modules() if n]

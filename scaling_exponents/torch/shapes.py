@@ -59,8 +59,7 @@ def width_fan(role: str, module, attr, p) -> int:
 class BaseShapes:
     """Sizes and base sizes per dimension, from a width ratio, a base model, depth and explicit sizes."""
 
-    def __init__(self, owner, net, width, base_width, base_model, depth, base_depth, base_head_dim, sizes):
-        table = owner.table
+    def __init__(self, table, net, width, base_width, base_model, depth, base_depth, base_head_dim, sizes):
         self.net = net
         self.base_net = _roles.unwrap(base_model) if base_model is not None else None
         self.base_modules = dict(self.base_net.named_modules()) if self.base_net is not None else {}

@@ -2,7 +2,7 @@
 
 One width (m-wojnar/maxP's measure-once) or, with ``--widths``, the slope of the log-alignment ratio across
 widths with a bootstrap CI over seeds.  The JSON (``--format json`` or ``--out DIR``) is accepted by
-``Parametrization(model, ..., table=PATH)`` and ``derive --alignment PATH``.
+``Parametrization(model, ..., settings={"table": PATH})`` and ``derive --alignment PATH``.
 """
 
 from __future__ import annotations

@@ -80,7 +80,7 @@ def build(kind: str, width: int, base_width: int | None = None, depth: int = 2, 
 
         def loss(m, x, y):
             return m.loss(x, y)
-    p = Parametrization(model, param, optimizer, alignment, base_width=base_width or width, lr=lr, table=table)
+    p = Parametrization(model, param, optimizer, alignment, base_width=base_width or width, lr=lr, settings={"table": table})
     dev = _device(device)
     if dev.type != "cpu":
         model.to(dev)

@@ -227,8 +227,10 @@ def setup(factory, table, opt: str, width: int, base_model, lr: float, seed: int
     by :class:`~scaling_exponents.torch.Parametrization` against ``base_model`` (mup's base shapes), and a torch
     optimizer over its ``param_groups``.  A table with depth rows is applied at ``depth`` = its base depth (``depth``,
     else ``model.depth``, else 1): every depth factor is 1.
-    ``param_kw``: more keywords for the Parametrization (``layers=``, ``init=``, ``readout_zero_init=``, ...)."""
+    ``param_kw``: more keywords for the Parametrization (``layers=``, sizes, ``settings=``; the fields of
+    :class:`~scaling_exponents.torch.settings.Settings` may also be given flat: ``init=``, ``readout_zero_init=``, ...)."""
     from ..torch import Parametrization
+    from ..torch.settings import split_keywords
     from .optimizers import build_optimizer
 
     torch.manual_seed(seed)
@@ -240,5 +242,7 @@ def setup(factory, table, opt: str, width: int, base_model, lr: float, seed: int
     reserved = {"base_model", "lr", "width", "base_width", "param", "optimizer"} & set(param_kw or {})
     if reserved:
         raise UserError(f"param_kw may not set {', '.join(sorted(reserved))}: the sweep sets them (give lr=, widths=)")
-    pz = Parametrization(model, table, opt, base_model=base_model, lr=lr, **{**kw, **(param_kw or {})})
+    rest, settings = split_keywords(param_kw or {})  # flat init=, readout_zero_init=, ... go to settings=
+    settings = {**settings, **rest.pop("settings", {})}
+    pz = Parametrization(model, table, opt, base_model=base_model, lr=lr, settings=settings, **{**kw, **rest})
     return model, pz, build_optimizer(opt, pz.param_groups, pz)

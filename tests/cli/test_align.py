@@ -43,7 +43,7 @@ def test_align_json_round_trip(capsys, tmp_path, model, width):
     assert json.loads(path.read_text()) == d
     torch.manual_seed(0)
     net = MLP(64, 4 * width, 10, depth=1) if model == "mlp" else GPT(256, 4 * width, 1, head_dim=16, block_size=32)
-    p = Parametrization(net, "mup", "adam", base_width=width, lr=1e-3, table=path)
+    p = Parametrization(net, "mup", "adam", base_width=width, lr=1e-3, settings={"table": path})
     for x in d["layers"]:
         assert p.lr_of(x["name"]) == pytest.approx(1e-3 * 4.0 ** (-x["c"]), rel=1e-9)
     code, out, err = run(capsys, "derive", "--param", "mup", "--alignment", str(path), "-f", "json")

@@ -137,11 +137,11 @@ API = [
     ("store: not records", lambda t: _store(t, json.dumps([1, 2]) + "\n{}\n"), "line 1", "delete that line"),
     ("param: unknown name", lambda t: _param(param="nope", base_width=8), "'nope'", "Known:"),
     ("param: bad lr", lambda t: _param(param="mup", base_width=8, lr=-1), "-1", ">= 0"),
-    ("param: bad init", lambda t: _param(param="mup", base_width=8, init="zero"), "'zero'", "'rescale'"),
+    ("param: bad init", lambda t: _param(param="mup", base_width=8, settings={"init": "zero"}), "'zero'", "'rescale'"),
     ("param: no base width", lambda t: _param(param="mup"), "width", "base_width="),
     ("param: unknown role", lambda t: _param(param="mup", base_width=8, layers={"embed": "embeding"}), "'embeding'",
      "Did you mean 'embedding'"),
-    ("param: strict unmanaged", lambda t: _param(param="mup", base_width=8, strict=True,
+    ("param: strict unmanaged", lambda t: _param(param="mup", base_width=8, settings={"strict": True},
                                                  layers={"embed": "embedding", "head": "readout"}), "hidden.0.weight",
      "give them a role"),
 ]

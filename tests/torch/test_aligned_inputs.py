@@ -48,8 +48,8 @@ def test_optimizer_mismatch_is_refused(table_path, capsys):
 
 def test_depth_mismatch_is_refused(table_path):
     with pytest.raises(UserError, match=r"chain weights \['hidden.2.weight'\] that the alignment table"):
-        Parametrization(MLP(64, 32, 10, depth=3), "mup", "adam", base_width=16, table=str(table_path))
-    p = Parametrization(MLP(64, 32, 10, depth=2), "mup", "adam", base_width=16, table=str(table_path))
+        Parametrization(MLP(64, 32, 10, depth=3), "mup", "adam", base_width=16, settings={"table": str(table_path)})
+    p = Parametrization(MLP(64, 32, 10, depth=2), "mup", "adam", base_width=16, settings={"table": str(table_path)})
     assert len(p.aligned.layers) == 4
 
 

@@ -22,7 +22,7 @@ from scaling_exponents.verifier.models import MLP
 
 def _state():
     torch.manual_seed(0)
-    p = Parametrization(MLP(8, 64, 4, depth=2), "mup", width=64, base_width=16, lr=1e-2, weight_decay=0.1, eps=1e-8)
+    p = Parametrization(MLP(8, 64, 4, depth=2), "mup", width=64, base_width=16, lr=1e-2, settings={"weight_decay": 0.1, "eps": 1e-8})
     return ckpt_mod.state(p)
 
 
@@ -51,7 +51,7 @@ def test_measured_alignment_table_restores(tmp_path):
     assert main(["align", "--model", "mlp", "--width", "32", "--steps", "2", "--out", str(tmp_path)]) == 0
     table = str(next(tmp_path.glob("align_mlp_w32.json")))
     torch.manual_seed(0)
-    p = Parametrization(MLP(64, 32, 10, depth=2), "mup", "adam", base_width=16, lr=1e-2, table=table)
+    p = Parametrization(MLP(64, 32, 10, depth=2), "mup", "adam", base_width=16, lr=1e-2, settings={"table": table})
     path = tmp_path / "ckpt.pt"
     ckpt_mod.save(path, p)
     q, _, _ = ckpt_mod.load(path, MLP(64, 32, 10, depth=2))

@@ -58,7 +58,7 @@ def test_hf_llama_compiles_fullgraph_and_trains_like_eager():
     torch.manual_seed(0)
     cfg = hf.tiny_config("llama", 64, depth=1, vocab=64, block=32)
     model = T.AutoModelForCausalLM.from_config(cfg)
-    p = Parametrization(model, "mup-table8", base_config=hf.tiny_config("llama", 16, depth=1, vocab=64, block=32), lr=1e-2)
+    p = Parametrization(model, "mup-table8", base_model=hf.tiny_config("llama", 16, depth=1, vocab=64, block=32), lr=1e-2)
     twin = copy.deepcopy(model)
     compiled = torch.compile(twin, fullgraph=True, backend=BACKEND)
     ids = _ids()

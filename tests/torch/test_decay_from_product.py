@@ -39,7 +39,7 @@ def _model():
 
 
 def test_wd_scale_is_the_product_divided_by_the_lr():
-    p = Parametrization(_model(), _table(), base_width=64, lr=LR, weight_decay=WD)
+    p = Parametrization(_model(), _table(), base_width=64, lr=LR, settings={"weight_decay": WD})
     info = p.records["hidden.0.weight"]
     assert (info.lr_scale, info.lr_wd_scale) == (0.25, 0.5)
     assert info.wd_scale == pytest.approx(2.0, rel=1e-12)
@@ -51,7 +51,7 @@ def test_wd_scale_is_the_product_divided_by_the_lr():
 @pytest.mark.parametrize("mode", ["decoupled", "independent"])
 def test_one_adamw_step_decays_by_the_tables_product(mode):
     model = _model()
-    p = Parametrization(model, _table(), base_width=64, lr=LR, weight_decay=WD, weight_decay_mode=mode)
+    p = Parametrization(model, _table(), base_width=64, lr=LR, settings={"weight_decay": WD, "weight_decay_mode": mode})
     opt = torch.optim.AdamW(p.param_groups)
     w0 = model.hidden[0].weight.detach().clone()
     for q in model.parameters():
@@ -64,9 +64,9 @@ def test_one_adamw_step_decays_by_the_tables_product(mode):
 
 def test_consistent_weight_decay_rows_are_kept_and_inconsistent_ones_explained():
     ok = Parametrization(_model(), _table(Row("hidden", "weight_decay", "width", H)), base_width=64, lr=LR,
-                         weight_decay=WD)
-    assert ok.records["hidden.0.weight"].wd_scale == pytest.approx(2.0) and not ok._inconsistent
+                         settings={"weight_decay": WD})
+    assert ok.records["hidden.0.weight"].wd_scale == pytest.approx(2.0) and not ok.plan.inconsistent
     bad = Parametrization(_model(), _table(Row("hidden", "weight_decay", "width", 1)), base_width=64, lr=LR,
-                          weight_decay=WD)
+                          settings={"weight_decay": WD})
     assert bad.records["hidden.0.weight"].wd_scale == pytest.approx(4.0)  # the weight_decay rows win
     assert "inconsistent with the lr x weight_decay rows" in bad.explain()

@@ -30,6 +30,7 @@ import torch
 
 from scaling_exponents.systems.registry import derive
 from scaling_exponents.torch import Parametrization
+from scaling_exponents.torch.settings import split_keywords
 from scaling_exponents.verifier.models import GPT
 
 BASE_WIDTH, BASE_DEPTH, N_HEAD = 32, 2, 4
@@ -68,10 +69,10 @@ def _gpt(width, depth, seed=0):
 
 
 def _apply(model, table, optimizer=None, **kw):
-    args = dict(optimizer=optimizer or "adamw", base_width=BASE_WIDTH, base_depth=BASE_DEPTH, lr=LR, weight_decay=WD, eps=EPS, init=INIT_STD,
-                no_weight_decay=NO_DECAY)
-    args.update(kw)
-    return Parametrization(model, table, **args)
+    rest, settings = split_keywords(kw)  # layers=, base_head_dim= stay keywords; init=, options= ... are settings
+    s = dict(weight_decay=WD, eps=EPS, init=INIT_STD, no_weight_decay=NO_DECAY) | settings
+    return Parametrization(model, table, optimizer or "adamw", base_width=BASE_WIDTH, base_depth=BASE_DEPTH, lr=LR,
+                           settings=s, **rest)
 
 
 def _by_name(groups):
@@ -218,8 +219,7 @@ def test_rows_that_cannot_be_applied_are_listed():
 def test_completep_training_smoke(depth):
     """CompleteP on GPT(width 32) at depth 2 (the base) and 8: 3 AdamW steps on random tokens."""
     model = _gpt(32, depth)
-    p = Parametrization(model, "completep", base_width=32, base_depth=2, lr=1e-2, weight_decay=0.1, eps=1e-12,
-                        init=INIT_STD, no_weight_decay=NO_DECAY)
+    p = Parametrization(model, "completep", base_width=32, base_depth=2, lr=1e-2, settings={"weight_decay": 0.1, "eps": 1e-12, "init": INIT_STD, "no_weight_decay": NO_DECAY})
     opt = torch.optim.AdamW(p.param_groups)
     g = torch.Generator().manual_seed(0)
     idx, tgt = torch.randint(0, 64, (4, 16), generator=g), torch.randint(0, 64, (4, 16), generator=g)

@@ -59,8 +59,7 @@ def _plain(model):
 
 def test_sgd_fold_is_exact(float64):
     model = _gpt()
-    p = Parametrization(model, "mup-table8", "sgd", base_width=16, base_head_dim=4, lr=0.5, weight_decay=1e-3,
-                        weight_decay_mode="coupled")
+    p = Parametrization(model, "mup-table8", "sgd", base_width=16, base_head_dim=4, lr=0.5, settings={"weight_decay": 1e-3, "weight_decay_mode": "coupled"})
     f = p.fold()
     assert _plain(f.model) and f.optimizer == "sgd"
     head = [g for g in f.groups if g["role"] == "readout"][0]
@@ -75,8 +74,7 @@ def test_sgd_fold_is_exact(float64):
 
 def test_adam_fold_needs_eps_over_m(float64):
     model = _gpt()
-    p = Parametrization(model, "mup-table8", "adam", base_width=16, base_head_dim=4, lr=1e-2, eps=1e-3,
-                        weight_decay=0.1)
+    p = Parametrization(model, "mup-table8", "adam", base_width=16, base_head_dim=4, lr=1e-2, settings={"eps": 1e-3, "weight_decay": 0.1})
     f = p.fold()
     head = [g for g in f.groups if g["role"] == "readout"][0]
     assert (head["lr"], head["eps"]) == pytest.approx((1e-2 * 0.25, 1e-3 / 0.25))     # lr m, eps / m
@@ -96,7 +94,7 @@ def test_adam_fold_needs_eps_over_m(float64):
 
 def test_adam_state_moves_with_the_fold(float64):
     model = _gpt()
-    p = Parametrization(model, "mup-table8", "adam", base_width=16, base_head_dim=4, lr=1e-2, eps=1e-4)
+    p = Parametrization(model, "mup-table8", "adam", base_width=16, base_head_dim=4, lr=1e-2, settings={"eps": 1e-4})
     b = _batches(4)
     opt = torch.optim.Adam(p.param_groups)
     _train(model, opt, b[:2])
@@ -113,7 +111,7 @@ def test_save_and_load_keep_per_group_lrs_and_attention(tmp_path):
     cfg, base = hf.tiny_config("llama", 64, vocab=64, block=32), hf.tiny_config("llama", 16, vocab=64, block=32)
     torch.manual_seed(0)
     m = T.AutoModelForCausalLM.from_config(cfg)
-    p = Parametrization(m, "mup-table8", base_config=base, lr=1e-2)
+    p = Parametrization(m, "mup-table8", base_model=base, lr=1e-2)
     f = p.fold()
     f.save(tmp_path / "folded.pt")
     fresh = T.AutoModelForCausalLM.from_config(cfg)           # a stock model: 1/sqrt(d) attention, its own init
@@ -145,12 +143,12 @@ def test_what_cannot_be_folded_says_why():
     with pytest.raises(UserError, match="optimizer"):
         p.fold(optimizer="muon")
     deep = GPT(64, 32, 4, n_head=4, block_size=16)
-    q = Parametrization(deep, "completep", base_width=16, base_depth=2, init=0.02)
+    q = Parametrization(deep, "completep", base_width=16, base_depth=2, settings={"init": 0.02})
     with pytest.raises(UserError, match="residual branch"):
         q.fold()
     hf = pytest.importorskip("scaling_exponents.torch.presets.hf")
     T = hf.import_transformers()
     gpt2 = T.AutoModelForCausalLM.from_config(hf.tiny_config("gpt2", 64, vocab=64, block=32))  # tied lm_head
-    r = Parametrization(gpt2, "mup-table8", base_config=hf.tiny_config("gpt2", 16, vocab=64, block=32))
+    r = Parametrization(gpt2, "mup-table8", base_model=hf.tiny_config("gpt2", 16, vocab=64, block=32))
     with pytest.raises(UserError, match="untie"):
         r.fold()

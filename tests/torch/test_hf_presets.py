@@ -54,7 +54,7 @@ pytestmark = pytest.mark.usefixtures("one_torch_thread")
 @pytest.mark.parametrize("family", FAMILIES)
 def test_preset_gives_every_parameter_a_role_with_table8_numbers(family):
     m = model(family, 64)
-    p = Parametrization(m, "mup-table8", base_config=config(family, 16), lr=1e-2)
+    p = Parametrization(m, "mup-table8", base_model=config(family, 16), lr=1e-2)
     assert p.preset.name == f"hf-{family}"
     assert not [n for n, i in p.records.items() if i.role == "default"]
     assert p.unmatched == [] and p.unapplied == []
@@ -79,7 +79,7 @@ def test_preset_gives_every_parameter_a_role_with_table8_numbers(family):
 def test_at_the_base_shape_the_model_is_unchanged(family):
     ref = model(family, 32)
     twin = model(family, 32)
-    Parametrization(twin, "mup-table8", base_config=config(family, 32))
+    Parametrization(twin, "mup-table8", base_model=config(family, 32))
     ids = batch()
     with torch.no_grad():
         assert torch.equal(ref(input_ids=ids).logits, twin(input_ids=ids).logits)
@@ -87,14 +87,14 @@ def test_at_the_base_shape_the_model_is_unchanged(family):
 
 def test_width_ratio_from_config_equals_base_config():
     a = Parametrization(model("llama", 64), "mup-table8", base_width=16, base_head_dim=4, lr=1e-2)
-    b = Parametrization(model("llama", 64), "mup-table8", base_config=config("llama", 16), lr=1e-2)
+    b = Parametrization(model("llama", 64), "mup-table8", base_model=config("llama", 16), lr=1e-2)
     assert [g["lr"] for g in a.param_groups] == [g["lr"] for g in b.param_groups]
 
 
 def test_tied_embeddings_share_one_tensor_with_two_multipliers():
     m = model("llama", 64, tie=True)
     assert m.lm_head.weight is m.model.embed_tokens.weight
-    p = Parametrization(m, "mup-table8", base_config=config("llama", 16, tie=True))
+    p = Parametrization(m, "mup-table8", base_model=config("llama", 16, tie=True))
     emb = p.records["model.embed_tokens.weight"]
     assert "lm_head.weight" not in p.records
     assert [(n, r, mult) for n, r, mult, *_ in emb.aliases] == [("lm_head.weight", "readout", 0.25)]
@@ -107,12 +107,12 @@ def test_tied_embeddings_share_one_tensor_with_two_multipliers():
 def test_tables_that_cannot_tie_say_so():
     # TP5 Table 3 (no multipliers): readout init std 1/fan_in, embedding std 1 -> one tensor cannot be both
     with pytest.raises(UserError, match="tied"):
-        Parametrization(model("gpt2", 64), "mup-table3", base_config=config("gpt2", 16))
+        Parametrization(model("gpt2", 64), "mup-table3", base_model=config("gpt2", 16))
 
 
 def test_gpt2_refuses_fan_rows_and_explains_scale_attn_weights_off():
     with pytest.raises(UserError, match="fan_in"):
-        Parametrization(model("gpt2", 64, tie=False), "umup", base_config=config("gpt2", 16, tie=False))
+        Parametrization(model("gpt2", 64, tie=False), "umup", base_model=config("gpt2", 16, tie=False))
     cfg = config("gpt2", 64)
     cfg.scale_attn_weights = False
     torch.manual_seed(0)
@@ -123,4 +123,4 @@ def test_gpt2_refuses_fan_rows_and_explains_scale_attn_weights_off():
 
 def test_base_config_of_another_family_is_a_user_error():
     with pytest.raises(UserError, match="same family"):
-        Parametrization(model("llama", 32), "mup-table8", base_config=config("gpt2", 16))
+        Parametrization(model("llama", 32), "mup-table8", base_model=config("gpt2", 16))

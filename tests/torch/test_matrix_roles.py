@@ -53,7 +53,7 @@ def test_shampoo_blocks_from_block_size():
         "block_in": (32, 32), "block_out": (32, 32), "blocks": (4, 1)}
     assert block_sizes({"fan_in": (64, 32), "fan_out": (10, 10)}, None)["blocks"] == (1, 1)
     pz = Parametrization(ResMLP(16, 64, 10, depth=2, bias=False), "shampoo", optimizer="shampoo", width=64,
-                         base_width=32, depth=2, base_depth=2, block_size=32)
+                         base_width=32, depth=2, base_depth=2, settings={"block_size": 32})
     assert pz.records["blocks.0.fc1.weight"].lr_scale == pytest.approx(4 ** -0.5)
     with pytest.raises(UserError, match="block_size must be a positive integer"):
         block_sizes({"fan_in": (64, 32), "fan_out": (64, 32)}, 0)

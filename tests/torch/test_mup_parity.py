@@ -186,8 +186,8 @@ def _everett_vs_table8(kind, width, eps):
     extra = {} if kind == "mlp" else {"base_head_dim": BASE // 4}
     model = make(width)
     a, b = copy.deepcopy(model), copy.deepcopy(model)
-    pa = Parametrization(a, "mup-table8", "adam", base_width=BASE, lr=LR, eps=eps, **extra)
-    pb = Parametrization(b, "mup", "adam", "full", base_width=BASE, lr=LR, eps=eps)
+    pa = Parametrization(a, "mup-table8", "adam", base_width=BASE, lr=LR, settings={"eps": eps}, **extra)
+    pb = Parametrization(b, "mup", "adam", "full", base_width=BASE, lr=LR, settings={"eps": eps})
     x = _mlp_data()[0] if kind == "mlp" else _gpt_data()[0]
     out0 = _rel(b(x), a(x))
     la = _train(a, torch.optim.Adam(pa.param_groups), loss_fn)
@@ -218,8 +218,7 @@ def test_mup_weight_decay_matches_independent_mode():
     model = _mlp(width)
     mup_model = _mup_side(model, lambda w: MLP(16, w, 8, depth=2))
     ours = copy.deepcopy(model)
-    p = Parametrization(ours, "mup-table8", "adam", base_width=BASE, lr=LR, weight_decay=LR * wd,
-                        weight_decay_mode="independent")
+    p = Parametrization(ours, "mup-table8", "adam", base_width=BASE, lr=LR, settings={"weight_decay": LR * wd, "weight_decay_mode": "independent"})
     opt_m = mup.MuAdamW(mup_model.parameters(), lr=LR, weight_decay=wd)
     opt_o = torch.optim.AdamW(p.param_groups)
     loss_fn = _mlp_loss(*_mlp_data())

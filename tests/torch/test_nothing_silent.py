@@ -92,7 +92,7 @@ def test_completep_rows_are_applied_or_each_named():
     named = [r for r, _ in p.unapplied if r.role not in ("bias", "hidden_bias")]  # this model has no Linear bias
     assert 2 <= len(named) <= 6 and all(f"{r.role} {r.quantity} {r.dimension}" in msg for r in named)
     with pytest.raises(UserError, match="strict=True: .*residual_branch multiplier depth"):
-        Parametrization(MyGPT(), "completep", strict=True, **KW)
+        Parametrization(MyGPT(), "completep", settings={"strict": True}, **KW)
 
 
 def test_module_role_patterns_combine_with_auto_detection():
@@ -114,8 +114,8 @@ def test_module_role_patterns_combine_with_auto_detection():
     (dict(width=512, base_width=16), "width=512 is not a dimension of this model"),
     (dict(width=64, base_width=16, lr=float("nan")), "lr must be a finite number"),
     (dict(width=64, base_width=16, lr=float("inf")), "lr must be a finite number"),
-    (dict(width=64, base_width=16, weight_decay=float("nan")), "weight_decay must be a finite number"),
-    (dict(width=64, base_width=16, eps=float("nan")), "eps must be a finite number"),
+    (dict(width=64, base_width=16, settings={"weight_decay": float("nan")}), "weight_decay must be a finite number"),
+    (dict(width=64, base_width=16, settings={"eps": float("nan")}), "eps must be a finite number"),
 ])
 def test_bad_numbers_are_refused(kw, fragment):
     with pytest.raises(UserError, match=fragment):
@@ -129,7 +129,7 @@ def test_meta_device_rescale_is_refused_with_the_fix():
         Parametrization(m, "mup", width=64, base_width=16)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ParametrizationWarning)
-        p = Parametrization(m, "mup", width=64, base_width=16, init=None)
+        p = Parametrization(m, "mup", width=64, base_width=16, settings={"init": None})
     assert p.records["blocks.0.attn.qkv.weight"].lr_scale == pytest.approx(0.25)  # Everett Adam muP hidden: (64/16)^-1
 
 

@@ -136,7 +136,7 @@ def test_measure_once_table_round_trips_into_parametrization(tmp_path):
     table = load(path)
     torch.manual_seed(1)
     wide = MLP(16, 256, 4, depth=2)
-    p2 = Parametrization(wide, "mup", "adam", base_width=32, lr=1e-3, table=path)
+    p2 = Parametrization(wide, "mup", "adam", base_width=32, lr=1e-3, settings={"table": path})
     for x in table.layers:
         assert p2.lr_of(x.name) == pytest.approx(1e-3 * 8.0 ** (-x.c), rel=1e-9)
     assert p2.lr_of("hidden.0.bias") == pytest.approx(1e-3 * Parametrization(
@@ -144,8 +144,8 @@ def test_measure_once_table_round_trips_into_parametrization(tmp_path):
     names = {n for g in p2.param_groups for n in g["param_names"] if len(g["param_names"]) == 1}
     assert {x.name for x in table.layers} <= names  # one optimizer group per measured weight
     with pytest.raises(UserError, match="solved for mup with adam; this Parametrization is sp"):
-        Parametrization(MLP(16, 64, 4, depth=2), "sp", "adam", base_width=32, table=path)
+        Parametrization(MLP(16, 64, 4, depth=2), "sp", "adam", base_width=32, settings={"table": path})
     with pytest.raises(UserError, match="does not exist"):
-        Parametrization(MLP(16, 64, 4, depth=2), "mup", "adam", base_width=32, table=tmp_path / "nope.json")
+        Parametrization(MLP(16, 64, 4, depth=2), "mup", "adam", base_width=32, settings={"table": tmp_path / "nope.json"})
     with pytest.raises(UserError, match="param.online"):
         p2.step()

@@ -7,6 +7,7 @@ the base width, and **independent computation** (forward passes recomputed with 
 from __future__ import annotations
 
 import copy
+import inspect
 import math
 
 import pytest
@@ -71,7 +72,7 @@ def test_hidden_init_std_halves_from_256_to_1024():
 
 
 def test_float_init_resamples_with_table_factor_and_zero_biases():
-    p = Parametrization(_mlp(1024), "mup", "adam", "full", base_width=256, init=0.02)
+    p = Parametrization(_mlp(1024), "mup", "adam", "full", base_width=256, settings={"init": 0.02})
     r = p.records
     assert r["hidden.0.weight"].init_std == pytest.approx(0.02 * 0.5, rel=0.02)   # n^-1/2 at 4x
     assert r["embed.weight"].init_std == pytest.approx(0.02 * 0.5, rel=0.03)      # Everett embedding n^-1/2
@@ -92,7 +93,7 @@ def test_table8_readout_init_constant_and_biases_rescaled_like_mup():
 def test_init_none_leaves_weights_and_rescale_twice_is_an_error():
     model = _mlp(128)
     before = [t.detach().clone() for t in model.parameters()]
-    Parametrization(model, "mup-table8", base_width=32, init=None)
+    Parametrization(model, "mup-table8", base_width=32, settings={"init": None})
     assert all(torch.equal(a, b) for a, b in zip(before, model.parameters()))
     Parametrization(model, "mup-table8", base_width=32)
     with pytest.raises(UserError, match="already rescaled.*init=None"):
@@ -103,7 +104,7 @@ def test_init_none_leaves_weights_and_rescale_twice_is_an_error():
 def test_readout_multiplier_scales_weight_not_bias():
     model = _mlp(128)
     x = torch.randn(4, 16)
-    p = Parametrization(model, "mup-table8", base_width=32, init=None)
+    p = Parametrization(model, "mup-table8", base_width=32, settings={"init": None})
     h = model.act(model.hidden[1](model.act(model.hidden[0](model.act(model.embed(x))))))
     expected = h @ model.head.weight.T / 4 + model.head.bias
     assert torch.allclose(model(x), expected, atol=1e-6)
@@ -120,7 +121,7 @@ def test_embedding_multiplier_and_conv_bias_correction_are_exact():
         Row("hidden", "multiplier", "width", sympy.Rational(-1, 2)),
     ])
     plain = copy.deepcopy(net)
-    Parametrization(net, table, base_width=2, width=8, init=None)  # ratio 4
+    Parametrization(net, table, base_width=2, width=8, settings={"init": None})  # ratio 4
     x = torch.randn(2, 3, 8, 8)
     with torch.no_grad():
         h = nn.functional.conv2d(x, plain[0].weight * 2, plain[0].bias * 0.25).relu()
@@ -144,7 +145,7 @@ def test_unknown_module_type_falls_back_to_parametrize_and_is_exact():
     w = net[1].weight.detach().clone()
     table = ExponentTable("toy", None, None, Source("toy"), [Row("hidden", "multiplier", "width", -1)])
     p = Parametrization(net, table, layers={"0": "embedding", "1": "hidden", "2": "readout"},
-                        base_width=3, width=6, init=None)
+                        base_width=3, width=6, settings={"init": None})
     x = torch.randn(2, 4)
     assert torch.allclose(net[1](net[0](x)), torch.tanh(net[0](x) @ (w * 0.5).T))
     assert any("parametrize" in n for n in p.notes)
@@ -179,15 +180,15 @@ def test_schedulers_keep_the_per_group_factors(make_sched):
 
 
 def test_weight_decay_modes():
-    kw = dict(base_width=64, lr=1e-2, weight_decay=0.1)
+    kw = dict(base_width=64, lr=1e-2)
     table = ExponentTable("toy", None, None, Source("toy"), [
         Row("hidden", "lr", "width", -1), Row("hidden", "weight_decay", "width", 1)])
     for mode, want in [("decoupled", 0.1 * 4), ("coupled", 0.1 * 4), ("independent", 0.1 * 4 / (1e-2 / 4))]:
-        p = Parametrization(_mlp(256), table, weight_decay_mode=mode, **kw)
+        p = Parametrization(_mlp(256), table, settings={"weight_decay": 0.1, "weight_decay_mode": mode}, **kw)
         assert _groups_by_name(p)["hidden.0.weight"]["weight_decay"] == pytest.approx(want, rel=1e-12)
     # independent: one AdamW step with zero gradient decays by exactly wd * wd_scale * schedule
     model = _mlp(256)
-    p = Parametrization(model, table, weight_decay_mode="independent", **kw)
+    p = Parametrization(model, table, settings={"weight_decay": 0.1, "weight_decay_mode": "independent"}, **kw)
     opt = torch.optim.AdamW(p.param_groups)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 0.5)
     w0 = model.hidden[0].weight.detach().clone()
@@ -199,7 +200,7 @@ def test_weight_decay_modes():
 
 
 def test_adam_eps_per_group_from_everett_rows():
-    p = Parametrization(_mlp(256), "mup", "adam", "full", base_width=64, eps=1e-8)
+    p = Parametrization(_mlp(256), "mup", "adam", "full", base_width=64, settings={"eps": 1e-8})
     g = _groups_by_name(p)
     assert g["hidden.0.weight"]["eps"] == pytest.approx(1e-8 / 4)     # n^-1
     assert g["embed.weight"]["eps"] == pytest.approx(1e-8 / 2)        # n^-1/2
@@ -251,8 +252,9 @@ def test_empty_match_names_patterns_and_modules():
     (dict(layers={"hidden.*": "hiden"}), "unknown role 'hiden'.*Did you mean 'hidden'"),
     (dict(base_width=None), "give base_width="),
     (dict(lr=-1.0), "lr must be"),
-    (dict(weight_decay_mode="l2"), "weight_decay_mode must be one of"),
-    (dict(init="xavier"), "init must be 'rescale'"),
+    (dict(settings={"weight_decay_mode": "l2"}), "weight_decay_mode must be one of"),
+    (dict(settings={"init": "xavier"}), "init must be 'rescale'"),
+    (dict(settings={"wieght_decay": 0.1}), "settings has no field 'wieght_decay'; did you mean 'weight_decay'"),
     (dict(layers={}), "non-empty dict"),
 ])
 def test_bad_inputs_name_the_value_and_the_fix(kwargs, match):
@@ -321,7 +323,7 @@ def _depth_table():
 def test_depth_rows_scale_branches_and_lrs():
     torch.manual_seed(0)
     model = GPT(64, 64, 8, n_head=4, block_size=16)
-    p = Parametrization(model, _depth_table(), base_width=32, base_depth=2, eps=1e-8)
+    p = Parametrization(model, _depth_table(), base_width=32, base_depth=2, settings={"eps": 1e-8})
     assert p.output_multipliers["blocks.0.attn"] == 0.25 and p.output_multipliers["blocks.7.mlp"] == 0.25
     g = _groups_by_name(p)
     assert g["blocks.0.mlp.up.weight"]["lr_scale"] == 0.5            # width only
@@ -339,3 +341,8 @@ def test_depth_rows_scale_branches_and_lrs():
 def test_depth_table_without_base_depth_is_an_error():
     with pytest.raises(UserError, match="base_depth="):
         Parametrization(GPT(64, 64, 4, n_head=4, block_size=16), _depth_table(), base_width=32)
+
+
+def test_the_front_door_has_at_most_ten_parameters():
+    params = inspect.signature(Parametrization.__init__).parameters
+    assert len(params) <= 10, list(params)  # self included (the issue counted 26 with self)

@@ -83,7 +83,7 @@ def test_state_dict_roundtrip_then_reapply():
     assert set(model.state_dict()) == set(GPT(64, 64, 2, n_head=4, block_size=16).state_dict())
     buf.seek(0)
     fresh = GPT(64, 64, 2, n_head=4, block_size=16)
-    p2 = Parametrization(fresh, "mup-table8", base_width=16, base_head_dim=4, lr=1e-2, init=None)
+    p2 = Parametrization(fresh, "mup-table8", base_width=16, base_head_dim=4, lr=1e-2, settings={"init": None})
     fresh.load_state_dict(torch.load(buf))
     _assert_same_function(model, fresh)
     assert [g["lr"] for g in p2.param_groups] == [g["lr"] for g in p.param_groups]
@@ -131,7 +131,7 @@ def test_torch_compile_fullgraph_matches_eager():
     # a Parametrization sees through the compile wrapper
     twin = copy.deepcopy(model)
     q = Parametrization(torch.compile(twin, backend="aot_eager"), "mup-table8", base_width=16, base_head_dim=4,
-                        init=None)
+                        settings={"init": None})
     assert [n for g in q.param_groups for n in g["param_names"]] == [n for g in p.param_groups for n in g["param_names"]]
 
 
@@ -145,7 +145,7 @@ def test_ddp_world_size_one_matches_single_process(tmp_path):
         model, p = _setup()
         twin = copy.deepcopy(model)
         ddp = torch.nn.parallel.DistributedDataParallel(twin)
-        q = Parametrization(ddp, "mup-table8", base_width=16, base_head_dim=4, lr=1e-2, init=None)
+        q = Parametrization(ddp, "mup-table8", base_width=16, base_head_dim=4, lr=1e-2, settings={"init": None})
         assert q.records.keys() == p.records.keys()  # DDP's "module." prefix is unwrapped
         opt = torch.optim.AdamW(p.param_groups_for(ddp))
         idx, tgt = _batch()
@@ -169,6 +169,6 @@ def test_reapplying_with_rescale_is_refused_but_init_none_is_idempotent():
         before = model(idx)
     with pytest.raises(UserError, match="init=None"):
         Parametrization(model, "mup-table8", base_width=16, base_head_dim=4)
-    Parametrization(model, "mup-table8", base_width=16, base_head_dim=4, init=None)
+    Parametrization(model, "mup-table8", base_width=16, base_head_dim=4, settings={"init": None})
     with torch.no_grad():
         assert torch.equal(model(idx), before)  # one hook per module: multipliers not applied twice

@@ -80,7 +80,7 @@ def test_unmanaged_doubly_matched_and_frozen_warn_or_fail_strict():
     m2 = MLP(8, 32, 4, depth=2)
     m2.extra = nn.Parameter(torch.ones(3))
     with pytest.raises(UserError, match="strict=True: 1 parameter"):
-        Parametrization(m2, "mup", width=32, base_width=16, strict=True)
+        Parametrization(m2, "mup", width=32, base_width=16, settings={"strict": True})
     m3 = MLP(8, 32, 4, depth=2)
     m3.extra = nn.Parameter(torch.ones(3))
     with warnings.catch_warnings():
@@ -103,7 +103,7 @@ def test_readout_zero_init_matches_mup_muReadout():
         b.head = mup.MuReadout(b.head.in_features, 8, readout_zero_init=True)
     mup.set_base_shapes(theirs, base, delta=delta)
     ours = copy.deepcopy(model)
-    p = Parametrization(ours, "mup-table8", "adam", base_width=32, lr=1e-2, readout_zero_init=True)
+    p = Parametrization(ours, "mup-table8", "adam", base_width=32, lr=1e-2, settings={"readout_zero_init": True})
     assert p.zeroed == ["head.weight", "head.bias"]
     assert float(ours.head.weight.detach().abs().max()) == 0.0 and float(theirs.head.weight.detach().abs().max()) == 0.0
     opts = (mup.MuAdam(theirs.parameters(), lr=1e-2), torch.optim.Adam(p.param_groups))
@@ -163,7 +163,7 @@ def test_checkpoint_restores_groups_and_continues_identically(tmp_path):
     torch.manual_seed(0)
     x, y = torch.randn(16, 8), torch.randn(16, 4)
     m = MLP(8, 64, 4, depth=2)
-    p = Parametrization(m, "mup", width=64, base_width=16, lr=1e-2, weight_decay=0.1)
+    p = Parametrization(m, "mup", width=64, base_width=16, lr=1e-2, settings={"weight_decay": 0.1})
     opt = torch.optim.AdamW(p.param_groups)
 
     def step(model, o):

@@ -104,7 +104,7 @@ def compare_sgd(width, momentum=0.0, wd=0.0):
     theirs = _mup_side(model)
     ours = copy.deepcopy(model)
     mode = {} if not wd else {"weight_decay": LR * wd, "weight_decay_mode": "independent"}
-    p = Parametrization(ours, "mup-table8", "sgd", base_width=BASE, lr=LR, **mode)
+    p = Parametrization(ours, "mup-table8", "sgd", base_width=BASE, lr=LR, settings=mode)
     opt_m = mup.MuSGD(theirs.parameters(), lr=LR, momentum=momentum, weight_decay=wd)
     opt_o = torch.optim.SGD(p.param_groups, momentum=momentum)
     lr_m, lr_o = _lrs(opt_m, theirs), _lrs(opt_o, ours)
@@ -200,7 +200,7 @@ def test_umup_on_gpt_multipliers_and_decay():
     """u-muP on the GPT: fan rows per parameter, branch multipliers depth^-1/2, per-step decay lr*wd constant."""
     torch.manual_seed(0)
     model = GPT(64, 128, 8, n_head=4, block_size=16)
-    p = Parametrization(model, "umup", "adam", base_width=BASE, base_depth=2, lr=1e-2, weight_decay=0.1)
+    p = Parametrization(model, "umup", "adam", base_width=BASE, base_depth=2, lr=1e-2, settings={"weight_decay": 0.1})
     r = p.records
     assert r["blocks.0.mlp.down.weight"].multiplier == pytest.approx((512 / 128) ** -0.5)  # fan_in 4d over 4d0
     assert r["blocks.0.mlp.down.weight"].lr_scale == pytest.approx(0.5 * 0.5)  # fan_in^-1/2 x L^-1/2 at 4x, 4x

@@ -71,7 +71,7 @@ def test_moe_output_multiplier_and_frozen_layers_come_from_the_parametrization()
     with warnings.catch_warnings():
         warnings.simplefilter("error", ParametrizationWarning)  # the moe_output row is applied, nothing is left out
         pz = Parametrization(m, t, "adam", layers=MOE_ROLES, width=16, base_width=16, depth=1, base_depth=1,
-                             sizes={"experts": (8, 4), "ffn_ratio": (1, 1)}, init=None)
+                             sizes={"experts": (8, 4), "ffn_ratio": (1, 1)}, settings={"init": None})
         sb, _ = build_moe_seeds(MoERunConfig("moe-completep", width=16, experts=8, topk=2, base_experts=4,
                                              base_topk=1, seeds=(0,), batch=4), t, torch.device("cpu"), torch.float32)
     # 1/n_act with n_act = kappa E: E 4 -> 8 halves the mean (arXiv 2601.20205 Sec. 3)
@@ -90,7 +90,7 @@ def test_two_output_roles_on_one_module_multiply():
     roles = {**MOE_ROLES, "blocks.*.moe": ("residual_branch", "moe_output")}
     roles.pop("blocks.*.moe.combine")
     pz = Parametrization(m, t, "adam", layers=roles, width=16, base_width=16, depth=4, base_depth=2,
-                         sizes={"experts": (8, 4), "ffn_ratio": (1, 1)}, init=None)
+                         sizes={"experts": (8, 4), "ffn_ratio": (1, 1)}, settings={"init": None})
     # residual 1/L (L 2 -> 4) times 1/n_act (E 4 -> 8): 1/2 x 1/2, not whichever role came last
     assert pz.output_multipliers["blocks.0.moe"] == pytest.approx(0.25)
     text = pz.explain(None)

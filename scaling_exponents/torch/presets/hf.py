@@ -1,6 +1,6 @@
 """Hugging Face transformers presets: GPT-2 and the Llama family (Llama, Mistral, Qwen2).
 
-``Parametrization(AutoModelForCausalLM.from_config(cfg), "mup-table8", base_config=small_cfg)`` gives every
+``Parametrization(AutoModelForCausalLM.from_config(cfg), "mup-table8", base_model=small_cfg)`` gives every
 parameter a role from the module layout below, with no globs from the user (the optional extra ``[hf]``):
 
 =====================  =============================================  ==============================================
@@ -116,10 +116,12 @@ def base_model_from_config(model, base_config):
 
     kind = _model_type(model)
     if kind is None:
-        raise UserError("base_config= needs a Hugging Face model (one with a `config`); pass base_model= otherwise")
+        raise UserError("a config as base_model= needs a Hugging Face model (one with a `config`); pass a smaller "
+                        "instance of the model as base_model= otherwise")
     if getattr(base_config, "model_type", None) != kind:
-        raise UserError(f"base_config is a {getattr(base_config, 'model_type', type(base_config).__name__)!r} "
-                        f"config but the model is {kind!r}; give a config of the same family")
+        raise UserError(f"base_model is a {getattr(base_config, 'model_type', type(base_config).__name__)!r} "
+                        f"config (or not a config) but the model is {kind!r}; give a smaller instance of the model or "
+                        "a config of the same family")
     cfg = copy.deepcopy(base_config)
     cfg.num_hidden_layers = model.config.num_hidden_layers
     with torch.device("meta"):

@@ -15,8 +15,8 @@ transformer's MLP), small enough for CPU sweeps over depth:
   reads before auto-detecting the weight layers (embed: embedding, fc1/fc2: hidden, head: readout,
   ``blocks.*.ln``: norm, ``ln_f``: final_norm).
 
-PyTorch's default init, like the other reference models, so ``Parametrization(init="rescale")`` makes the base
-model's init times the table's factors.
+PyTorch's default init, like the other reference models, so ``Parametrization``'s default ``init="rescale"`` makes
+the base model's init times the table's factors.
 """
 
 from __future__ import annotations

@@ -69,7 +69,7 @@ def decay_run(param: str, optimizer: str, options: dict, width: int, base_width:
         model = MLP(64, width, 10, depth=depth, bias=False)
         sizes = {"iters_per_epoch": (m, base_m)} if any(r.dimension == "iters_per_epoch" for r in table.rows) else {}
         pz = Parametrization(model, param=table, optimizer=optimizer, layers=roles, width=width, base_width=base_width,
-                             sizes=sizes, lr=lr, weight_decay=weight_decay, no_weight_decay=no_decay, init=None)
+                             sizes=sizes, lr=lr, settings={"weight_decay": weight_decay, "no_weight_decay": no_decay, "init": None})
         model.to(device=dev, dtype=dt)
         opt = torch.optim.AdamW(pz.param_groups)
         layers = weight_layers(model)

@@ -141,7 +141,7 @@ def parametrize(model: MaskedMLP, table, cfg: DensityConfig):
     from ...torch.parametrize import Parametrization
 
     pz = Parametrization(model, table, cfg.optimizer, layers=ROLES, width=cfg.width, base_width=cfg.width,
-                         sizes={"density": (float(cfg.density), 1)}, lr=cfg.lr, strict=True)
+                         sizes={"density": (float(cfg.density), 1)}, lr=cfg.lr, settings={"strict": True})
     hooked = [n for n, r in pz.records.items() if r.multiplier != 1.0] + list(pz.output_multipliers)
     if hooked:
         raise UserError(f"table {table.parametrization} has forward multipliers ({', '.join(hooked)}); the masked "

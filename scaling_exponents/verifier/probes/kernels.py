@@ -87,7 +87,7 @@ def nngp_run(width: int, depth: int = 2, seeds=(0, 1, 2, 3, 4), points: int = 16
     for s in seeds:
         torch.manual_seed(int(s))
         m = MLP(d_in, width, 1, depth=depth).to(dev)
-        Parametrization(m, "sp", "sgd", width=width, base_width=d_in, init=math.sqrt(2.0 / d_in), strict=True)
+        Parametrization(m, "sp", "sgd", width=width, base_width=d_in, settings={"init": math.sqrt(2.0 / d_in), "strict": True})
         with torch.no_grad():
             h = m.act(m.embed(x))
             for lin in m.hidden:

@@ -67,7 +67,7 @@ def make(cfg: LoRAConfig, d_in: int, d_out: int, device):
     table = probe_table(table_for(cfg.param, cfg.optimizer, None))
     model = LoRANet(d_in, cfg.width, d_out, cfg.rank, factor(init_std_exponent(table), cfg.base_width, 1)).to(device)
     pz = Parametrization(model, table, cfg.optimizer, layers=ROLES, width=cfg.width, base_width=cfg.base_width,
-                         sizes={"rank": (cfg.rank, cfg.base_rank)}, lr=cfg.lr, strict=True)
+                         sizes={"rank": (cfg.rank, cfg.base_rank)}, lr=cfg.lr, settings={"strict": True})
     return model, pz
 
 

@@ -24,7 +24,7 @@ def parametrize_for_optimizer(model: nn.Module, cfg: RunConfig):
     table = table_for(cfg.param, cfg.optimizer, cfg.alignment)
     depth = getattr(model, "depth", cfg.depth)
     return Parametrization(model, table, optimizer=cfg.optimizer, width=cfg.width, base_width=cfg.base_width,
-                           depth=depth, base_depth=cfg.base_depth or depth, lr=cfg.lr, eps=cfg.eps)
+                           depth=depth, base_depth=cfg.base_depth or depth, lr=cfg.lr, settings={"eps": cfg.eps})
 
 
 def optim_run(cfg: RunConfig, matrix_roles=None) -> dict:

@@ -63,7 +63,7 @@ def parametrize(model: DiagonalSSM, table, role: str, n: int, base: int, lr0: fl
     from ...torch.parametrize import Parametrization
 
     return Parametrization(model, table, table.optimizer, layers=roles(role), width=n, base_width=base,
-                           sizes={d: (n, base) for d in SSM_DIMS}, lr=lr0, strict=True)
+                           sizes={d: (n, base) for d in SSM_DIMS}, lr=lr0, settings={"strict": True})
 
 
 def probe(n: int, table, role: str, *, steps_t: int = 64, batch: int = 8, seed: int = 0, lr0: float = 0.1,

@@ -81,7 +81,7 @@ def parametrize(model, cfg: VocabConfig):
 
     table = table_for(cfg.param, cfg.optimizer, None)
     return Parametrization(model, table, cfg.optimizer, layers=ROLES, width=cfg.width, base_width=cfg.width,
-                           sizes={"vocab": (cfg.vocab, cfg.base_vocab)}, lr=cfg.lr, init=None, strict=True)
+                           sizes={"vocab": (cfg.vocab, cfg.base_vocab)}, lr=cfg.lr, settings={"init": None, "strict": True})
 
 
 def build(model, cfg: VocabConfig):
