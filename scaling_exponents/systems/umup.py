@@ -61,6 +61,12 @@ DIM = {"embedding": "fan_out", "hidden": "fan_in", "readout": "fan_in", "bias": 
 #: Roles that take the "bias" row (1-D parameters: biases and norm gains).
 VECTOR_ROLES = ("hidden_bias", "norm")
 IN_BLOCK = ("hidden", "hidden_bias", "norm")
+#: the final norm is a gain like the blocks' norms (the "bias" row over width) but outside the residual stack, so it
+#: takes no depth factor: unit-scaling 0.3.5 sets ``mup_scaling_depth`` only on the parameters of a
+#: ``DepthSequential`` (``_modules.py``; everything outside the stack -- embedding, readout, ``final_norm``, which has
+#: no gain there -- keeps None) and ``optim.lr_scale_for_depth`` scales by depth only where it is set.  Without this row a model's final norm fell back
+#: to the ``norm`` rows and took the branches' depth^-1/2 (measured: final_norm update ∝ L^-0.49, issue 22).
+FINAL_NORM_DEPTH = "outside the residual stack: no depth factor (unit-scaling: mup_scaling_depth unset)"
 
 
 def build_system(mup_abc: dict) -> ConstraintSystem:
@@ -97,13 +103,13 @@ def _build(optimizer, alignment):
     rows = [Row("residual_branch", "multiplier", "depth", d["q_mult_residual_branch"],
                 note="paper 1/sqrt(depth); library tau_k = alpha_k / sqrt(L + sum_{j<k} alpha_j^2) = Θ(L^-1/2)")]
     roles = {"embedding": "embedding", "hidden": "hidden", "readout": "readout",
-             "hidden_bias": "bias", "norm": "bias"}
+             "hidden_bias": "bias", "norm": "bias", "final_norm": "bias"}
     for role, src in roles.items():
         dim = DIM[src]
         a, b, c = v[f"a_{src}"], v[f"b_{src}"], v[f"c_{src}"]
         q_lr = d[f"q_lr_{role}"] if role in IN_BLOCK else 0
         rows += [Row(role, "multiplier", dim, -a), Row(role, "init_std", dim, -b), Row(role, "lr", dim, -c),
-                 Row(role, "lr", "depth", q_lr),
+                 Row(role, "lr", "depth", q_lr, note=FINAL_NORM_DEPTH if role == "final_norm" else ""),
                  Row(role, "weight_decay", dim, c, note="torch value lambda / lr_group (independent weight decay)"),
                  Row(role, "weight_decay", "depth", -q_lr),
                  Row(role, "lr_wd_product", dim, 0), Row(role, "lr_wd_product", "depth", 0)]

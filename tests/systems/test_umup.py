@@ -219,3 +219,24 @@ def test_residual_rule_exponent():
     slope = math.log(last(4096) / last(1024)) / math.log(4)
     assert slope == pytest.approx(float(derive("umup", "adam").power("residual_branch", "multiplier", "depth")),
                                   abs=1e-3)
+
+
+def test_the_final_norm_takes_the_norm_width_rule_and_no_depth_factor():
+    """Expected values: external library (unit-scaling 0.3.5): ``lr_scale_for_depth`` is L^-1/2 for a parameter of the
+    depth stack (``DepthSequential`` sets ``mup_scaling_depth``) and 1 for every parameter outside it (its
+    ``TransformerDecoder`` has no norm gains at all, so the embedding and readout stand for "outside"); the table's
+    final_norm rows carry the same width rule as the blocks' norms.  Before this row the final norm fell
+    back to ``norm`` and took depth^-1/2 (measured L^-0.49 in catalog/verification/umup, issue 22)."""
+    pytest.importorskip("unit_scaling")
+    from unit_scaling import TransformerDecoder
+    from unit_scaling.optim import lr_scale_for_depth
+
+    t = derive("umup", "adam")
+    assert t.power("final_norm", "lr", "depth") == 0 and t.power("norm", "lr", "depth") == sympy.Rational(-1, 2)
+    for q in ("multiplier", "init_std", "lr"):
+        for dim in ("fan_out", "fan_in"):
+            assert t.power("final_norm", q, dim) == t.power("norm", q, dim)
+    m = TransformerDecoder(hidden_size=32, vocab_size=16, layers=4, heads=2)
+    in_stack = m.layers[0].mlp.linear_2.weight  # any parameter of the depth stack (its blocks' norms have no gain)
+    assert lr_scale_for_depth(m.embedding.weight) == 1 and lr_scale_for_depth(m.projection.weight) == 1
+    assert lr_scale_for_depth(in_stack) == pytest.approx(len(m.layers) ** -0.5)
