@@ -23,6 +23,7 @@ def rescore(summary: dict) -> list[str]:
     from scaling_exponents.evidence.fit import Slope, verdict
     from scaling_exponents.evidence.hints import finite_vocab
     from scaling_exponents.evidence.predict import Prediction, Predictions
+    from scaling_exponents.evidence.summary_record import status_of, tally
     from scaling_exponents.theory.exponents import Q, fmt
 
     if summary.get("model") != "gpt":
@@ -41,9 +42,8 @@ def rescore(summary: dict) -> list[str]:
         if "spectral_condition" in r:
             r["meets_spectral_condition"] = r["spectral_condition"] == fmt(p.exponent)
         changed.append(f"{r['layer']}|W_spec")
-    summary["failed"] = sum(r["verdict"] == "fail" for r in summary["rows"])
-    summary["passed"] = sum(r["verdict"] == "pass" for r in summary["rows"])
-    summary["status"] = "pass" if summary["rows"] and not summary["failed"] else "fail"
+    count = tally(summary["rows"])  # the verdict rule of every entry (evidence.summary_record)
+    summary.update(failed=count.failed, passed=count.passed, status=status_of(summary["rows"]))
     if changed:
         summary["notes"].append("embed/head W_spec re-scored from the stored values with the finite-vocabulary "
                                 "prediction (benchmarks/rescore_gpt_vocab.py; Vershynin arXiv 1011.3027 Thm. 5.32)")

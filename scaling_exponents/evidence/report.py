@@ -18,6 +18,7 @@ from pathlib import Path
 from ..errors import UserError
 from ..theory.factors import evaluate
 from .hints import hint
+from .summary_record import plain
 
 PANELS = [("act_init", "activation coord size at init"), ("act_delta", "activation change after t steps"),
           ("dW_spec", "||ΔW||₂"), ("W_spec", "||W||₂ at init"), ("dW_rms", "RMS(ΔW)"),
@@ -222,7 +223,7 @@ def write_verify_report(summaries: dict, out: Path, plots: bool = True, merge: b
         lines += _md_rows(s)
     (out / "report.md").write_text("\n".join(lines) + "\n")
     (out / "results.json").write_text(json.dumps(summary_json(summaries), indent=2) + "\n")
-    (out / "summaries.json").write_text(json.dumps(summaries, indent=1) + "\n")
+    (out / "summaries.json").write_text(json.dumps(plain(summaries), indent=1) + "\n")  # Summary -> dict: same bytes
     return out / "report.md"
 
 

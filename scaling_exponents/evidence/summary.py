@@ -73,7 +73,8 @@ def fit_rows(preds, per_width: dict, widths: list[int], tol: float, quantities=N
 
 
 def summary_json(summaries: dict) -> dict:
-    """The small ``results.json``: {label: {status, device, passed, failed, ...}} (read by the catalog).
+    """The small ``results.json``: {label: {status, device, passed, failed, ...}} (read by the catalog), from
+    ``{label: entry}`` with each entry a :class:`.summary_record.Summary` (a run) or its dict (``summaries.json``).
 
     Every entry carries its calibrated ``verdict`` (pass | finite size | fails as predicted | fail) and ``classes``
     ({layer|quantity: class} of the rows that did not pass; :mod:`.calibrate`); each row of ``summaries`` gets its

@@ -15,6 +15,7 @@ from fractions import Fraction
 
 from ..errors import UserError
 from ..evidence.summary import fit_rows
+from ..evidence.summary_record import Summary
 
 MOE_WIDTHS = (64, 128, 256)
 MOE_EXPERTS = (4, 8, 16)
@@ -37,8 +38,9 @@ def topk_for(experts: int, kappa: Fraction) -> int:
 
 def verify_moe(target, table, *, widths=MOE_WIDTHS, experts=MOE_EXPERTS, depths=MOE_DEPTHS, width=MOE_WIDTH,
                depth=MOE_DEPTH, n_experts=MOE_EXPERTS_AT, kappa=KAPPA, ffn_ratio=1, seeds=5, steps=3, lr=1e-2,
-               batch=64, device="cpu", dtype="float32", tol=0.15, store=None, progress=False) -> dict:
-    """Up to three summaries ``{label: summary}`` in :func:`.verify.verify_target`'s format."""
+               batch=64, device="cpu", dtype="float32", tol=0.15, store=None, progress=False) -> dict[str, Summary]:
+    """Up to three entries ``{label: Summary}`` (:class:`~scaling_exponents.evidence.summary_record.Summary`), one per
+    swept axis."""
     from ..evidence.predict_moe import check_moe_table, predict_moe
     from ..evidence.store import ResultStore
     from .probes.moe import MoERunConfig, moe_run
@@ -73,7 +75,6 @@ def verify_moe(target, table, *, widths=MOE_WIDTHS, experts=MOE_EXPERTS, depths=
         per = {v: r["metrics"] for v, r in zip(sizes, results)}
         preds = predict_moe(getattr(target, "expect", None) or table, dim)
         rows = fit_rows(preds, per, sizes, tol, dimension=dim)
-        n_fail = sum(r["verdict"] == "fail" for r in rows)
         why = _fail_notes(table, dim, rows)
         fixed = {"width": f"E {n_experts}, k {k_at}, depth {depth}",
                  "experts": f"width {width}, depth {depth}, k = {kappa} E",
@@ -81,24 +82,21 @@ def verify_moe(target, table, *, widths=MOE_WIDTHS, experts=MOE_EXPERTS, depths=
         label = f"{target.label}@moe-{dim}"
         cmd = {"width": f"--widths {','.join(map(str, sizes))}", "experts": f"--experts {','.join(map(str, sizes))}",
                "depth": f"--depths {','.join(map(str, sizes))}"}[dim]
-        s = {"param": target.param, "label": label, "optimizer": table.optimizer, "alignment": None, "model": "moe",
-             "dimension": dim if dim != "width" else None, "title": table.title, "source": table.source.cite(),
-             "widths": list(sizes) if dim == "width" else [width], "depth": depth, "seeds": seeds, "steps": steps,
-             "lr": lr, "base_width": width, "batch": batch, "device": device, "dtype": dtype, "tol": tol,
-             "status": "pass" if rows and not n_fail else "fail", "passed": sum(r["verdict"] == "pass" for r in rows),
-             "failed": n_fail, "rows": rows, "r": {}, "plot": False,
-             "notes": preds.notes + [f"fixed: {fixed}; ffn_ratio {ffn_ratio}; input layer and readout frozen (no MoE "
-                                     "rows); load-balancing bias not trained (rule-based in the paper)"] + why
-             + sorted({f"non-finite values in {k}" for r in results for k in r.get("nonfinite", [])}),
-             "seconds": sum(r.get("seconds", 0.0) for r in results if r),
-             "coord": {str(v): m for v, m in per.items()},
-             "sizes_text": f"{dim} {sizes[0]}..{sizes[-1]} ({fixed})",
-             "command": f"python -m scaling_exponents verify --param {target.label} --model moe {cmd} --seeds {seeds} "
-                        f"--steps {steps} --lr {lr:g} --tol {tol:g} --device {device}"}
-        if dim == "depth":
-            s.update(depths=list(sizes), width=width, base_depth=sizes[0])
-        elif dim == "experts":
-            s.update(experts=list(sizes), kappa=str(kappa))
+        own = {"depth": dict(depths=list(sizes), width=width, base_depth=sizes[0]),
+               "experts": dict(experts=list(sizes), kappa=str(kappa))}.get(dim, {})
+        s = Summary.of(
+            table, rows, param=target.param, label=label, optimizer=table.optimizer, alignment=None, model="moe",
+            dimension=dim if dim != "width" else None, widths=list(sizes) if dim == "width" else [width],
+            depth=depth, seeds=seeds, steps=steps, lr=lr, base_width=width, batch=batch, device=device, dtype=dtype,
+            tol=tol, r={}, plot=False,
+            notes=preds.notes + [f"fixed: {fixed}; ffn_ratio {ffn_ratio}; input layer and readout frozen (no MoE "
+                                 "rows); load-balancing bias not trained (rule-based in the paper)"] + why
+            + sorted({f"non-finite values in {k}" for r in results for k in r.get("nonfinite", [])}),
+            seconds=sum(r.get("seconds", 0.0) for r in results if r),
+            coord={str(v): m for v, m in per.items()},
+            sizes_text=f"{dim} {sizes[0]}..{sizes[-1]} ({fixed})",
+            command=f"python -m scaling_exponents verify --param {target.label} --model moe {cmd} --seeds {seeds} "
+                    f"--steps {steps} --lr {lr:g} --tol {tol:g} --device {device}", **own)
         out[label] = s
     return out
 

@@ -12,6 +12,7 @@ table).  Entries are labelled ``NAME@unit-width`` and ``NAME@unit-depth``; resul
 from __future__ import annotations
 
 from ..evidence.summary import fit_rows
+from ..evidence.summary_record import Summary
 
 UNIT_WIDTHS = (64, 128, 256)
 UNIT_DEPTHS = (2, 4, 8)
@@ -20,8 +21,9 @@ UNIT_DEPTH_WIDTH = 64
 
 
 def verify_unit(target, table, *, widths=UNIT_WIDTHS, depths=UNIT_DEPTHS, width=UNIT_DEPTH_WIDTH,
-                depth=UNIT_WIDTH_DEPTH, seeds=3, tol=0.15, store=None, progress=False) -> dict:
-    """Two summaries ``{label: summary}`` (unit-width and unit-depth), in :func:`.verify.verify_target`'s format."""
+                depth=UNIT_WIDTH_DEPTH, seeds=3, tol=0.15, store=None, progress=False) -> dict[str, Summary]:
+    """Two entries ``{label: Summary}`` (unit-width and unit-depth;
+    :class:`~scaling_exponents.evidence.summary_record.Summary`)."""
     from ..evidence.predict_unit import predict_unit
     from ..evidence.store import ResultStore
     from .probes.unit_scale import unit_scale_run
@@ -38,7 +40,6 @@ def verify_unit(target, table, *, widths=UNIT_WIDTHS, depths=UNIT_DEPTHS, width=
         per = {s: r["metrics"] for s, r in zip(sizes, results)}
         preds = predict_unit(table, dim)
         rows = fit_rows(preds, per, sizes, tol, dimension=dim)
-        n_fail = sum(r["verdict"] == "fail" for r in rows)
         lo = min(min(v) for k, r in per.items() for q, v in r.items() if q.endswith(("act_rms", "grad_rms", "w_rms"))
                  and not q.startswith("head"))
         hi = max(max(v) for k, r in per.items() for q, v in r.items() if q.endswith(("act_rms", "grad_rms", "w_rms"))
@@ -47,19 +48,17 @@ def verify_unit(target, table, *, widths=UNIT_WIDTHS, depths=UNIT_DEPTHS, width=
                  f"{'depth ' + str(depth) if dim == 'width' else 'width ' + str(width)}; activation/weight/gradient "
                  f"RMS (logits excluded) lie in [{lo:.3g}, {hi:.3g}] at every size"]
         label = f"{target.label}@unit-{dim}"
-        s = {"param": target.param, "label": label, "optimizer": table.optimizer, "alignment": None,
-             "model": "unit_scaling.TransformerDecoder", "title": table.title, "source": table.source.cite(),
-             "widths": list(sizes) if dim == "width" else [width], "depth": depth if dim == "width" else None,
-             "seeds": seeds, "steps": 0, "lr": None, "base_width": None, "batch": 8, "device": "cpu",
-             "dtype": "float32", "tol": tol, "status": "pass" if rows and not n_fail else "fail",
-             "passed": sum(r["verdict"] == "pass" for r in rows), "failed": n_fail, "rows": rows, "r": {},
-             "notes": notes + sorted({f"non-finite values in {k}" for r in results for k in r.get("nonfinite", [])}),
-             "seconds": sum(r.get("seconds", 0.0) for r in results if r),
-             "coord": {str(k): v for k, v in per.items()}, "plot": False,
-             "sizes_text": (f"width {sizes[0]}..{sizes[-1]} (depth {depth})" if dim == "width"
-                            else f"depth {sizes[0]}..{sizes[-1]} (width {width})"),
-             "command": f"python -m scaling_exponents verify --param {target.label} --seeds {seeds} --tol {tol:g}"}
-        if dim == "depth":
-            s.update(dimension="depth", depths=list(sizes), width=width, base_depth=None)
+        own = dict(dimension="depth", depths=list(sizes), width=width, base_depth=None) if dim == "depth" else {}
+        s = Summary.of(
+            table, rows, param=target.param, label=label, optimizer=table.optimizer, alignment=None,
+            model="unit_scaling.TransformerDecoder", widths=list(sizes) if dim == "width" else [width],
+            depth=depth if dim == "width" else None, seeds=seeds, steps=0, lr=None, base_width=None, batch=8,
+            device="cpu", dtype="float32", tol=tol, r={},
+            notes=notes + sorted({f"non-finite values in {k}" for r in results for k in r.get("nonfinite", [])}),
+            seconds=sum(r.get("seconds", 0.0) for r in results if r),
+            coord={str(k): v for k, v in per.items()}, plot=False,
+            sizes_text=(f"width {sizes[0]}..{sizes[-1]} (depth {depth})" if dim == "width"
+                        else f"depth {sizes[0]}..{sizes[-1]} (width {width})"),
+            command=f"python -m scaling_exponents verify --param {target.label} --seeds {seeds} --tol {tol:g}", **own)
         out[label] = s
     return out

@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 
 from ..errors import UserError
+from ..evidence.summary_record import tally
 
 #: verify/transfer options that belong to the built-in models' other sweep axes (refused with a factory).
 OTHER_AXES = ("depths", "vocabs", "experts", "densities", "ranks")
@@ -107,8 +108,9 @@ def run_verify(args, parse_ints) -> int:
         cc.df.to_csv(out / f"coord_{png[6:-4]}.csv", index=False)
         rows = cc.slopes.to_dict("records")
         fails = [f"{r['module']}|{r['quantity']}" for r in rows if r["verdict"] == "fail"]
-        results[cc.label] = {"status": cc.status, "regime": cc.regime, **cc.settings,
-                             "passed": sum(r["verdict"] == "pass" for r in rows), "failed": len(fails),
+        # passed/failed: the one count of every entry (:func:`.summary_record.tally`); status: the coord check's
+        # own (``info`` when nothing is expected), so not a verify Summary
+        results[cc.label] = {"status": cc.status, "regime": cc.regime, **cc.settings, **tally(rows)._asdict(),
                              "failed_rows": fails,
                              "slopes": {f"{r['module']}|{r['quantity']}": [round(r["slope"], 4), round(r["ci_lo"], 4),
                                                                            round(r["ci_hi"], 4), _exp(r["expected"]),

@@ -30,6 +30,7 @@ from .verify_width import verify_target  # noqa: F401  (re-exported)
 from .verify_matrix import _table  # (table, optimizer, alignment) of a -p name or a --table file (:mod:`.verify_table`)
 from .sweep_config import apply_config as prepare_parser  # noqa: F401  (--config; called by the CLI)
 from ..evidence.summary import fit_rows, predictions_for, short_table, summary_json  # noqa: F401  (re-exported)
+from ..evidence.summary_record import Summary
 
 
 def parse_targets(text: str, optimizer: str | None) -> list[Target]:
@@ -151,7 +152,7 @@ def _run(args) -> int:
     ctx = sweeps.Context(parse_ints, parse_targets, table_of, store=store, progress=not args.no_progress,
                          runner=dict(executor=executor, retry=getattr(args, "retry", 0),
                                      on_result=tracker and tracker.log_run))
-    summaries = {}
+    summaries: dict[str, Summary] = {}
     for sweep, target, table in steps:
         for label, s in sweep.run(target, table, args, ctx).items():
             summaries[label] = s

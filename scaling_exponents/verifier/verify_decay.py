@@ -27,6 +27,7 @@ from __future__ import annotations
 import math
 
 from ..errors import UserError
+from ..evidence.summary_record import Summary
 from ..theory.factors import scale_factor
 
 DECAY_WIDTHS = (128, 256, 512, 1024)
@@ -62,7 +63,7 @@ def _tau_pred(table, roles, no_decay, lr, wd, width, base_width, m):
 
 def verify_decay_target(target, *, model="mlp", widths=None, depth=2, seeds=5, lr=None, weight_decay=None,
                         base_width=None, batch=16, device="cpu", dtype="float32", tol=0.15, store=None,
-                        progress=False) -> dict:
+                        progress=False) -> Summary:
     """Weight-decay sweep of one parametrization (adamw-timescale, wd-layerwise) on AdamW runs of the MLP: measured
     slopes across widths (and iterations per epoch) against :func:`.predict_decay.predict_decay`; returns the
     summary."""
@@ -111,7 +112,6 @@ def verify_decay_target(target, *, model="mlp", widths=None, depth=2, seeds=5, l
                      for k, v in r["metrics"].items()} for m, r in zip(DECAY_MS, results[len(widths):])}
         rows += fit_rows(preds, per_m, list(DECAY_MS), tol, quantities=("tau_iter_vs_M", "tau_epoch_vs_M"),
                          dimension="iters_per_epoch")
-    n_fail = sum(r["verdict"] == "fail" for r in rows)
     for r in rows:  # measured vs the EMA timescale 1/(eta lambda) of that layer, at the ends of the width sweep
         if r["quantity"] == "tau_iter":
             role = roles[r["layer"]]
@@ -122,15 +122,12 @@ def verify_decay_target(target, *, model="mlp", widths=None, depth=2, seeds=5, l
                                + " -> ".join(f"{t:.0f}" for _, _, t in ends))
     decayed = {p.layer for p in preds.items}  # an undecayed layer (lambda = 0) never forgets its init: tau = inf
     nonfinite = sorted({k for r in results for k in r.get("nonfinite", []) if k.split("|")[0] in decayed})
-    return {
-        "param": target.param, "label": target.label, "optimizer": opt, "alignment": None, "model": model,
-        "title": table.title, "source": table.source.cite(), "widths": widths, "depth": depth, "seeds": seeds,
-        "steps": steps_w, "lr": lr, "weight_decay": wd, "base_width": base_width, "batch": batch, "device": device,
-        "dtype": dtype, "tol": tol, "status": "pass" if rows and not n_fail else "fail",
-        "passed": sum(r["verdict"] == "pass" for r in rows), "failed": n_fail, "rows": rows,
-        "r": {"roles": ", ".join(f"{k}={v}" for k, v in roles.items()), "no decay": ", ".join(no_decay) or "-",
-              "iters_per_epoch (width sweep)": BASE_M, **({"M sweep": ",".join(map(str, DECAY_MS))} if m_sweep else {})},
-        "notes": preds.notes + ([f"non-finite values in {nonfinite}"] if nonfinite else []),
-        "seconds": sum(r.get("seconds", 0.0) for r in results if r), "coord": {},
-        "panels": [[q, d] for q, d in DECAY_QUANTITIES.items()],
-    }
+    return Summary.of(
+        table, rows, param=target.param, label=target.label, optimizer=opt, alignment=None, model=model,
+        widths=widths, depth=depth, seeds=seeds, steps=steps_w, lr=lr, weight_decay=wd, base_width=base_width,
+        batch=batch, device=device, dtype=dtype, tol=tol,
+        r={"roles": ", ".join(f"{k}={v}" for k, v in roles.items()), "no decay": ", ".join(no_decay) or "-",
+           "iters_per_epoch (width sweep)": BASE_M, **({"M sweep": ",".join(map(str, DECAY_MS))} if m_sweep else {})},
+        notes=preds.notes + ([f"non-finite values in {nonfinite}"] if nonfinite else []),
+        seconds=sum(r.get("seconds", 0.0) for r in results if r), coord={},
+        panels=[[q, d] for q, d in DECAY_QUANTITIES.items()])

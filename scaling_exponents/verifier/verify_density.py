@@ -20,6 +20,7 @@ import math
 from pathlib import Path
 
 from ..errors import UserError
+from ..evidence.summary_record import Summary
 
 EXAMPLE = "1,0.5,0.25,0.125"
 CONTRAST = "mup-table3"
@@ -54,8 +55,9 @@ def density_label(label: str) -> str:
 
 
 def verify_density_target(target, table, *, densities, width=DEFAULT_WIDTH, depth=2, seeds=3, steps=3, lr=1e-2,
-                          batch=64, device="cpu", tol=0.15, store=None, progress=False, contrast=False) -> dict:
-    """Density sweep of one target; returns the summary dict (``dimension: "density"``)."""
+                          batch=64, device="cpu", tol=0.15, store=None, progress=False, contrast=False) -> Summary:
+    """Density sweep of one target; returns its :class:`~scaling_exponents.evidence.summary_record.Summary`
+    (``dimension: "density"``)."""
     from ..evidence.predict_density import has_density_rows, predict_density, role_factors
     from ..evidence.store import ResultStore
     from ..evidence.summary import fit_rows
@@ -74,7 +76,6 @@ def verify_density_target(target, table, *, densities, width=DEFAULT_WIDTH, dept
     results = run_tasks(tasks, store, desc=f"verify {target.label} over density", progress=progress)
     per = {rho: res["metrics"] for rho, res in zip(densities, results)}
     rows = fit_rows(preds, per, densities, tol, dimension="density")
-    n_fail = sum(r["verdict"] == "fail" for r in rows)
     leak = max(max(v) for res in results for k, v in res["metrics"].items() if k.endswith("mask_leak"))
     notes = list(preds.notes) + [f"masked entries after {steps} steps: max |W| = {leak:g} (stay exactly 0)"]
     if contrast:
@@ -92,19 +93,15 @@ def verify_density_target(target, table, *, densities, width=DEFAULT_WIDTH, dept
     cmd = (f"python -m scaling_exponents verify --param {target.label} --densities "
            f"{','.join(f'{d:g}' for d in densities)} --width {width} --depth {depth} --seeds {seeds} --steps {steps} "
            f"--lr {lr:g} --batch {batch} --tol {tol:g} --device {device}")
-    return {
-        "param": target.param, "label": label, "optimizer": table.optimizer, "alignment": None, "model": "mlp",
-        "dimension": "density", "title": table.title, "source": table.source.cite(), "densities": densities,
-        "width": width, "widths": [width], "depth": depth, "seeds": seeds, "steps": steps, "lr": lr,
-        "factors": {f"{rho:g}": role_factors(table, rho) for rho in densities}, "base_width": width, "batch": batch,
-        "device": device, "dtype": "float32", "tol": tol, "status": "pass" if rows and not n_fail else "fail",
-        "passed": sum(r["verdict"] == "pass" for r in rows), "failed": n_fail, "rows": rows,
-        "r": {k: str(v) for k, v in preds.r.items()}, "contrast": contrast,
-        "notes": notes + ([f"non-finite values in {nonfinite}"] if nonfinite else []),
-        "seconds": sum(r.get("seconds", 0.0) for r in results if r), "command": cmd, "plot": False,
-        "sizes_text": f"density {densities[0]:g}..{densities[-1]:g} (width {width}, {depth} masked hidden layers)",
-        "coord": {f"{rho:g}": m for rho, m in per.items()},
-    }
+    return Summary.of(
+        table, rows, param=target.param, label=label, optimizer=table.optimizer, alignment=None, model="mlp",
+        dimension="density", densities=densities, width=width, widths=[width], depth=depth, seeds=seeds, steps=steps,
+        lr=lr, factors={f"{rho:g}": role_factors(table, rho) for rho in densities}, base_width=width, batch=batch,
+        device=device, dtype="float32", tol=tol, r={k: str(v) for k, v in preds.r.items()}, contrast=contrast,
+        notes=notes + ([f"non-finite values in {nonfinite}"] if nonfinite else []),
+        seconds=sum(r.get("seconds", 0.0) for r in results if r), command=cmd, plot=False,
+        sizes_text=f"density {densities[0]:g}..{densities[-1]:g} (width {width}, {depth} masked hidden layers)",
+        coord={f"{rho:g}": m for rho, m in per.items()})
 
 
 def density_figure(summary: dict, path: Path) -> None:

@@ -9,6 +9,7 @@ depth-muP arXiv 2310.02244).
 from __future__ import annotations
 
 from ..evidence.summary import fit_rows
+from ..evidence.summary_record import Summary
 from .target import DEFAULT_LR, DEFAULT_TOL, Target
 from .verify_matrix import _table
 
@@ -24,10 +25,10 @@ def depth_label(label: str) -> str:
 def verify_depth_target(target: Target, *, model="resmlp", depths=(2, 4, 8, 16), width=DEFAULT_DEPTH_WIDTH, seeds=5,
                         steps=3, lr=None, base_depth=None, batch=64, device="cpu", dtype="float32", alignment=None,
                         tol=DEFAULT_TOL, store=None, progress=False, after_run=None, executor=None, retry=0,
-                        on_result=None) -> dict:
+                        on_result=None) -> Summary:
     """Depth sweep of one parametrization at a fixed width: predicted depth exponents
-    (:func:`.predict_depth.predict_depth`) vs log-log slopes over ``depths`` (seed-bootstrap CIs); returns the
-    summary dict (``dimension: "depth"``).
+    (:func:`.predict_depth.predict_depth`) vs log-log slopes over ``depths`` (seed-bootstrap CIs); returns its
+    :class:`~scaling_exponents.evidence.summary_record.Summary` (``dimension: "depth"``).
 
     The base LR refers to ``base_depth`` (default: the smallest depth) and the width is its own base (all width
     factors 1), so only the table's depth rows act.  A table without depth rows is the unscaled ResNet baseline.
@@ -54,16 +55,12 @@ def verify_depth_target(target: Target, *, model="resmlp", depths=(2, 4, 8, 16),
                         executor=executor, retry=retry, on_result=on_result)
     per_depth = {d: res["metrics"] for d, res in zip(depths, results)}
     rows = fit_rows(preds, per_depth, depths, tol, dimension="depth")
-    n_fail = sum(r["verdict"] == "fail" for r in rows)
     nonfinite = sorted({k for r in results for k in r.get("nonfinite", [])})
-    return {
-        "param": target.param, "label": depth_label(target.label), "optimizer": opt, "alignment": al, "model": model,
-        "dimension": "depth", "title": table.title, "source": table.source.cite(), "depths": depths, "width": width,
-        "base_depth": base_depth, "widths": [width], "depth": None, "seeds": seeds, "steps": steps, "lr": lr,
-        "base_width": width, "batch": batch, "device": device, "dtype": dtype, "tol": tol,
-        "status": "pass" if rows and not n_fail else "fail", "passed": sum(r["verdict"] == "pass" for r in rows),
-        "failed": n_fail, "rows": rows, "r": {k: str(v) for k, v in preds.r.items()},
-        "notes": preds.notes + ([f"non-finite values in {nonfinite}"] if nonfinite else []),
-        "seconds": sum(r.get("seconds", 0.0) for r in results if r),
-        "coord": {str(d): res["metrics"] for d, res in zip(depths, results)},
-    }
+    return Summary.of(
+        table, rows, param=target.param, label=depth_label(target.label), optimizer=opt, alignment=al, model=model,
+        dimension="depth", depths=depths, width=width, base_depth=base_depth, widths=[width], depth=None,
+        seeds=seeds, steps=steps, lr=lr, base_width=width, batch=batch, device=device, dtype=dtype, tol=tol,
+        r={k: str(v) for k, v in preds.r.items()},
+        notes=preds.notes + ([f"non-finite values in {nonfinite}"] if nonfinite else []),
+        seconds=sum(r.get("seconds", 0.0) for r in results if r),
+        coord={str(d): res["metrics"] for d, res in zip(depths, results)})

@@ -16,6 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import UserError
+from ..evidence.summary_record import Summary
 
 DEFAULT_LR = {"adam": 1e-2, "sgd": 0.5}
 DEFAULT_RANK = 4
@@ -43,7 +44,7 @@ def parse_sizes(text: str, what: str, example: str) -> list[int]:
 
 
 def verify_lora_target(target, table, *, dimension, sizes, width=64, rank=DEFAULT_RANK, seeds=3, steps=3, lr=None,
-                       batch=64, device="cpu", tol=0.15, store=None, progress=False) -> dict:
+                       batch=64, device="cpu", tol=0.15, store=None, progress=False) -> Summary:
     """One LoRA sweep (``dimension`` = ``"width"`` at fixed ``rank``, or ``"rank"`` at fixed ``width``)."""
     from ..evidence import predict_lora as P
     from ..evidence.store import ResultStore
@@ -68,7 +69,6 @@ def verify_lora_target(target, table, *, dimension, sizes, width=64, rank=DEFAUL
     results = run_tasks(tasks, store, desc=f"verify {target.label} over {dimension}", progress=progress)
     per = {size: res["metrics"] for size, res in zip(sizes, results)}
     rows = fit_rows(preds, per, sizes, tol, dimension=dimension)
-    n_fail = sum(r["verdict"] == "fail" for r in rows)
     notes = list(preds.notes) + _notes(table, rows, opt, dimension)
     nonfinite = sorted({k for r in results for k in r.get("nonfinite", [])})
     label = f"{target.label}@{'lora' if dimension == 'width' else 'rank'}"
@@ -78,21 +78,17 @@ def verify_lora_target(target, table, *, dimension, sizes, width=64, rank=DEFAUL
            f"--steps {steps} --lr {lr:g} --batch {batch} --tol {tol:g} --device {device}")
     what = f"width {sizes[0]}..{sizes[-1]} (rank {rank})" if dimension == "width" else \
         f"rank {sizes[0]}..{sizes[-1]} (width {width})"
-    return {
-        "param": target.param, "label": label, "optimizer": opt, "alignment": None, "model": "lora",
-        "dimension": dimension, "title": table.title, "source": table.source.cite(), "sizes": list(sizes),
-        "base_size": base, "widths": list(sizes) if dimension == "width" else [width],
-        "width": width if dimension == "rank" else None, "rank": rank if dimension == "width" else None,
-        "depth": None, "seeds": seeds, "steps": steps, "lr": lr, "lrs": lrs, "base_width": sizes[0], "batch": batch,
-        "device": device, "dtype": "float32", "tol": tol, "status": "pass" if rows and not n_fail else "fail",
-        "passed": sum(r["verdict"] == "pass" for r in rows), "failed": n_fail, "rows": rows,
-        "r": {k: str(v) for k, v in preds.r.items()},
-        "notes": notes + [f"data: {batch} standardised digits (verifier probe batch), cross-entropy; frozen random "
-                          "ReLU MLP (64 -> n -> n -> 10), adapter on the n x n layer"]
-                 + ([f"non-finite values in {nonfinite}"] if nonfinite else []),
-        "seconds": sum(r.get("seconds", 0.0) for r in results if r), "command": cmd, "plot": False,
-        "sizes_text": what, "coord": {str(s): m for s, m in per.items()},
-    }
+    return Summary.of(
+        table, rows, param=target.param, label=label, optimizer=opt, alignment=None, model="lora",
+        dimension=dimension, sizes=list(sizes), base_size=base, widths=list(sizes) if dimension == "width" else [width],
+        width=width if dimension == "rank" else None, rank=rank if dimension == "width" else None, depth=None,
+        seeds=seeds, steps=steps, lr=lr, lrs=lrs, base_width=sizes[0], batch=batch, device=device, dtype="float32",
+        tol=tol, r={k: str(v) for k, v in preds.r.items()},
+        notes=notes + [f"data: {batch} standardised digits (verifier probe batch), cross-entropy; frozen random "
+                       "ReLU MLP (64 -> n -> n -> 10), adapter on the n x n layer"]
+        + ([f"non-finite values in {nonfinite}"] if nonfinite else []),
+        seconds=sum(r.get("seconds", 0.0) for r in results if r), command=cmd, plot=False, sizes_text=what,
+        coord={str(s): m for s, m in per.items()})
 
 
 def _notes(table, rows, opt, dimension) -> list[str]:

@@ -10,6 +10,7 @@ CIs exactly as for the per-role tables (:func:`scaling_exponents.evidence.summar
 from __future__ import annotations
 
 from ..errors import UserError
+from ..evidence.summary_record import Summary
 
 #: Base LR at the base width per optimizer (Muon: Jordan et al.'s 0.02; SOAP: pytorch-optimizer's 3e-3).
 DEFAULT_LR = {"muon": 2e-2, "soap": 3e-3, "adam": 1e-2}
@@ -42,8 +43,9 @@ def _table(target, alignment):
 
 def verify_matrix_target(target, *, model="mlp", widths=(64, 128, 256), depth=2, seeds=5, steps=3, lr=None,
                          base_width=None, batch=64, device="cpu", dtype="float32", alignment=None, tol=0.15,
-                         store=None, progress=False, after_run=None, nngp=True, arch="classic", eps=None) -> dict:
-    """Width sweep of one per-matrix table; returns the summary dict (as :func:`.verify.verify_target`)."""
+                         store=None, progress=False, after_run=None, nngp=True, arch="classic", eps=None) -> Summary:
+    """Width sweep of one per-matrix table; returns its :class:`~scaling_exponents.evidence.summary_record.Summary`
+    (as :func:`.verify.verify_target`)."""
     from ..evidence.predict import gpt_layers, mlp_layers
     from ..evidence.predict_matrix import predict_matrix
     from ..evidence.store import ResultStore
@@ -78,7 +80,6 @@ def verify_matrix_target(target, *, model="mlp", widths=(64, 128, 256), depth=2,
     results = run_tasks(tasks, store, desc=f"verify {target.label}", progress=progress, after_run=after_run)
     per_width = {conf["width"]: res["metrics"] for (conf, _), res in zip(tasks, results)}
     rows = fit_rows(preds, per_width, list(widths), tol)
-    n_fail = sum(r["verdict"] == "fail" for r in rows)
     nonfinite = sorted({k for r in results for k in r.get("nonfinite", [])})
     from .optimizers import IMPLEMENTATIONS
 
@@ -89,14 +90,10 @@ def verify_matrix_target(target, *, model="mlp", widths=(64, 128, 256), depth=2,
                      "arithmetic) is normalised to ±1 by the Adam step in the eigenbasis, so the update is sign-like on "
                      "every coordinate instead of concentrated on the gradient's rank (App. B.5); Table 2 asks "
                      "eps ~ rotated |G_ij| -- rerun with --eps of that order (e.g. 1e-3) to test the damped regime")
-    return {
-        "param": target.param, "label": target.label, "optimizer": opt, "alignment": al, "model": model,
-        "title": table.title, "source": table.source.cite(), "widths": list(widths), "depth": depth,
-        "arch": arch, "eps": eps, "seeds": seeds, "steps": steps, "lr": lr, "base_width": base_width, "batch": batch, "device": device,
-        "dtype": dtype, "tol": tol, "status": "pass" if rows and not n_fail else "fail",
-        "passed": sum(r["verdict"] == "pass" for r in rows), "failed": n_fail, "rows": rows,
-        "r": {k: str(v) for k, v in preds.r.items()},
-        "notes": notes + ([f"non-finite values in {nonfinite}"] if nonfinite else []),
-        "seconds": sum(r.get("seconds", 0.0) for r in results if r),
-        "coord": {str(w): {k: v for k, v in met.items() if "act_" in k} for w, met in per_width.items()},
-    }
+    return Summary.of(
+        table, rows, param=target.param, label=target.label, optimizer=opt, alignment=al, model=model,
+        widths=list(widths), depth=depth, arch=arch, eps=eps, seeds=seeds, steps=steps, lr=lr, base_width=base_width,
+        batch=batch, device=device, dtype=dtype, tol=tol, r={k: str(v) for k, v in preds.r.items()},
+        notes=notes + ([f"non-finite values in {nonfinite}"] if nonfinite else []),
+        seconds=sum(r.get("seconds", 0.0) for r in results if r),
+        coord={str(w): {k: v for k, v in met.items() if "act_" in k} for w, met in per_width.items()})

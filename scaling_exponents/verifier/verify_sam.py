@@ -24,6 +24,7 @@ paper predicts (vanishing: CI < 0; blowing up: CI > 0); each such row keeps its 
 from __future__ import annotations
 
 from ..errors import UserError
+from ..evidence.summary_record import Summary
 
 SAM_WIDTHS = (128, 256, 512, 1024, 2048)
 SAM_BASE_WIDTH = 16
@@ -33,7 +34,7 @@ SAM_LR = {"sgd": 0.5, "adam": 1e-2}
 
 def verify_sam_target(target, *, model="mlp", widths=SAM_WIDTHS, depth=2, seeds=5, steps=3, lr=None, base_width=None,
                       batch=64, device="cpu", dtype="float32", tol=0.15, rho=SAM_RHO, store=None,
-                      progress=False) -> dict:
+                      progress=False) -> Summary:
     """SAM sweep of one parametrization: each layer's effective perturbation measured across widths against
     :func:`.predict_sam.predict_sam` (a predicted failure passes when it is measured); returns the summary."""
     from ..evidence.predict import mlp_layers
@@ -75,7 +76,6 @@ def verify_sam_target(target, *, model="mlp", widths=SAM_WIDTHS, depth=2, seeds=
             r["exact_verdict"] = r["verdict"]
             r["criterion"] = "sign (unstable table, after training): vanishes iff CI < 0, blows up iff CI > 0"
             r["verdict"] = "pass" if (r["ci"][1] < 0 if p < 0 else r["ci"][0] > 0) else "fail"
-    n_fail = sum(r["verdict"] == "fail" for r in rows)
     signed = [r for r in rows if "criterion" in r]
     sign_note = [f"unstable table: {len(signed)} trained rows checked by the predicted direction only (their exact-CI "
                  f"verdicts: {sum(r['exact_verdict'] == 'pass' for r in signed)} pass, "
@@ -85,16 +85,12 @@ def verify_sam_target(target, *, model="mlp", widths=SAM_WIDTHS, depth=2, seeds=
     claims = claim(rows)
     unstable = [k for k, v in claims.items() if v["predicted"] == "blows up"]
     nonfinite = sorted({k for r in results for k in r.get("nonfinite", [])})
-    return {
-        "param": target.param, "label": target.label, "optimizer": opt, "alignment": None, "model": model,
-        "title": table.title, "source": table.source.cite(), "widths": list(widths), "depth": depth, "seeds": seeds,
-        "steps": steps, "lr": lr, "base_width": base_width, "batch": batch, "device": device, "dtype": dtype,
-        "tol": tol, "rho": rho, "status": "pass" if rows and not n_fail else "fail",
-        "passed": sum(r["verdict"] == "pass" for r in rows), "failed": n_fail, "rows": rows,
-        "r": {k: str(v) for k, v in preds.r.items()}, "claims": claims,
-        "expected": ("fails as its paper predicts: perturbation effect blows up in " + ", ".join(unstable)
-                     if unstable else "stable"),
-        "notes": preds.notes + ([f"non-finite values in {nonfinite}"] if nonfinite else []) + sign_note,
-        "seconds": sum(r.get("seconds", 0.0) for r in results if r), "coord": {},
-        "panels": [[q, d] for q, d in SAM_QUANTITIES.items()],
-    }
+    return Summary.of(
+        table, rows, param=target.param, label=target.label, optimizer=opt, alignment=None, model=model,
+        widths=list(widths), depth=depth, seeds=seeds, steps=steps, lr=lr, base_width=base_width, batch=batch,
+        device=device, dtype=dtype, tol=tol, rho=rho, r={k: str(v) for k, v in preds.r.items()}, claims=claims,
+        expected=("fails as its paper predicts: perturbation effect blows up in " + ", ".join(unstable)
+                  if unstable else "stable"),
+        notes=preds.notes + ([f"non-finite values in {nonfinite}"] if nonfinite else []) + sign_note,
+        seconds=sum(r.get("seconds", 0.0) for r in results if r), coord={},
+        panels=[[q, d] for q, d in SAM_QUANTITIES.items()])

@@ -19,6 +19,7 @@ import math
 from pathlib import Path
 
 from ..errors import UserError
+from ..evidence.summary_record import Summary
 
 DEFAULT_LR = {"muon": 2e-2, "adam": 1e-2}
 EXAMPLE = "64,256,1024,4096"
@@ -50,8 +51,9 @@ def vocab_label(label: str) -> str:
 
 
 def verify_vocab_target(target, table, *, vocabs, width=64, depth=2, seeds=3, steps=3, lr=None, batch=64,
-                        device="cpu", tol=0.15, store=None, progress=False) -> dict:
-    """Vocabulary sweep of one ``vocab-roles`` target; returns the summary dict (``dimension: "vocab"``)."""
+                        device="cpu", tol=0.15, store=None, progress=False) -> Summary:
+    """Vocabulary sweep of one ``vocab-roles`` target; returns its
+    :class:`~scaling_exponents.evidence.summary_record.Summary` (``dimension: "vocab"``)."""
     from ..evidence.predict_vocab import predict_vocab, role_lrs
     from ..evidence.store import ResultStore
     from ..evidence.summary import fit_rows
@@ -73,7 +75,6 @@ def verify_vocab_target(target, table, *, vocabs, width=64, depth=2, seeds=3, st
     results = run_tasks(tasks, store, desc=f"verify {target.label} over vocab", progress=progress)
     per_vocab = {v: res["metrics"] for v, res in zip(vocabs, results)}
     rows = fit_rows(preds, per_vocab, vocabs, tol, dimension="vocab")
-    n_fail = sum(r["verdict"] == "fail" for r in rows)
     notes = list(preds.notes)
     emb = next((r for r in rows if (r["layer"], r["quantity"]) == ("embed", "act_delta")), None)
     seen = next((r for r in rows if (r["layer"], r["quantity"]) == ("embed", "dW_seen")), None)
@@ -103,21 +104,17 @@ def verify_vocab_target(target, table, *, vocabs, width=64, depth=2, seeds=3, st
     cmd = (f"python -m scaling_exponents verify --param {target.label} --model gpt --vocabs "
            f"{','.join(map(str, vocabs))} --width {width} --depth {depth} --seeds {seeds} --steps {steps} "
            f"--lr {lr:g} --batch {batch} --tol {tol:g} --device {device}")
-    return {
-        "param": target.param, "label": label, "optimizer": opt, "alignment": None, "model": "gpt",
-        "dimension": "vocab", "title": table.title, "source": table.source.cite(), "vocabs": list(vocabs),
-        "base_vocab": base, "width": width, "widths": [width], "depth": depth, "seeds": seeds, "steps": steps,
-        "lr": lr, "lrs": {str(v): role_lrs(table, lr, v, base) for v in vocabs}, "base_width": width, "batch": batch,
-        "device": device, "dtype": "float32", "tol": tol, "status": "pass" if rows and not n_fail else "fail",
-        "passed": sum(r["verdict"] == "pass" for r in rows), "failed": n_fail, "rows": rows,
-        "r": {k: str(v) for k, v in preds.r.items()},
-        "notes": notes + [f"data: uniform random token ids, {batch} x 32 tokens (distinct tokens seen per V: "
-                          + ", ".join(f"{v}: {res.get('seen_tokens')}" for v, res in zip(vocabs, results)) + ")"]
-                 + ([f"non-finite values in {nonfinite}"] if nonfinite else []),
-        "seconds": sum(r.get("seconds", 0.0) for r in results if r), "command": cmd, "plot": False,
-        "sizes_text": f"vocab {vocabs[0]}..{vocabs[-1]} (width {width})",
-        "coord": {str(v): m for v, m in per_vocab.items()},
-    }
+    return Summary.of(
+        table, rows, param=target.param, label=label, optimizer=opt, alignment=None, model="gpt", dimension="vocab",
+        vocabs=list(vocabs), base_vocab=base, width=width, widths=[width], depth=depth, seeds=seeds, steps=steps,
+        lr=lr, lrs={str(v): role_lrs(table, lr, v, base) for v in vocabs}, base_width=width, batch=batch,
+        device=device, dtype="float32", tol=tol, r={k: str(v) for k, v in preds.r.items()},
+        notes=notes + [f"data: uniform random token ids, {batch} x 32 tokens (distinct tokens seen per V: "
+                       + ", ".join(f"{v}: {res.get('seen_tokens')}" for v, res in zip(vocabs, results)) + ")"]
+        + ([f"non-finite values in {nonfinite}"] if nonfinite else []),
+        seconds=sum(r.get("seconds", 0.0) for r in results if r), command=cmd, plot=False,
+        sizes_text=f"vocab {vocabs[0]}..{vocabs[-1]} (width {width})",
+        coord={str(v): m for v, m in per_vocab.items()})
 
 
 def vocab_figure(summary: dict, path: Path) -> None:

@@ -10,6 +10,7 @@ fits slopes with seed-bootstrap CIs; a row passes iff the prediction lies in the
 from __future__ import annotations
 
 from ..evidence.summary import fit_rows, predictions_for
+from ..evidence.summary_record import Summary
 from .target import DEFAULT_LR, DEFAULT_TOL, Target
 from .verify_matrix import _table
 
@@ -17,8 +18,9 @@ from .verify_matrix import _table
 def verify_target(target: Target, *, model="mlp", widths=(64, 128, 256), depth=2, seeds=5, steps=3, lr=None,
                   base_width=None, batch=64, device="cpu", dtype="float32", alignment=None, tol=DEFAULT_TOL,
                   store=None, progress=False, after_run=None, nngp=True, base_depth=None, arch="classic",
-                  executor=None, retry=0, on_result=None) -> dict:
-    """Verify one parametrization; returns the summary dict (rows with verdicts, per-step coord data).
+                  executor=None, retry=0, on_result=None) -> Summary:
+    """Verify one parametrization; returns its :class:`~scaling_exponents.evidence.summary_record.Summary` (rows
+    with verdicts, per-step coord data).
 
     A table with depth rows (u-muP, CompleteP, ...) is applied at ``depth`` with ``base_depth`` (default ``depth``:
     depth factors 1, only the width rows act).  Per-matrix optimizer tables (muon, soap, ...) are measured by
@@ -59,7 +61,6 @@ def verify_target(target: Target, *, model="mlp", widths=(64, 128, 256), depth=2
         if conf["kind"] == "coord":
             coord[conf["width"]] = res
     rows = fit_rows(preds, per_width, list(widths), tol)
-    n_fail = sum(r["verdict"] == "fail" for r in rows)
     head = next((r for r in rows if r["layer"] == "head" and r["quantity"] == "act_delta"), None)
     if head and head["verdict"] == "fail" and head["predicted_value"] == 0 and head["slope"] > 0:
         preds.notes.append("logit change grows with width although Everett et al.'s alignment (omega_{L+1} = 1/2) "
@@ -72,13 +73,10 @@ def verify_target(target: Target, *, model="mlp", widths=(64, 128, 256), depth=2
                            "Theta(1) term plus a vanishing one: at these widths their slopes lie between the predicted "
                            "0 and the vanishing term's exponent")
     nonfinite = sorted({k for r in coord.values() for k in r.get("nonfinite", [])})
-    return {
-        "param": target.param, "label": target.label, "optimizer": opt, "alignment": al, "model": model,
-        "title": table.title, "source": table.source.cite(), "widths": list(widths), "depth": depth,
-        "seeds": seeds, "steps": steps, "lr": lr, "base_width": base_width, "batch": batch, "device": device,
-        "dtype": dtype, "tol": tol, "status": "pass" if rows and not n_fail else "fail",
-        "passed": sum(r["verdict"] == "pass" for r in rows), "failed": n_fail, "rows": rows, "r": {k: str(v) for k, v in preds.r.items()},
-        "notes": preds.notes + ([f"non-finite values in {nonfinite}"] if nonfinite else []),
-        "seconds": sum(r.get("seconds", 0.0) for r in results if r),
-        "coord": {str(w): {k: v for k, v in res["metrics"].items() if "act_" in k} for w, res in coord.items()},
-    }
+    return Summary.of(
+        table, rows, param=target.param, label=target.label, optimizer=opt, alignment=al, model=model,
+        widths=list(widths), depth=depth, seeds=seeds, steps=steps, lr=lr, base_width=base_width, batch=batch,
+        device=device, dtype=dtype, tol=tol, r={k: str(v) for k, v in preds.r.items()},
+        notes=preds.notes + ([f"non-finite values in {nonfinite}"] if nonfinite else []),
+        seconds=sum(r.get("seconds", 0.0) for r in results if r),
+        coord={str(w): {k: v for k, v in res["metrics"].items() if "act_" in k} for w, res in coord.items()})

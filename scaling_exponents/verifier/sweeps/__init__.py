@@ -6,7 +6,8 @@ What: each public module declares ``SWEEP = Sweep(...)``: its name and axis, the
 - **invocation sweeps** (``selects`` given: your own model, vocabulary, density, LoRA, MoE) own a whole invocation
   when their flag or model is given; ``run(args, ctx)`` returns the exit status.
 - **target sweeps** (width coordinate check, per-matrix optimizers, SAM, weight decay, depth, u-muP's unit check)
-  measure one parametrization each; ``run(target, table, args, ctx)`` returns ``{label: summary}``.
+  measure one parametrization each; ``run(target, table, args, ctx)`` returns ``{label: Summary}``
+  (:class:`scaling_exponents.evidence.summary_record.Summary`: status, passed, failed computed from its rows).
 
 Which target sweeps measure a parametrization is said by its spec (``ParamSpec.sweeps``, e.g. ``("sam",)``) or,
 when the spec names none (and for ``--table`` files), by the declarations whose ``covers(table)`` is true.  A
@@ -57,7 +58,7 @@ class Sweep:
     """One sweep.  ``add_arguments(group)`` adds its flags to its own help group titled ``title``; ``flag`` names what
     selects it (for messages).  Invocation sweeps give ``selects(args)`` and ``run(args, ctx) -> exit status``;
     target sweeps give ``covers(table)``, ``wanted(args, listed)``, ``check(args, target, table)`` and
-    ``run(target, table, args, ctx) -> {label: summary}``.  ``stray(args)``: a message when this sweep's own flags
+    ``run(target, table, args, ctx) -> {label: Summary}``.  ``stray(args)``: a message when this sweep's own flags
     are given although it does not run (never silently ignored)."""
 
     name: str

@@ -8,6 +8,7 @@ positive exponents say what blows up; entries are labelled ``NAME@depth``.
 from __future__ import annotations
 
 from ...errors import UserError
+from ...evidence.summary_record import Summary
 from ..target import parse_ints
 from . import Sweep, _sizes
 
@@ -59,7 +60,7 @@ def _check(args, target, table) -> None:
     depth_exponents(table)  # tables the depth predictions do not cover fail here, before any run
 
 
-def _run(target, table, args, ctx) -> dict:
+def _run(target, table, args, ctx) -> dict[str, Summary]:
     from ..verify_depth import verify_depth_target
 
     s = verify_depth_target(target, model=_model(args), depths=_depths(args), width=args.width,

@@ -3,6 +3,7 @@ verify_matrix_target` runs the real optimizer, one model per seed, for every per
 
 from __future__ import annotations
 
+from ...evidence.summary_record import Summary
 from . import Sweep, _sizes
 
 
@@ -27,7 +28,7 @@ def _check(args, target, table) -> None:
     _sizes.check_width_entry(args, target, table, _widths(args))
 
 
-def _run(target, table, args, ctx) -> dict:
+def _run(target, table, args, ctx) -> dict[str, Summary]:
     from ..verify_matrix import verify_matrix_target
 
     s = verify_matrix_target(target, model=_sizes.width_model(args), widths=_widths(args), depth=args.depth,

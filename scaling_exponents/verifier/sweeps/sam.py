@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from ...evidence.summary_record import Summary
 from . import Sweep, _sizes
 
 
@@ -20,7 +21,7 @@ def _check(args, target, table) -> None:
     _sizes.check_width_entry(args, target, table, _widths(args))
 
 
-def _run(target, table, args, ctx) -> dict:
+def _run(target, table, args, ctx) -> dict[str, Summary]:
     from ..verify_sam import SAM_RHO, verify_sam_target
 
     s = verify_sam_target(target, model=_sizes.width_model(args), widths=_widths(args), depth=args.depth,

@@ -3,10 +3,11 @@ unit_verify.verify_unit` on graphcore's unit-scaled transformer, over width and 
 
 from __future__ import annotations
 
+from ...evidence.summary_record import Summary
 from . import Sweep
 
 
-def _run(target, table, args, ctx) -> dict:
+def _run(target, table, args, ctx) -> dict[str, Summary]:
     from ..unit_verify import verify_unit
 
     return verify_unit(target, table, seeds=args.seeds, tol=args.tol, store=ctx.store, progress=ctx.progress)

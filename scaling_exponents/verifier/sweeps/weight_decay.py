@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from ...evidence.summary_record import Summary
 from . import Sweep, _sizes
 
 
@@ -22,7 +23,7 @@ def _check(args, target, table) -> None:
     _sizes.check_width_entry(args, target, table, _widths(args))
 
 
-def _run(target, table, args, ctx) -> dict:
+def _run(target, table, args, ctx) -> dict[str, Summary]:
     from ..verify_decay import verify_decay_target
 
     kw = _sizes.common(args, ctx)

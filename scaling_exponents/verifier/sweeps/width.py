@@ -3,6 +3,7 @@ verify_target` on the built-in MLP or GPT, for every table that is not per-matri
 
 from __future__ import annotations
 
+from ...evidence.summary_record import Summary
 from ..target import DEFAULT_WIDTHS
 from . import Sweep, _sizes
 
@@ -29,7 +30,7 @@ def _check(args, target, table) -> None:
     _sizes.check_width_entry(args, target, table, _widths(args))
 
 
-def _run(target, table, args, ctx) -> dict:
+def _run(target, table, args, ctx) -> dict[str, Summary]:
     from ..verify_width import verify_target
 
     s = verify_target(target, model=_sizes.width_model(args), widths=_widths(args), depth=args.depth,
