@@ -108,7 +108,7 @@ def _realised(fam: dict, base, role: str, quantity: str, dimension: str) -> str:
     depth = 2
     cfg = RunConfig(param=register(probe, "realised"), model=fam["model"], optimizer=base.optimizer or "adam",
                     width=32, depth=depth, base_width=32, base_depth=depth)
-    why = [w for r, w in parametrize(make_model(cfg), cfg)._unapplied_rows() if r.key() == (role, quantity, dimension)]
+    why = [w for r, w in parametrize(make_model(cfg), cfg).unapplied if r.key() == (role, quantity, dimension)]
     return why[0] if why else ""
 
 

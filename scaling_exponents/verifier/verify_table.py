@@ -97,7 +97,7 @@ def check_realised(target, model: str, depth: int = 2) -> None:
         return
     cfg = RunConfig(param=target.param, model=model, optimizer=target.optimizer, width=32, depth=max(depth, 1),
                     base_width=32, base_depth=max(depth, 1), head_dim=16)
-    unapplied = {row.key() for row, _ in parametrize(make_model(cfg), cfg)._unapplied_rows()}
+    unapplied = {row.key() for row, _ in parametrize(make_model(cfg), cfg).unapplied}
     if all(r.key() in unapplied for r in nonzero):
         names = ", ".join("/".join(r.key()) for r in nonzero[:6]) + (" ..." if len(nonzero) > 6 else "")
         raise UserError(f"table {target.label}: no row the verifier's --model {model} realises ({names}); the "

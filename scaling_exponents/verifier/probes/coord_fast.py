@@ -45,7 +45,7 @@ def _build_mlp_seeds(cfg: RunConfig, device, dtype, d_in: int, d_out: int):
     names = ["embed", *[f"hidden.{i}" for i in range(len(m.hidden))], "head"]
     pnames = [n for n, _ in m.named_parameters()]
     records = getattr(pz, "records", {})
-    if (getattr(pz, "init_mode", None) != "rescale" or pnames != [f"{n}.weight" for n in names]
+    if (pz.settings.init != "rescale" or pnames != [f"{n}.weight" for n in names]
             or any(type(l) is not nn.Linear for l in layers)
             or any(records.get(f"{n}.weight") is None or records[f"{n}.weight"].init_scale is None for n in names)
             or any(_mult_param(l) for l in layers)):
