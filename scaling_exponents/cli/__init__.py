@@ -37,13 +37,18 @@ COMMANDS = [
     ("solve", "scaling_exponents.cli.solve", "Everett et al.'s LP for your own (a, b) and alignment"),
     ("catalog", "scaling_exponents.cli.catalog", "generate catalog/ (README, one page per parametrization "
      "and paper, CSV/JSON exports); --check compares with the committed one"),
-    ("verify", "scaling_exponents.verifier.verify", "measure exponents on PyTorch MLP/GPT width (and depth) sweeps and "
+    ("verify", "scaling_exponents.cli.verify", "measure exponents on PyTorch MLP/GPT width (and depth) sweeps and "
      "compare with the derived ones (needs the [torch] extra)"),
-    ("transfer", "scaling_exponents.verifier.transfer", "learning-rate transfer sweeps: optimal LR per width/depth, "
+    ("transfer", "scaling_exponents.cli.transfer", "learning-rate transfer sweeps: optimal LR per width/depth, "
      "its drift, SP vs muP (needs the [torch] extra)"),
-    ("align", "scaling_exponents.verifier.align", "measure per-layer alignment on the MLP/GPT and solve for per-layer LR "
+    ("align", "scaling_exponents.cli.align", "measure per-layer alignment on the MLP/GPT and solve for per-layer LR "
      "exponents (needs the [torch] extra)"),
 ]
+
+
+#: the one line a torch command gives where PyTorch is not installed
+NEEDS_TORCH = ("this command needs PyTorch: pip install 'torch==2.13.0' (CPU) or the build for your GPU, then "
+               "pip install -e '.[torch]'")
 
 
 def _command_module(module: str):
@@ -53,8 +58,7 @@ def _command_module(module: str):
         return importlib.import_module(module)
     except ModuleNotFoundError as e:
         if e.name and e.name.split(".")[0] == "torch":
-            raise UserError("this command needs PyTorch: pip install 'torch==2.13.0' (CPU) or the build for your "
-                            "GPU, then pip install -e '.[torch]'") from None
+            raise UserError(NEEDS_TORCH) from None
         if e.name == module:
             raise UserError(f"{module} is not part of this installation yet") from None
         raise
@@ -103,7 +107,12 @@ def main(argv=None) -> int:
     """Run one command; user errors become one line on stderr and exit status 2."""
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        return _dispatch(argv)
+        try:
+            return _dispatch(argv)
+        except ModuleNotFoundError as e:  # a torch command (verify, transfer, align) imports torch when it runs
+            if e.name and e.name.split(".")[0] == "torch":
+                raise UserError(NEEDS_TORCH) from None
+            raise
     except UserError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

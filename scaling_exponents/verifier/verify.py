@@ -18,7 +18,6 @@ Exit status: 0 when every row passes, 1 when some row fails (the numbers are in 
 
 from __future__ import annotations
 
-import argparse
 import math
 from pathlib import Path
 
@@ -28,7 +27,6 @@ from .target import DEFAULT_LR, DEFAULT_TOL, DEFAULT_WIDTHS, DTYPES, Target, par
 from .verify_depth import DEFAULT_DEPTH_WIDTH, depth_label, verify_depth_target  # noqa: F401  (re-exported)
 from .verify_width import verify_target  # noqa: F401  (re-exported)
 from .verify_matrix import _table  # (table, optimizer, alignment) of a -p name or a --table file (:mod:`.verify_table`)
-from .sweep_config import apply_config as prepare_parser  # noqa: F401  (--config; called by the CLI)
 from ..evidence.summary import fit_rows, predictions_for, short_table, summary_json  # noqa: F401  (re-exported)
 from ..evidence.summary_record import Summary
 
@@ -49,53 +47,6 @@ def parse_targets(text: str, optimizer: str | None) -> list[Target]:
     if not out:
         raise UserError("--param needs at least one parametrization name (see `python -m scaling_exponents list`)")
     return out
-
-
-def add_arguments(p: argparse.ArgumentParser) -> None:
-    """The flags every sweep shares; each declared sweep adds its own in a help group (:mod:`.sweeps`)."""
-    p.add_argument("--param", "-p",
-                   help="comma-separated names from `list`; NAME:OPTIMIZER picks the optimizer (e.g. mup,sp,tp4-ntk:sgd)")
-    from . import sweeps
-    from .user_cli import add_user_arguments, model_arg
-
-    extra = sweeps.models()
-    p.add_argument("--model", type=model_arg(("mlp", "gpt", "resmlp") + extra),
-                   help="mlp (default for width sweeps), resmlp (pre-LN residual MLP; default for depth sweeps), gpt, "
-                        f"{', '.join(extra)} (their sweeps' groups below) or your own model: package.module:factory or "
-                        "file.py:factory (a coord check, user_cli)")
-    add_user_arguments(p)  # --batch-fn, --block
-    p.add_argument("--optimizer", "-o", help="default optimizer for names without :OPTIMIZER (default: the paper's first)")
-    p.add_argument("--alignment", "-a", help="full | no (Everett et al. tables; default full)")
-    p.add_argument("--arch", choices=("classic", "modern"), default="classic",
-                   help="GPT architecture: classic (learned positions, GELU) or modern (RoPE, QK-norm, ReLU², untied head, "
-                        "bf16 autocast; seed 002 / modded-nanogpt)")
-    p.add_argument("--depth", type=int, default=2, help="hidden layers (MLP; 0 = TP4's one-hidden-layer net, as tp4-mfp) "
-                                                        "/ blocks (GPT, MoE) of the model a width sweep runs")
-    p.add_argument("--seeds", type=int, default=5, help="seeds per size, trained together (default 5)")
-    p.add_argument("--steps", type=int, default=3, help="optimizer steps on the fixed batch (default 3)")
-    p.add_argument("--lr", type=float, help="base LR at the base size (default: adam 1e-2, sgd 0.5)")
-    p.add_argument("--batch", type=int, default=64, help="probe/training batch size (default 64)")
-    p.add_argument("--tol", type=float, default=DEFAULT_TOL,
-                   help=f"pass iff predicted in [CI_lo - tol, CI_hi + tol] (default {DEFAULT_TOL})")
-    p.add_argument("--device", default="cpu", help="cpu | cuda | cuda:N")
-    p.add_argument("--dtype", default="float32", help="float32 | tf32 (CUDA) | bfloat16 | float64")
-    p.add_argument("--out", default="verification", help="output directory (report.md, PNGs, results.jsonl/json)")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
-    p.add_argument("--no-plots", action="store_true", help="Markdown only, no PNGs")
-    _sweep_arguments(p)
-    sweeps.add_arguments(p)  # each declared sweep's flags in its own help group (:mod:`.sweeps`)
-    from .verify_table import add_arguments as table_arguments  # --table FILE.json, --expect FILE.json
-
-    table_arguments(p)
-
-
-def _sweep_arguments(p) -> None:
-    """--config, --executor (and its options), --retry, --log: shared with ``transfer``."""
-    from . import executors, sweep_config, tracking
-
-    sweep_config.add_arguments(p)
-    executors.add_arguments(p)
-    tracking.add_arguments(p)
 
 
 def validate(args) -> None:

@@ -17,7 +17,7 @@ pytest.importorskip("yaml")
 
 from scaling_exponents.cli import main  # noqa: E402
 from scaling_exponents.errors import UserError  # noqa: E402
-from scaling_exponents.verifier import transfer  # noqa: E402
+from scaling_exponents.cli import transfer  # noqa: E402  (the command's flags)
 from scaling_exponents.verifier.sweep_config import apply_config, load  # noqa: E402
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
