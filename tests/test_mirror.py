@@ -31,6 +31,8 @@ COVERED_BY = {
     "cli.args": "tests/cli/test_size_flags.py",
     "cli.catalog": "tests/literature/test_catalog.py",  # `catalog --check` on the committed catalog
     "cli.derive": "tests/cli/test_cli.py",
+    "cli.transfer": "tests/cli/test_help_screen.py",  # `transfer --help`
+    "cli.verify": "tests/cli/test_help_screen.py",  # `verify --help`, `--help-all`
     "cli.listing": "tests/cli/test_list_dimension.py",  # `list --dimension`
     "errors": "tests/cli/test_bad_input.py",
     "evidence.calibrate": "tests/evidence/test_verdicts.py",
@@ -209,10 +211,17 @@ def string_constants(path: Path) -> set[str]:
 
 
 def commands() -> dict[str, str]:
-    """``{module: CLI command}`` from the CLI's own table."""
+    """``{module: CLI command}`` from the CLI's own table, plus the verifier module a torch command's CLI module
+    hands the run to (``cli.align`` -> ``verifier.align``, read from its imports)."""
     from scaling_exponents.cli import COMMANDS
 
-    return {module: name for name, module, _ in COMMANDS}
+    out = {module: name for name, module, _ in COMMANDS}
+    for name, module, _ in COMMANDS:
+        path = PKG.joinpath(*module.split(".")[1:]).with_suffix(".py")
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):  # from ..verifier.align import run
+            if isinstance(node, ast.ImportFrom) and node.level == 2 and node.module == f"verifier.{name}":
+                out.setdefault(f"{PKG_NAME}.verifier.{name}", name)
+    return out
 
 
 def covers(test: Path, mod: str, modules: dict[str, Path], via: str | None = None,
