@@ -1,0 +1,124 @@
+"""``derive`` flags that a path used to accept and then drop (issue 23, "an option accepted and ignored"):
+``--emit`` with table-shaping flags, ``--show-system`` with machine-readable formats, an ``align`` JSON file with
+options / conversions / framework flags / solver choice / base values, and the ``Parametrization`` line that
+``--emit hf`` prints (it must run and apply the same table as the request: alignment, options, base depth).
+
+Expected values: error strings are regression (the project's own output); the measured LR value is
+``lr x (width / base)^-c`` with the file's ``c`` rounded to 2 decimals as ``exact_table`` rounds it
+(``c = 0.23146 -> 23/100``), computed here; the emitted line is checked against a ``Parametrization`` built
+directly with the same arguments.
+
+Kind: regression (one-line errors, own output) + consistency (emitted code vs a direct call).
+"""
+
+import json
+import math
+
+import pytest
+
+from scaling_exponents.cli import main
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
+#: An `align` table as the command writes it (model mlp, width 32; numbers from one 10-step run).
+ALIGN = {"format": "scaling_exponents.aligned_table/1", "param": "mup", "optimizer": "adam",
+         "meta": {"model": "mlp", "width": 32, "steps": 10, "mode": "rms"},
+         "layers": [
+             {"name": "embed.weight", "role": "embedding", "fan_in": 64, "alpha": 0.668851, "omega": None, "u": None,
+              "c": 0.522252, "c_full": 0.5, "c_no": 0.5},
+             {"name": "hidden.0.weight", "role": "hidden", "fan_in": 32, "alpha": 0.724254, "omega": 0.522252,
+              "u": 0.450554, "c": 0.724254, "c_full": 1.0, "c_no": 0.5},
+             {"name": "head.weight", "role": "readout", "fan_in": 32, "alpha": 0.73146, "omega": 0.587383,
+              "u": 0.592962, "c": 0.23146, "c_full": 0.5, "c_no": -0.0}]}
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize("extra, named", [
+    (["--format", "json"], "--format json"),
+    (["--init-std", "0.02", "--weight-decay", "0.1"], "--init-std, --weight-decay"),
+    (["--show-system"], "--show-system"),
+])
+def test_emit_refuses_flags_it_would_drop(capsys, extra, named):
+    code, out, err = run(capsys, "derive", "-p", "mup", "--emit", "hf", "--width", "1024", "--base-width", "256",
+                         *extra)
+    assert code == 2 and out == ""
+    assert err.strip().startswith(f"error: --emit hf prints that framework's flags") and f"ignore {named}:" in err
+
+
+def test_show_system_json_is_one_document_and_csv_is_refused(capsys):
+    code, out, _ = run(capsys, "derive", "-p", "mup", "--show-system", "--format", "json")
+    assert code == 0
+    d = json.loads(out)  # before: the text system after the JSON ("Extra data")
+    assert d["system"][0].startswith("System Everett et al. (adam)") and d["parametrization"] == "mup"
+    code, out, err = run(capsys, "derive", "-p", "mup", "--show-system", "--format", "csv")
+    assert code == 2 and out == "" and "would break the csv output" in err
+
+
+@pytest.fixture
+def align_file(tmp_path):
+    path = tmp_path / "align_mlp_w32.json"
+    path.write_text(json.dumps(ALIGN))
+    return str(path)
+
+
+@pytest.mark.parametrize("extra, named", [
+    (["--layers", "5"], "--layers"),
+    (["--show-system"], "--show-system"),
+    (["--emit", "hf", "--width", "1024", "--base-width", "256"], "--emit"),
+    (["--solver", "cvxpy"], "--solver cvxpy"),
+])
+def test_measured_table_refuses_what_it_cannot_apply(capsys, align_file, extra, named):
+    code, out, err = run(capsys, "derive", "-p", "mup", "--alignment", align_file, *extra)
+    assert code == 2 and out == ""
+    assert "is a measured table" in err and err.strip().endswith(f"drop {named}")
+
+
+def test_measured_table_prints_base_values(capsys, align_file):
+    code, out, err = run(capsys, "derive", "-p", "mup", "--alignment", align_file, "--width", "1024",
+                         "--base-width", "256", "--lr", "1e-3", "-f", "json")
+    assert code == 0, err
+    values = json.loads(out)["values"]  # before: --lr was dropped, no values
+    assert values["head.weight"]["lr"]["value"] == pytest.approx(1e-3 * 4 ** -0.23, rel=1e-12)
+    assert values["hidden.0.weight"]["lr"]["value"] == pytest.approx(1e-3 * 4 ** -0.72, rel=1e-12)
+
+
+def _emitted_line(capsys, *argv):
+    code, out, err = run(capsys, "derive", *argv, "--emit", "hf")
+    assert code == 0, err
+    lines = [x for x in out.splitlines() if x.startswith("param = Parametrization(")]
+    assert len(lines) == 1
+    return lines[0]
+
+
+@pytest.mark.parametrize("argv, direct", [
+    (["-p", "mup", "-o", "adam", "--alignment", "no", "--width", "128", "--base-width", "32", "--lr", "0.01"],
+     dict(param="mup", optimizer="adam", alignment="no", base_width=32, lr=0.01)),
+    (["-p", "depth-mup", "--alpha", "1", "--width", "128", "--base-width", "32", "--depth", "4", "--base-depth", "2"],
+     dict(param="depth-mup", optimizer="adamw", base_width=32, base_depth=2, settings={"options": {"alpha": "1"}})),
+])
+def test_emitted_parametrization_line_runs_and_applies_the_request(capsys, argv, direct):
+    """Before: ``options={alpha=1}`` (a SyntaxError), ``{'hidden_layers': '2'}`` (not an option), and no
+    alignment or base_depth (a user copying the line got alignment 'full' and no depth base)."""
+    import torch
+
+    from scaling_exponents.torch import Parametrization
+    from scaling_exponents.verifier.models import GPT
+
+    line = _emitted_line(capsys, *argv)
+    torch.manual_seed(0)
+    model = GPT(64, 128, 4, n_head=4, block_size=8)
+    scope = {"Parametrization": Parametrization, "model": model}
+    exec(line, scope)  # noqa: S102 -- the emitted code, run as a user would paste it
+    torch.manual_seed(0)
+    ref = Parametrization(GPT(64, 128, 4, n_head=4, block_size=8), **direct)
+    got = {n: (r.lr_scale, r.multiplier) for n, r in scope["param"].records.items()}
+    want = {n: (r.lr_scale, r.multiplier) for n, r in ref.records.items()}
+    assert got == want
+    assert scope["param"].lr_of("head.weight") == ref.lr_of("head.weight")
+    if "alignment" in direct:  # 'no' alignment: hidden Adam LR n^-1/2 (Everett Table 1), not full's n^-1
+        assert got["blocks.0.mlp.up.weight"][0] == pytest.approx(math.sqrt(32 / 128))
