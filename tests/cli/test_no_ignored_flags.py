@@ -122,3 +122,24 @@ def test_emitted_parametrization_line_runs_and_applies_the_request(capsys, argv,
     assert scope["param"].lr_of("head.weight") == ref.lr_of("head.weight")
     if "alignment" in direct:  # 'no' alignment: hidden Adam LR n^-1/2 (Everett Table 1), not full's n^-1
         assert got["blocks.0.mlp.up.weight"][0] == pytest.approx(math.sqrt(32 / 128))
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["-p", "muon", "--mode", "per_role", "--residual", "false"],
+     "error: --residual false applies to --mode fan (a matrix inside a residual block); --mode per_role has no depth "
+     "rows: drop --residual, or use --mode fan"),
+    (["-p", "spectral", "-o", "sgd", "--mode", "per_role", "--regime", "fan_out<fan_in"],
+     "error: --regime fan_out<fan_in picks a branch of the fan_in/fan_out max in --mode fan; --mode per_role resolves "
+     "it per role (embedding/hidden/readout): drop --regime, or use --mode fan"),
+    (["-p", "muon-keller", "--mode", "per_role", "--regime", "fan_out<fan_in"], "error: --regime fan_out<fan_in picks"),
+])
+def test_options_a_mode_ignores_are_refused(capsys, argv, message):
+    """Before: the per_role table printed, identical to the one without the option (it was dropped)."""
+    code, out, err = run(capsys, "derive", *argv)
+    assert code == 2 and out == "" and err.strip().startswith(message)
+    # the option still acts where it applies (fan mode): it changes the table
+    fan = [a for a in argv if a not in ("--mode", "per_role")]
+    code, with_opt, _ = run(capsys, "derive", *fan, "-f", "json")
+    base = [a for a in fan if a not in ("--residual", "false", "--regime", "fan_out<fan_in")]
+    code2, without, _ = run(capsys, "derive", *base, "-f", "json")
+    assert code == code2 == 0 and json.loads(with_opt)["rows"] != json.loads(without)["rows"]
