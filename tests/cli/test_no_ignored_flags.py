@@ -143,3 +143,34 @@ def test_options_a_mode_ignores_are_refused(capsys, argv, message):
     base = [a for a in fan if a not in ("--residual", "false", "--regime", "fan_out<fan_in")]
     code2, without, _ = run(capsys, "derive", *base, "-f", "json")
     assert code == code2 == 0 and json.loads(with_opt)["rows"] != json.loads(without)["rows"]
+
+
+@pytest.mark.parametrize("param, dims", [("umup", "depth, fan_in, fan_out, head_dim"), ("moe-mup", "width, experts")])
+def test_convert_to_with_nothing_to_restate_is_refused(capsys, param, dims):
+    """Before: the rows were printed unchanged under "in mup-table8's convention" with "same dynamics as target:
+    True" -- vacuously, since no role was compared (u-muP's rows are along fans, MoE-muP's roles are not TP5's)."""
+    from scaling_exponents.errors import UserError
+    from scaling_exponents.systems.convert import convert
+    from scaling_exponents.systems.registry import derive
+
+    with pytest.raises(UserError, match=rf"{param} shares no role with width multiplier rows with mup-table8 "
+                                        rf"\(its rows are along {dims}\): nothing to restate"):
+        convert(derive(param, "adam"), "mup-table8")
+    code, out, err = run(capsys, "derive", "-p", param, "--convert-to", "mup-table8")
+    assert code == 2 and out == "" and "nothing to restate, drop --convert-to" in err
+
+
+def test_convert_to_names_the_roles_it_leaves_unchanged():
+    import dataclasses
+
+    import sympy
+
+    from scaling_exponents.systems.convert import convert
+    from scaling_exponents.systems.registry import derive
+    from scaling_exponents.theory.table import Row
+
+    mup = derive("mup", "adam", "full")
+    extra = dataclasses.replace(mup, rows=mup.rows + [Row("router", "lr", "width", sympy.Rational(-1))])
+    restated = convert(extra, "mup-table8")
+    assert "not restated (no shared width multiplier role in mup-table8): router" in restated.notes
+    assert restated.power("router", "lr") == -1 and restated.derived["same dynamics as target"] is True
