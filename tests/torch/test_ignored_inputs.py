@@ -81,3 +81,26 @@ def test_block_size_and_base_head_dim_that_change_nothing_are_named():
 def test_base_width_must_be_a_number(bad):
     with pytest.raises(UserError, match=rf"^base_width must be a finite number .*got {bad!r}$".replace("+", r"\+")):
         Parametrization(mlp(), "mup", "adam", base_width=bad)
+
+
+@pytest.mark.parametrize("table_opt, optimizer", [("adam", "SGD"), ("sgd", "AdamW")])
+def test_an_optimizer_of_the_other_family_is_named_at_its_first_step(table_opt, optimizer):
+    """Before: torch.optim.SGD over an Adam table's groups trained silently with Adam's LR exponents (TP5 Table 8:
+    hidden LR 1/m under Adam, 1 under SGD -- lr_scale 0.25 vs 1 at 4x here)."""
+    import torch
+
+    from scaling_exponents.torch.lr_guard import OptimizerMismatchWarning
+
+    model = mlp()
+    p = Parametrization(model, "mup-table8", table_opt, base_width=32)
+    assert p.records["hidden.0.weight"].lr_scale == (0.25 if table_opt == "adam" else 1.0)
+    opt = getattr(torch.optim, optimizer)(p.param_groups)
+    model(torch.randn(4, 16)).sum().backward()
+    other = "sgd" if table_opt == "adam" else "adam"
+    with pytest.warns(OptimizerMismatchWarning, match=rf"^{optimizer} trains Parametrization groups derived for "
+                                                      rf"optimizer '{table_opt}'.*optimizer='{other}'\)"):
+        opt.step()
+    with warnings.catch_warnings():  # the matching family is silent
+        warnings.simplefilter("error", OptimizerMismatchWarning)
+        q = Parametrization(mlp(), "mup-table8", other, base_width=32)
+        getattr(torch.optim, optimizer)(q.param_groups).step()
