@@ -174,3 +174,18 @@ def test_convert_to_names_the_roles_it_leaves_unchanged():
     restated = convert(extra, "mup-table8")
     assert "not restated (no shared width multiplier role in mup-table8): router" in restated.notes
     assert restated.power("router", "lr") == -1 and restated.derived["same dynamics as target"] is True
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["derive", "-p", "mup", "-p", "sp"], "error: --param given twice (-p mup, then -p sp): argparse would keep only "
+                                          "the last; give it once"),
+    (["derive", "-p", "mup", "--width", "64", "--width=128", "--base-width", "32"],
+     "error: --width given twice (--width 64, then --width 128)"),
+    (["derive", "-p", "depth-mup", "--alpha", "1/2", "--alpha", "1"],
+     "error: option --alpha given twice ('1/2' and '1'); give it once"),
+    (["transfer", "-p", "mup", "--steps", "1", "--steps", "2"], "error: --steps given twice (--steps 1, then --steps 2)"),
+])
+def test_an_option_given_twice_is_refused(capsys, argv, message):
+    """Before: argparse (and the pass-through options) kept the last value: `-p mup -p sp` derived sp, exit 0."""
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == "" and err.strip().startswith(message)
