@@ -146,6 +146,12 @@ def _check_before_work(args, targets, depths) -> dict:
             raise UserError(f"{flag} must be >= 1, got {v}")
     if args.base_depth is not None and not depths:
         raise UserError("--base-depth is the base of a depth transfer: add --depths, or drop --base-depth")
+    from .user_cli import DEFAULT_BLOCK
+
+    for flag, given in (("--batch-fn", args.batch_fn is not None), ("--block", args.block != DEFAULT_BLOCK)):
+        if given:  # user_cli's options of a factory --model; the built-in models have their own data
+            raise UserError(f"{flag} applies to your own model (--model module:factory); the built-in "
+                            f"{args.model or 'mlp/resmlp'} trains on its own data and would ignore it: drop {flag}")
     return tables
 
 
