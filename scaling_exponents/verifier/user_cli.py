@@ -52,8 +52,8 @@ def add_user_arguments(p) -> None:
     """``--batch-fn`` and ``--block`` (used only with a factory ``--model``)."""
     p.add_argument("--batch-fn", help="with --model module:factory: batches from fn(batch_size, seed) -> (inputs, "
                                       "targets) (default: the built-in byte-level LM data, vocabulary 256)")
-    p.add_argument("--block", type=int, default=DEFAULT_BLOCK, help="with a factory --model and the byte data: tokens per "
-                                                         "sequence (default 32)")
+    p.add_argument("--block", type=int, default=DEFAULT_BLOCK,
+                   help=f"with a factory --model and the byte data: tokens per sequence (default {DEFAULT_BLOCK})")
 
 
 def _common(args):

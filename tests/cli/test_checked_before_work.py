@@ -4,9 +4,9 @@ refused before the first run (issue 23, "every input is checked before work star
 Before: ``transfer --verdict NAME`` with NAME not in --param trained every run and then failed; with
 ``-p sp-table3,mup --alignment partial`` sp-table3's sweep ran before mup's table refused 'partial';
 ``--alignment`` on tables without that choice was dropped; ``--base-width 0`` silently meant the smallest width;
-``--base-depth`` without ``--depths``, ``--batch-fn`` and ``--block`` with a built-in model were ignored.  ``align --param mup-table8`` (or completep) trained, then
-failed in the LP (completep with a misleading depth message); ``--lr 0`` trained nothing and then found
-no alignment; ``--widths A,B --seeds 0`` ended in a TypeError.
+``--base-depth`` without ``--depths``, ``--batch-fn`` and ``--block`` with a built-in model were ignored.
+``align --param mup-table8`` (or completep) trained, then failed in the LP (completep with a misleading depth
+message); ``--lr 0`` trained nothing and then found no alignment; ``--widths A,B --seeds 0`` ended in a TypeError.
 
 Expected values: error strings are regression (the project's own output); that nothing ran is read from the
 output directory (no ``results.jsonl``).

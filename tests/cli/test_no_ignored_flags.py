@@ -183,7 +183,8 @@ def test_convert_to_names_the_roles_it_leaves_unchanged():
      "error: --width given twice (--width 64, then --width 128)"),
     (["derive", "-p", "depth-mup", "--alpha", "1/2", "--alpha", "1"],
      "error: option --alpha given twice ('1/2' and '1'); give it once"),
-    (["transfer", "-p", "mup", "--steps", "1", "--steps", "2"], "error: --steps given twice (--steps 1, then --steps 2)"),
+    (["transfer", "-p", "mup", "--steps", "1", "--steps", "2"],
+     "error: --steps given twice (--steps 1, then --steps 2)"),
 ])
 def test_an_option_given_twice_is_refused(capsys, argv, message):
     """Before: argparse (and the pass-through options) kept the last value: `-p mup -p sp` derived sp, exit 0."""
