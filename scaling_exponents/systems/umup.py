@@ -51,12 +51,12 @@ from __future__ import annotations
 
 import sympy
 
+from ..errors import UserError
 from ..theory.exponents import Q
 from ..theory.solve import solve
 from ..theory.system import ConstraintSystem
 from ..theory.symmetry import lr_shift
 from ..theory.table import ExponentTable, Row, Source
-from ..errors import UserError
 from .base import Option, ParamSpec
 
 HALF = sympy.Rational(1, 2)

@@ -190,3 +190,17 @@ def test_an_option_given_twice_is_refused(capsys, argv, message):
     """Before: argparse (and the pass-through options) kept the last value: `-p mup -p sp` derived sp, exit 0."""
     code, out, err = run(capsys, *argv)
     assert code == 2 and out == "" and err.strip().startswith(message)
+
+
+def test_emitted_line_from_a_table_alone_carries_its_options():
+    """``emit(table, "hf", sizes)`` without the request's options reads them from the table's variant (only the
+    keys that are the spec's options: mup's ``hidden_layers`` is a variant, not an option)."""
+    from scaling_exponents.frameworks.hf import parametrization_call
+    from scaling_exponents.systems.registry import derive
+
+    line = parametrization_call(derive("depth-mup", "adamw", alpha="1"), {"width": (128, 32), "depth": (8, 2)})
+    assert line == ("param = Parametrization(model, 'depth-mup', 'adamw', base_width=32, base_depth=2, "
+                    "settings={'options': {'alpha': '1'}})")
+    assert parametrization_call(derive("mup", "adam"), {"width": (128, 32)}) == \
+        "param = Parametrization(model, 'mup', 'adam', 'full', base_width=32)"
+    compile(line, "<emitted>", "exec")
