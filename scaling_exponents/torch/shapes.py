@@ -96,6 +96,10 @@ class BaseShapes:
                 self.ratio = 1.0
                 self.width_desc = "width: table has no width rows"
         else:
+            given = [f"{k}={v!r}" for k, v in (("width", width), ("base_width", base_width)) if v is not None]
+            if given:  # the base model's fans win: a global ratio next to them would be dropped silently
+                raise UserError(f"give base_model= (per-parameter base fans) or width=/base_width= (one global ratio), "
+                                f"not both: {', '.join(given)} would be ignored next to base_model=")
             self.width_desc = f"width: per-parameter base fans read from base model {type(self.base_net).__name__}"
         self.depth = depth if depth is not None else getattr(net, "depth", None)
         if base_depth is None and self.base_net is not None:

@@ -104,3 +104,12 @@ def test_an_optimizer_of_the_other_family_is_named_at_its_first_step(table_opt, 
         warnings.simplefilter("error", OptimizerMismatchWarning)
         q = Parametrization(mlp(), "mup-table8", other, base_width=32)
         getattr(torch.optim, optimizer)(q.param_groups).step()
+
+
+def test_base_width_next_to_base_model_is_refused():
+    """Before: base_model's fans won and base_width=16 was dropped (hidden Adam LR 1/n: x1/2 = 64/128, Everett
+    et al. Table 1, not x1/8 = 16/128)."""
+    base = MLP(16, 64, 8, depth=2)
+    with pytest.raises(UserError, match=r"not both: base_width=16 would be ignored next to base_model="):
+        Parametrization(mlp(), "mup", "adam", base_model=base, base_width=16)
+    assert Parametrization(mlp(), "mup", "adam", base_model=base).records["hidden.0.weight"].lr_scale == 0.5
