@@ -147,8 +147,9 @@ def test_options_a_mode_ignores_are_refused(capsys, argv, message):
 
 @pytest.mark.parametrize("param, dims", [("umup", "depth, fan_in, fan_out, head_dim"), ("moe-mup", "width, experts")])
 def test_convert_to_with_nothing_to_restate_is_refused(capsys, param, dims):
-    """Before: the rows were printed unchanged under "in mup-table8's convention" with "same dynamics as target:
-    True" -- vacuously, since no role was compared (u-muP's rows are along fans, MoE-muP's roles are not TP5's)."""
+    """Before: ``convert`` returned the rows unchanged under "in mup-table8's convention" with "same dynamics as
+    target: True" -- vacuously, since no role was compared (u-muP's rows are along fans, MoE-muP's roles are not
+    TP5's); the CLI's --convert-to refuses such tables before calling it."""
     from scaling_exponents.errors import UserError
     from scaling_exponents.systems.convert import convert
     from scaling_exponents.systems.registry import derive
@@ -156,8 +157,8 @@ def test_convert_to_with_nothing_to_restate_is_refused(capsys, param, dims):
     with pytest.raises(UserError, match=rf"{param} shares no role with width multiplier rows with mup-table8 "
                                         rf"\(its rows are along {dims}\): nothing to restate"):
         convert(derive(param, "adam"), "mup-table8")
-    code, out, err = run(capsys, "derive", "-p", param, "--convert-to", "mup-table8")
-    assert code == 2 and out == "" and "nothing to restate, drop --convert-to" in err
+    code, out, err = run(capsys, "derive", "-p", param, "--convert-to", "mup-table8")  # the CLI checks first
+    assert code == 2 and out == "" and f"restates width tables with multiplier rows; {param} has none" in err
 
 
 def test_convert_to_names_the_roles_it_leaves_unchanged():
