@@ -42,6 +42,36 @@ class Parser(argparse.ArgumentParser):
         """Raise argparse's message as one-line :class:`UserError` pointing at ``--help``."""
         raise UserError(f"{message} (see `{self.prog} --help`)")
 
+    def parse_known_args(self, args=None, namespace=None):
+        """argparse keeps the LAST of a repeated single-value option (``-p mup -p sp`` derives sp): refuse it."""
+        import sys
+
+        argv = list(sys.argv[1:] if args is None else args)
+        _refuse_repeats(self, argv)
+        return super().parse_known_args(argv, namespace)
+
+
+def _refuse_repeats(parser, argv: list[str]) -> None:
+    """One line naming a single-value option given twice (its earlier value would be dropped silently)."""
+    single = {}
+    for action in parser._actions:
+        if type(action).__name__ in ("_StoreAction",) and action.nargs in (None, "?"):
+            for opt in action.option_strings:
+                single[opt] = action
+    seen: dict = {}
+    for i, tok in enumerate(argv):
+        if tok == "--":
+            break
+        name, eq, value = tok.partition("=") if tok.startswith("--") else (tok, "", "")
+        action = single.get(name)
+        if action is None:
+            continue
+        given = f"{name} {value if eq else (argv[i + 1] if i + 1 < len(argv) else '')}".strip()
+        if action in seen:
+            raise UserError(f"{action.option_strings[0]} given twice ({seen[action]}, then {given}): argparse would "
+                            f"keep only the last; give it once (see `{parser.prog} --help`)")
+        seen[action] = given
+
 
 def add_size_arguments(parser, what: str = "print concrete factors") -> None:
     """``--size DIM=SIZE/BASE`` (repeatable) and its aliases ``--DIM`` / ``--base-DIM``, generated from the size
@@ -104,7 +134,10 @@ def extra_options(tokens: list[str]) -> dict:
             if i + 1 >= len(tokens):
                 raise UserError(f"option --{name} needs a value")
             value, i = tokens[i + 1], i + 1
-        opts[name.replace("-", "_")] = value
+        key = name.replace("-", "_")
+        if key in opts:  # the earlier value would be dropped silently
+            raise UserError(f"option --{name} given twice ({opts[key]!r} and {value!r}); give it once")
+        opts[key] = value
         i += 1
     return opts
 

@@ -33,9 +33,63 @@ def add_arguments(d) -> None:
                         "(needs --size width=N/N0), and the rows that framework cannot express")
 
 
+#: Flags that shape the printed table; ``--emit`` prints a framework's flags instead and would drop them silently
+#: (``--convert-to`` / ``--convention`` with ``--emit`` are refused in :func:`run`).
+_TABLE_FLAGS = (("show_system", "--show-system"), ("init_std", "--init-std"), ("weight_decay", "--weight-decay"),
+                ("eps", "--eps"))
+
+
+def _given(args, flags) -> list[str]:
+    return [flag for attr, flag in flags if getattr(args, attr, None) not in (None, False)]
+
+
+def _check_combinations(args, opts: dict) -> None:
+    """Refuse flags the chosen path would ignore (one line naming the flag and the fix), before any work."""
+    from ..errors import UserError
+
+    if args.emit:
+        ignored = _given(args, _TABLE_FLAGS) + ([f"--format {args.format}"] if args.format != "text" else [])
+        if ignored:
+            them = "it" if len(ignored) == 1 else "them"
+            raise UserError(f"--emit {args.emit} prints that framework's flags (from the table, the sizes and --lr) "
+                            f"and would ignore {', '.join(ignored)}: drop {them}, or drop --emit")
+    if args.show_system and args.format in ("csv", "latex"):
+        raise UserError(f"--show-system prints the constraint system as text, which would break the {args.format} "
+                        "output: use --format text, markdown or json (json holds it under \"system\")")
+    if _measured_file(args):
+        ignored = _given(args, (("show_system", "--show-system"), ("emit", "--emit")))
+        ignored += [f"--{k.replace('_', '-')}" for k in opts]
+        if getattr(args, "solver", "highs") != "highs":
+            ignored.append(f"--solver {args.solver}")
+        if ignored:
+            raise UserError(f"--alignment {args.alignment} is a measured table, solved by its own exact per-layer LP "
+                            f"(no options, framework flags or solver choice); drop {', '.join(ignored)}")
+
+
+def _measured_file(args) -> bool:
+    return bool(args.alignment) and args.alignment.lower().endswith(".json")
+
+
+def _measured_table(args):
+    """The exact table of an ``align`` JSON file, checked against --param and --optimizer."""
+    from ..errors import UserError
+    from ..systems.everett2024_aligned import exact_table, load
+
+    measured = load(args.alignment)
+    table = exact_table(measured)
+    if table.parametrization.removesuffix("-measured") != args.param:
+        raise UserError(f"{args.alignment} was measured under {table.parametrization.removesuffix('-measured')}, "
+                        f"not --param {args.param}")
+    if args.optimizer and args.optimizer != measured.optimizer:  # the LP's c depends on the optimizer
+        raise UserError(f"{args.alignment} was measured and solved under {measured.optimizer}, not --optimizer "
+                        f"{args.optimizer}; measure it under {args.optimizer} (`align --optimizer "
+                        f"{args.optimizer}`) or drop --optimizer")
+    return table
+
+
 def run(args, extra=()) -> int:
     """Derive the table (or solve a measured ``--alignment FILE.json``) and print it, restated, with sizes and
-    per-role values, or as a framework's flags (``--emit``)."""
+    per-role values, or as a framework's flags (``--emit``); flags the chosen path would ignore are refused first."""
     from ..systems.registry import derive
 
     from ..theory.solver_choice import set_solver
@@ -44,38 +98,34 @@ def run(args, extra=()) -> int:
     dims = sizes(args)
     target = concrete.convert_target(args)
     opts = extra_options(list(extra))
-    measured = bool(args.alignment and args.alignment.endswith(".json"))
+    measured = _measured_file(args)
     if target and (args.emit or measured):
         from ..errors import UserError
 
         raise UserError(f"--convert-to {target} restates a derived table; it does not apply to "
                         f"{'--emit ' + args.emit if args.emit else 'a measured --alignment FILE.json'}: drop one")
-    if measured:  # a measured table from `align`: exact per-layer LP
-        from ..systems.everett2024_aligned import exact_table, load
-
-        from ..errors import UserError
-
-        measured = load(args.alignment)
-        table = exact_table(measured)
-        if table.parametrization.removesuffix("-measured") != args.param:
-            raise UserError(f"{args.alignment} was measured under {table.parametrization.removesuffix('-measured')}, "
-                            f"not --param {args.param}")
-        if args.optimizer and args.optimizer != measured.optimizer:  # the LP's c depends on the optimizer
-            raise UserError(f"{args.alignment} was measured and solved under {measured.optimizer}, not --optimizer "
-                            f"{args.optimizer}; measure it under {args.optimizer} (`align --optimizer "
-                            f"{args.optimizer}`) or drop --optimizer")
-        print(table.render(args.format, sizes=dims or None))
+    _check_combinations(args, opts)
+    if measured:  # a measured table from `align`: exact per-layer LP; sizes and base values apply
+        print(concrete.render(_measured_table(args), args, dims))
         return 0
     table = derive(args.param, optimizer=args.optimizer, alignment=args.alignment, **opts)
     if args.emit:
         from ..frameworks import emit
 
-        print(emit(table, args.emit, dims, lr=getattr(args, "lr", None)).render())
+        print(emit(table, args.emit, dims, lr=getattr(args, "lr", None), options=opts).render())
         return 0
     if target:
         table = concrete.restate(table, target)
-    print(concrete.render(table, args, dims))
+    out = concrete.render(table, args, dims)
     if args.show_system and table.system is not None:
-        print("\n" + table.system.describe())
+        if args.format == "json":  # one JSON document: the system's lines under "system"
+            import json
+
+            d = json.loads(out)
+            d["system"] = table.system.describe().splitlines()
+            out = json.dumps(d, indent=2, ensure_ascii=False)
+        else:
+            out += "\n\n" + table.system.describe()
+    print(out)
     concrete.deprecation_note(args)
     return 0

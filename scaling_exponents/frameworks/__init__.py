@@ -86,8 +86,10 @@ def compare(table: ExponentTable, implied: dict, known_roles, why: dict | None =
     return reproduced, missing
 
 
-def emit(table: ExponentTable, framework: str, sizes: dict, lr: float | None = None) -> Emission:
-    """The :class:`Emission` of ``table`` for ``framework`` at ``sizes = {"width": (N, N0), ...}``."""
+def emit(table: ExponentTable, framework: str, sizes: dict, lr: float | None = None,
+         options: dict | None = None) -> Emission:
+    """The :class:`Emission` of ``table`` for ``framework`` at ``sizes = {"width": (N, N0), ...}``; ``options``
+    (the paper options ``table`` was derived with) go into the hf ``Parametrization`` line."""
     if framework not in FRAMEWORKS:
         raise UserError(f"unknown framework {framework!r} for --emit; choose one of {', '.join(FRAMEWORKS)}")
     if "width" not in sizes:
@@ -98,4 +100,6 @@ def emit(table: ExponentTable, framework: str, sizes: dict, lr: float | None = N
         from . import nanogpt_mup as mod
     else:
         from . import hf as mod
+
+        return mod.emit(table, sizes, lr=lr, options=options)
     return mod.emit(table, sizes, lr=lr)

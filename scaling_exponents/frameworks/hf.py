@@ -25,20 +25,51 @@ def implied(optimizer: str | None) -> dict:
     return {r.key(): r.power for r in t.rows}
 
 
-def emit(table: ExponentTable, sizes: dict, lr: float | None = None) -> Emission:
+def _option_values(table: ExponentTable) -> dict:
+    """The spec options a table's ``variant`` records (as ``derive`` reads them back: strings), for callers that
+    do not pass the options they derived with."""
+    from ..errors import UserError
+    from ..systems.registry import get
+    from ..theory.exponents import fmt
+
+    try:
+        names = {o.name for o in get(table.parametrization).options}
+    except UserError:  # a hand-made or measured table: no registry options
+        return {}
+    return {k: fmt(v) if not isinstance(v, str) else v for k, v in table.variant.items() if k in names}
+
+
+def parametrization_call(table: ExponentTable, sizes: dict, lr: float | None = None,
+                         options: dict | None = None) -> str:
+    """The ``Parametrization(...)`` line that applies ``table`` at ``sizes``: valid Python, with the alignment,
+    every base size given (``base_depth``, ``sizes={...}`` for the other dimensions), the base ``lr`` and the
+    options ``table`` was derived with (``options``; else those its ``variant`` records)."""
+    args = [repr(table.parametrization), repr(table.optimizer)] + ([repr(table.alignment)] if table.alignment else [])
+    kw = [f"base_width={sizes['width'][1]}"]
+    if "depth" in sizes:
+        kw.append(f"base_depth={sizes['depth'][1]}")
+    other = {d: tuple(v) for d, v in sizes.items() if d not in ("width", "depth")}
+    if other:
+        kw.append(f"sizes={other!r}")
+    if lr is not None:
+        kw.append(f"lr={lr:g}")
+    opts = dict(options) if options is not None else _option_values(table)
+    if opts:
+        kw.append(f"settings={ {'options': opts}!r}")
+    return f"param = Parametrization(model, {', '.join(args + kw)})"
+
+
+def emit(table: ExponentTable, sizes: dict, lr: float | None = None, options: dict | None = None) -> Emission:
     """What Hugging Face transformers can express of ``table`` at ``sizes``: the config entries of PR #45848
-    (UNVERIFIED, TP5 Table 8 only) plus the toolkit's preset path, with the rows reproduced and those it cannot
-    express."""
+    (UNVERIFIED, TP5 Table 8 only) plus the toolkit's preset path (:func:`parametrization_call`, with the
+    request's ``options``), with the rows reproduced and those it cannot express."""
     n, n0 = sizes["width"]
     rep, miss = compare(table, implied(table.optimizer), ROLES)
-    opts = ", ".join(f"{k!r}: {str(v)!r}" for k, v in sorted(table.variant.items())) if table.variant else ""
-    lr_s = f", lr={lr:g}" if lr is not None else ""
     lines = ["# transformers PR #45848 (open, UNVERIFIED): config entries",
              '"mup": true,', f'"mup_base_width": {n0},   # hidden_size {n}, width_mult {n / n0:g}',
              "# every row, on the model as built (scaling_exponents[hf] preset):",
              "from scaling_exponents.torch import Parametrization",
-             f"param = Parametrization(model, {table.parametrization!r}, {table.optimizer!r}, "
-             f"base_width={n0}{lr_s}" + (f", settings={{'options': {{{opts}}}}}" if opts else "") + ")",
+             parametrization_call(table, sizes, lr, options),
              "opt = torch.optim.AdamW(param.param_groups)" if (table.optimizer or "adam") != "sgd"
              else "opt = torch.optim.SGD(param.param_groups)"]
     notes = ["the rows listed as not expressible are PR #45848's limits; the Parametrization line applies them all",

@@ -57,6 +57,11 @@ def convert(table: ExponentTable, target_name: str) -> ExponentTable:
     al = table.alignment if table.alignment in spec.alignments else None
     target = derive(spec.name, optimizer=opt, alignment=al)
     verdicts = compare(table, target)
+    if not verdicts:  # nothing compared: "same dynamics" would be vacuous, the rows unchanged under a new label
+        dims = ", ".join(table.dimensions) or "none"
+        raise UserError(f"--convert-to restates width tables role by role through their width multiplier rows; "
+                        f"{table.parametrization} shares no role with width multiplier rows with {spec.name} (its rows "
+                        f"are along {dims}): nothing to restate, drop --convert-to")
     thetas = {role: theta for role, theta, _ in verdicts}
     rows = []
     for r in table.rows:
@@ -77,6 +82,9 @@ def convert(table: ExponentTable, target_name: str) -> ExponentTable:
     notes = [f"restated in the convention of {spec.name} ({spec.source.cite()}) by the abc symmetry "
              "(TP5 Lemma J.1): per role, multiplier x n^-theta, init std x n^theta, LR moved accordingly"]
     notes += [f"{role}: theta = {fmt(theta)}: {verdict}" for role, theta, verdict in verdicts]
+    left = sorted({r.role for r in table.rows if r.dimension == "width" and r.power != 0} - set(thetas))
+    if left:  # roles the target has no multiplier for keep their rows: say so
+        notes.append(f"not restated (no shared width multiplier role in {spec.name}): {', '.join(left)}")
     same = all(v == "same dynamics" for _, _, v in verdicts)
     return ExponentTable(f"{table.parametrization}->{spec.name}", table.optimizer, table.alignment, table.source,
                          rows, title=f"{table.title or table.parametrization} in {spec.name}'s convention",

@@ -182,6 +182,9 @@ def _bool(v):
 def _qiu(param, fixed_opt=None, where="Table 1 (LR), Table 2 (damping)"):
     def build_table(optimizer, alignment, mode="fan", e_l=None, e_r=None, residual=True):
         opt = fixed_opt or optimizer
+        if mode == "per_role" and not residual:  # residual only adds the depth rows of a fan-mode matrix
+            raise UserError("--residual false applies to --mode fan (a matrix inside a residual block); --mode "
+                            "per_role has no depth rows: drop --residual, or use --mode fan")
         defaults = {"shampoo": ("1/4", "1/4"), "soap": (1, 1)}.get(opt, (0, 0))
         eL = Q(e_l if e_l is not None else defaults[0])
         eR = Q(e_r if e_r is not None else defaults[1])

@@ -55,7 +55,7 @@ from ..errors import UserError
 from ..theory.exponents import Q
 from ..theory.table import Source
 from .base import Option, ParamSpec
-from .spectral import REGIMES, ROLE_FANS, CellSystem
+from .spectral import REGIMES, ROLE_FANS, CellSystem, refuse_regime_per_role
 
 HALF = sympy.Rational(1, 2)
 COND1 = "arXiv 2310.17813 Condition 1 (||dW||_* ~ sqrt(fan_out/fan_in)); Muon: arXiv 2512.05620 Table 1"
@@ -130,6 +130,7 @@ def _table_builder(name):
     kind, key, arxiv, where, code = CONVENTIONS[name]
 
     def build_table(optimizer, alignment, mode="fan", regime=REGIMES[0]):
+        refuse_regime_per_role(mode, regime)
         cs = build(name, mode, regime)
         notes = [f"adjustment from the code: {code}",
                  f"constant factor {CONSTANT[kind]} (exponent tables drop it; concrete factors are ratios to a base)",

@@ -185,6 +185,7 @@ def build_spectral(optimizer: str, mode: str = "fan", regime: str = REGIMES[0]) 
 
 
 def _spectral(optimizer, alignment, mode="fan", regime=REGIMES[0]):
+    refuse_regime_per_role(mode, regime)
     cs = build_spectral(optimizer, mode, regime)
     variant = {"mode": mode} if mode == "per_role" else {"mode": mode, "regime": regime}
     notes = ["every row derived from Condition 1 + the Gaussian spectral norm + ||Q(G)||_* of the optimizer"]
@@ -196,6 +197,14 @@ def _spectral(optimizer, alignment, mode="fan", regime=REGIMES[0]):
                     title="Spectral parametrization (Yang, Simon & Bernstein)",
                     convention="quantity ∝ fan_in^p fan_out^q (mode=fan) or width^p per role (mode=per_role)",
                     notes=notes, variant=variant)
+
+
+def refuse_regime_per_role(mode: str, regime: str) -> None:
+    """``--regime`` picks a branch of a fan_in/fan_out max in ``mode=fan``; ``per_role`` resolves the max per role,
+    so a regime other than the default would be ignored: refuse it (one line, with the fix)."""
+    if mode == "per_role" and regime != REGIMES[0]:
+        raise UserError(f"--regime {regime} picks a branch of the fan_in/fan_out max in --mode fan; --mode per_role "
+                        "resolves it per role (embedding/hidden/readout): drop --regime, or use --mode fan")
 
 
 MODE = Option("mode", "'fan' (a generic matrix, rows in fan_in/fan_out) or 'per_role' (embedding/hidden/readout "

@@ -39,9 +39,9 @@ def param_groups(plan, model, *, lr: float = 1e-3, weight_decay: float = 0.0, mo
     One group per distinct (role, lr_scale, wd_scale, eps_scale) -- and one per weight of ``plan.own_group``
     (measured alignment); each holds ``lr = lr * lr_scale``, ``weight_decay`` per ``mode``, ``eps`` when given or
     when the table has ``adam_eps``/``damping`` rows (base 1e-8 then), and the keys ``role``, ``lr_scale``,
-    ``wd_scale``, ``eps_scale``, ``base_lr``, ``param_names`` (torch optimizers keep extra keys; schedulers scale
-    ``lr`` multiplicatively, so the ratios between groups survive LambdaLR/cosine/WSD schedules).  Frozen
-    parameters (``requires_grad=False``) get no group.
+    ``wd_scale``, ``eps_scale``, ``base_lr``, ``table_optimizer``, ``param_names`` (torch optimizers keep extra keys;
+    schedulers scale ``lr`` multiplicatively, so the ratios between groups survive LambdaLR/cosine/WSD schedules).
+    Frozen parameters (``requires_grad=False``) get no group.
     """
     check_scalars(lr, weight_decay, mode, eps)
     no_weight_decay = check_no_weight_decay(plan, no_weight_decay)
@@ -66,7 +66,8 @@ def param_groups(plan, model, *, lr: float = 1e-3, weight_decay: float = 0.0, mo
                 wd = 0.0
             g = {"params": [], "param_names": [], "lr": group_lr, "weight_decay": wd, "role": info.role,
                  "lr_scale": info.lr_scale, "wd_scale": info.wd_scale, "eps_scale": info.eps_scale,
-                 "base_lr": lr}  # read by :mod:`.lr_guard`: an optimizer's own lr= would be ignored
+                 "base_lr": lr,  # read by :mod:`.lr_guard`: an optimizer's own lr= would be ignored
+                 "table_optimizer": plan.table.optimizer}  # ... and a different optimizer family (lr_guard)
             if use_eps:
                 g["eps"] = (eps if eps is not None else 1e-8) * info.eps_scale
             groups[key] = g

@@ -6,6 +6,12 @@ trains at the Parametrization's base lr (1e-3 by default) without a word.  :func
 ``torch.optim`` step pre-hook (``torch.optim.optimizer.register_optimizer_step_pre_hook``) that, at an optimizer's first step, compares its
 ``defaults["lr"]`` with the base lr the groups were built from (``group["base_lr"]``) and warns once, naming both and
 the fix.  An optimizer built with no ``lr=`` (torch's own default) or with the same value is left alone.
+
+The same hook warns when the optimizer's family differs from the one the groups' table was derived for
+(``group["table_optimizer"]``): ``torch.optim.SGD`` over the groups of an Adam table (or Adam/AdamW over an SGD
+table) trains with the other optimizer's LR exponents -- e.g. muP's hidden LR is 1/n under Adam and 1 under SGD (TP5,
+arXiv 2203.03466, Table 8).  Only SGD and the Adam family are compared; other tables (Muon, Shampoo, ...) are often
+split over two optimizers (matrices / vectors) and are left alone.
 """
 
 from __future__ import annotations
@@ -24,10 +30,43 @@ class IgnoredLRWarning(UserWarning):
     """An optimizer's ``lr=`` argument is overridden by the Parametrization's per-group LRs."""
 
 
+class OptimizerMismatchWarning(UserWarning):
+    """An optimizer trains groups whose table was derived for another optimizer family (SGD vs Adam)."""
+
+
+#: torch optimizer classes per family whose LR rules a table states (Adam's and AdamW's LR/eps rules are the same).
+FAMILIES = {"sgd": ("SGD",), "adam": ("Adam", "AdamW", "NAdam", "RAdam", "Adamax")}
+#: A table's optimizer -> its family (tables of other optimizers are not compared).
+TABLE_FAMILY = {"sgd": "sgd", "adam": "adam", "adamw": "adam"}
+
+
 def _check(optimizer, args, kwargs) -> None:
     if optimizer in _seen:
         return
     _seen.add(optimizer)
+    _check_lr(optimizer)
+    _check_family(optimizer)
+
+
+def _family(optimizer):
+    for family, names in FAMILIES.items():
+        if any(isinstance(optimizer, getattr(torch.optim, n, ())) for n in names):
+            return family
+    return None
+
+
+def _check_family(optimizer) -> None:
+    tables = {g.get("table_optimizer") for g in optimizer.param_groups if "lr_scale" in g}
+    mine = _family(optimizer)
+    wrong = sorted(t for t in tables if t in TABLE_FAMILY and mine is not None and TABLE_FAMILY[t] != mine)
+    if wrong:
+        warnings.warn(f"{type(optimizer).__name__} trains Parametrization groups derived for optimizer {wrong[0]!r}: "
+                      f"their LR exponents are {wrong[0]}'s (e.g. muP's hidden LR is 1/n under Adam, 1 under SGD, "
+                      f"TP5 Table 8); give Parametrization(..., optimizer={mine!r}) for {type(optimizer).__name__}",
+                      OptimizerMismatchWarning, stacklevel=4)
+
+
+def _check_lr(optimizer) -> None:
     given = optimizer.defaults.get("lr")
     bases = {g["base_lr"] for g in optimizer.param_groups if "base_lr" in g and "lr_scale" in g}
     if not bases or not isinstance(given, (int, float)):
@@ -38,7 +77,7 @@ def _check(optimizer, args, kwargs) -> None:
     base = ", ".join(f"{b:g}" for b in sorted(bases))
     warnings.warn(f"{type(optimizer).__name__}(lr={given:g}) is ignored: each group of Parametrization.param_groups "
                   f"sets its own lr = base lr {base} x the table's factor; give Parametrization(..., lr={given:g}) "
-                  "instead", IgnoredLRWarning, stacklevel=3)
+                  "instead", IgnoredLRWarning, stacklevel=4)
 
 
 def _torch_default(cls):

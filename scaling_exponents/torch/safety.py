@@ -48,6 +48,25 @@ def problems(self) -> list[str]:
     if self.frozen:
         out.append(f"{len(self.frozen)} frozen parameter(s) (requires_grad=False) were not re-initialised and get "
                    f"no optimizer group (forward multipliers still apply): {_names(sorted(self.frozen))}")
+    return out + ignored_inputs(self)
+
+
+def ignored_inputs(self) -> list[str]:
+    """Arguments given for rows the table does not have, which would change nothing: ``block_size`` without rows
+    along the preconditioner blocks (only per-matrix Shampoo/SOAP tables have them) and ``base_head_dim`` without
+    an attention logit-scale row."""
+    from .matrix_roles import BLOCK_DIMS
+
+    out, rows = [], [r for r in self.table.rows if r.power != 0]
+    plan = getattr(self, "plan", None)
+    block = getattr(plan, "block_size", None)
+    if block is not None and not any(r.dimension in BLOCK_DIMS for r in rows):
+        out.append(f"block_size={block!r} changes nothing: {self.table.parametrization} has no rows along "
+                   f"{'/'.join(BLOCK_DIMS)} (per-matrix Shampoo/SOAP tables have them); drop it from settings=")
+    base = getattr(getattr(plan, "shapes", None), "base_head_dim", None)
+    if base is not None and not any(r.key() == ("attention", "logit_scale", "head_dim") for r in rows):
+        out.append(f"base_head_dim={base!r} changes nothing: {self.table.parametrization} has no attention "
+                   "logit_scale row along head_dim; drop base_head_dim")
     return out
 
 

@@ -62,7 +62,10 @@ class Settings:
         check_scalars(1.0, self.weight_decay, self.weight_decay_mode, self.eps)
         init = self.init
         if not (init is None or init == "rescale" or (_number(init) and init >= 0)):
-            raise UserError(f"init must be 'rescale', a base std (finite float >= 0) or None, got {init!r}")
+            raise UserError(f"init must be 'rescale', a base std (finite float > 0) or None, got {init!r}")
+        if _number(init) and init == 0:  # every weight N(0, 0) = 0: hidden features and their gradients stay 0
+            raise UserError("init=0 resamples every weight with std 0 (all zeros: no gradient reaches any weight); "
+                            "give a base std > 0 such as 0.02, and readout_zero_init=True for a zero readout")
         if self.block_size is not None and (not isinstance(self.block_size, int) or self.block_size < 1):
             raise UserError(f"block_size must be a positive int or None, got {self.block_size!r}")
 

@@ -9,6 +9,7 @@ Base sizes come from a global width ratio or, per parameter, from a smaller base
 from __future__ import annotations
 
 import math
+import numbers
 
 import torch
 from torch import nn
@@ -56,6 +57,16 @@ def width_fan(role: str, module, attr, p) -> int:
     return fan_in
 
 
+def _size_number(name: str, v):
+    """A width as a real number (int, float, numpy scalar, 0-d tensor); a string, bool, NaN or inf is refused (a
+    ``True`` would silently mean 1, a ``"256"`` fail deep inside)."""
+    if isinstance(v, torch.Tensor) and v.numel() == 1:
+        v = v.item()
+    if isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(v):
+        raise UserError(f"{name} must be a finite number (the model's hidden size, or its base's), got {v!r}")
+    return v
+
+
 class BaseShapes:
     """Sizes and base sizes per dimension, from a width ratio, a base model, depth and explicit sizes."""
 
@@ -71,6 +82,7 @@ class BaseShapes:
                 width = width if width is not None else getattr(net, "width", None)
                 if width is None:
                     raise UserError(f"base_width={base_width} needs width= (the model has no `width` attribute)")
+                width, base_width = _size_number("width", width), _size_number("base_width", base_width)
                 if width <= 0 or base_width <= 0:
                     raise UserError(f"width and base_width must be positive, got {width} and {base_width}")
                 self.ratio = width / base_width
@@ -84,6 +96,10 @@ class BaseShapes:
                 self.ratio = 1.0
                 self.width_desc = "width: table has no width rows"
         else:
+            given = [f"{k}={v!r}" for k, v in (("width", width), ("base_width", base_width)) if v is not None]
+            if given:  # the base model's fans win: a global ratio next to them would be dropped silently
+                raise UserError(f"give base_model= (per-parameter base fans) or width=/base_width= (one global ratio), "
+                                f"not both: {', '.join(given)} would be ignored next to base_model=")
             self.width_desc = f"width: per-parameter base fans read from base model {type(self.base_net).__name__}"
         self.depth = depth if depth is not None else getattr(net, "depth", None)
         if base_depth is None and self.base_net is not None:

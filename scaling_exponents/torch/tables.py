@@ -54,8 +54,15 @@ def map_shared_roles(table: ExponentTable) -> ExponentTable:
 
 def resolve_table(param, optimizer, alignment, options) -> ExponentTable:
     """The :class:`ExponentTable` a Parametrization applies: ``param`` itself or the cached derivation of the name,
-    with ``global`` rows mapped onto every parameter role (:func:`map_shared_roles`)."""
+    with ``global`` rows mapped onto every parameter role (:func:`map_shared_roles`).  An already-derived table
+    takes no ``options`` and no other ``alignment`` (they would be ignored)."""
     if isinstance(param, ExponentTable):
+        if options:
+            raise UserError(f"options={options!r} apply when a table is derived by name; this {param.parametrization} "
+                            "table is already derived: derive it with those options, or pass its name")
+        if alignment and param.alignment and str(alignment).strip().lower() != str(param.alignment).lower():
+            raise UserError(f"alignment={alignment!r}, but this {param.parametrization} table was derived with "
+                            f"alignment {param.alignment!r}: derive it with alignment={alignment!r}, or drop it")
         return map_shared_roles(param)
     if not isinstance(param, str):
         raise UserError(f"param must be a parametrization name (e.g. 'mup', 'mup-table8') or an ExponentTable, got {param!r}")
@@ -69,7 +76,10 @@ def derive_cached(param, optimizer, alignment, options) -> ExponentTable:
 
     spec = get(param)
     if not spec.alignments or spec.alignments == ("",):
-        alignment = None  # e.g. TP5 tables: no alignment choice
+        if alignment:  # e.g. TP5 tables: no alignment choice; an explicit one would be silently dropped
+            raise UserError(f"{spec.name} ({spec.source.key}) has no alignment choice: drop alignment={alignment!r}"
+                            " (only tables with an alignment choice take one: see `list`)")
+        alignment = None
     if not spec.optimizers or spec.optimizers == ("",):
         optimizer = None
     elif optimizer in ("adam", "adamw") and optimizer not in spec.optimizers:

@@ -22,6 +22,22 @@ def _ints(text: str, flag: str) -> list[int]:
     return vals
 
 
+def _check_before_work(args) -> None:
+    """What a run would reject only after training: a --param Everett et al.'s LP has no (a, b) for (the re-solve
+    needs them), an LR that cannot move the weights, no seeds for a slope."""
+    from ..systems.everett2024 import NAMED_AB
+    from ..systems.registry import get
+
+    name = get(args.param).name  # unknown names: UserError with suggestions
+    if name not in NAMED_AB:
+        raise UserError(f"--param {args.param}: measured alignment re-solves Everett et al.'s LP (arXiv 2407.05872), "
+                        f"which names (a, b) for {', '.join(NAMED_AB)} only; pick one of them")
+    if args.lr is not None and not args.lr > 0:  # lr 0 trains nothing, NaN everything: no alignment to measure
+        raise UserError(f"--lr must be a positive number (alignment needs the weights to move), got {args.lr}")
+    if args.widths and args.seeds < 1:
+        raise UserError(f"--seeds must be >= 1 (seeds per width of the slope), got {args.seeds}")
+
+
 def run(args) -> int:
     """Measure alignment (alpha, omega, u) on the reference model once or across widths, solve Everett et al.'s LP
     (arXiv 2407.05872, Sec. 3) for per-layer c and print or save the table; bad flags are a :class:`UserError`."""
@@ -37,6 +53,7 @@ def run(args) -> int:
         from ..systems.everett2024_aligned import SPECTRAL_REFUSED
 
         raise UserError("--mode spectral: " + SPECTRAL_REFUSED)
+    _check_before_work(args)
     if args.threads is not None:
         import torch
 

@@ -123,13 +123,44 @@ def run(args) -> int:
         shutdown()  # a Ray instance this command started (the CLI leaves with os._exit, past atexit hooks)
 
 
+def _check_before_work(args, targets, depths) -> dict:
+    """Every input a sweep would otherwise reject (or drop) after hours of runs, checked before the first: each
+    target's table (optimizer, ``--alignment``), ``--alignment`` that no target takes, ``--verdict`` names not in
+    ``--param``, base sizes.  Returns ``{label: (optimizer, alignment)}``."""
+    from ..systems.registry import normalize
+    from .verify import _table
+
+    tables = {t.label: _table(t, args.alignment)[1:] for t in targets}
+    if args.alignment and not any(al for _, al in tables.values()):
+        names = ", ".join(t.param for t in targets)
+        raise UserError(f"--alignment {args.alignment} applies to none of {names} (no alignment choice; see `list`): "
+                        "drop --alignment")
+    if args.verdict:
+        swept = {normalize(t.param) for t in targets}  # as evidence.transfer_verdict matches them
+        unknown = sorted({v.strip() for v in args.verdict.split(",") if v.strip()
+                          and normalize(v.split(":")[0]) not in swept})
+        if unknown:
+            raise UserError(f"--verdict names {', '.join(unknown)}, not swept here; give names from --param")
+    for flag, v in (("--base-width", args.base_width), ("--base-depth", args.base_depth)):
+        if v is not None and v < 1:
+            raise UserError(f"{flag} must be >= 1, got {v}")
+    if args.base_depth is not None and not depths:
+        raise UserError("--base-depth is the base of a depth transfer: add --depths, or drop --base-depth")
+    from .user_cli import DEFAULT_BLOCK
+
+    for flag, given in (("--batch-fn", args.batch_fn is not None), ("--block", args.block != DEFAULT_BLOCK)):
+        if given:  # user_cli's options of a factory --model; the built-in models have their own data
+            raise UserError(f"{flag} applies to your own model (--model module:factory); the built-in "
+                            f"{args.model or 'mlp/resmlp'} trains on its own data and would ignore it: drop {flag}")
+    return tables
+
+
 def _run(args) -> int:
     import json
 
     from .probes import check_device
     from ..evidence.report import transfer_figure
     from ..evidence.store import ResultStore, prepare_out
-    from .verify import _table
 
     if args.steps < 1 or args.seeds < 1 or args.batch < 1:
         raise UserError("--steps, --seeds and --batch must be >= 1")
@@ -155,6 +186,7 @@ def _run(args) -> int:
             raise UserError(f"--width must be >= 1 (a multiple of 16 for the GPT); got {args.width}")
     check_device(args.device)
     targets = parse_targets(args.param, args.optimizer)
+    tables = _check_before_work(args, targets, depths)
     out = prepare_out(Path(args.out))
     store = ResultStore(out / "results.jsonl")
     from . import executors, tracking
@@ -166,7 +198,7 @@ def _run(args) -> int:
     jobs = [(t, widths, "width", width_model) for t in targets if do_width]
     jobs += [(t, depths, "depth", depth_model) for t in targets if depths]
     for t, sizes, dimension, model in jobs:
-        _, opt, al = _table(t, args.alignment)
+        opt, al = tables[t.label]
         opt = opt or t.optimizer  # a table without optimizer choice trains with NAME:OPT / --optimizer (default sgd)
         lrs = _lrs(args.lrs, opt.replace("adamw", "adam"))
         label = t.label if dimension == "width" else f"{t.label}@depth"

@@ -44,12 +44,16 @@ def is_factory(model) -> bool:
     return isinstance(model, str) and ":" in model
 
 
+#: ``--block``'s default: tokens per sequence of the byte data a factory model trains on.
+DEFAULT_BLOCK = 32
+
+
 def add_user_arguments(p) -> None:
     """``--batch-fn`` and ``--block`` (used only with a factory ``--model``)."""
     p.add_argument("--batch-fn", help="with --model module:factory: batches from fn(batch_size, seed) -> (inputs, "
                                       "targets) (default: the built-in byte-level LM data, vocabulary 256)")
-    p.add_argument("--block", type=int, default=32, help="with a factory --model and the byte data: tokens per "
-                                                         "sequence (default 32)")
+    p.add_argument("--block", type=int, default=DEFAULT_BLOCK,
+                   help=f"with a factory --model and the byte data: tokens per sequence (default {DEFAULT_BLOCK})")
 
 
 def _common(args):

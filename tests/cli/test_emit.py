@@ -79,7 +79,8 @@ def test_nanogpt_mup_keys_and_limits(capsys):
 def test_hf_emits_pr_config_and_the_preset_line(capsys):
     code, out, _ = run(capsys, "derive", "-p", "mup", "-o", "adam", "--emit", "hf", "--width", "512",
                        "--base-width", "128")
-    assert code == 0 and '"mup_base_width": 128' in out and "Parametrization(model, 'mup', 'adam', base_width=128" in out
+    assert code == 0 and '"mup_base_width": 128' in out
+    assert "Parametrization(model, 'mup', 'adam', 'full', base_width=128" in out
     e = emit(derive("mup", "adam"), "hf", {"width": (512, 128)})
     assert _missing(e)[("readout", "lr", "width")] == ("-1/2", "0")   # Everett's muP vs PR #45848 (Table 8)
     assert emit(derive("mup-table8", "adam"), "hf", {"width": (512, 128)}).missing == []

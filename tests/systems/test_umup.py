@@ -2,8 +2,8 @@
 
 `unit-scaling==0.3.5` (graphcore-research/unit-scaling, the authors' library) is a test dependency (dev
 extra); its optimizer rules (`unit_scaling.optim.scaled_parameters` with `lr_scale_func_adam` /
-`lr_scale_func_sgd`) and residual rule (`transformer_residual_scaling_rule`) are compared with our derived
-table at several widths and depths.
+`lr_scale_func_sgd`, both readout constraints) and residual rule (`transformer_residual_scaling_rule`) are
+compared with our derived table at several widths and depths.
 
 Where the expected values come from: **paper table** (u-muP vs muP table, via the authors' slides:
 blake2024umup.csv) and the **external library** unit-scaling 0.3.5 (LR, weight decay, forward multipliers and
@@ -81,12 +81,36 @@ def test_aleph_alpha_rows():
     check(derive("umup", "adam"), [r for r in rows if r.role != "input_weight"])
 
 
-def test_to_output_scale_is_not_encoded():
-    # code-only SGD rule (issue #73): weight LR x fan_in^(+1/2); our SGD table is the readout_constraint=None one
+def test_umup_sgd_to_output_scale_rows():
+    # code-only SGD rule (unit_scaling 0.3.5 lr_scale_func_sgd, issue #73): weight LR x fan_in^(+1/2), bias/norm
+    # x shape[0], readout x 1; encoded as the option readout_constraint="to_output_scale", its rows marked UNVERIFIED
     rows = oracles.select(ORACLE, variant="readout_constraint=to_output_scale")
     assert len(rows) == 7
-    hidden = [r for r in rows if (r.role, r.quantity, r.dimension) == ("hidden", "lr", "fan_in")][0]
-    assert derive("umup", "sgd").power("hidden", "lr", "fan_in") != hidden.exact
+    t = derive("umup", "sgd", readout_constraint="to_output_scale")
+    check(t, rows)
+    assert t.variant == {"readout_constraint": "to_output_scale"}
+    assert "UNVERIFIED" in t.rows[[r.key() for r in t.rows].index(("hidden", "lr", "fan_in"))].note
+    assert any("UNVERIFIED" in n and "#73" in n for n in t.notes)
+    # the default (and the spelled-out "none") is still the readout_constraint=None table, the Adam rule
+    for table in (derive("umup", "sgd"), derive("umup", "sgd", readout_constraint="None")):
+        assert table.power("hidden", "lr", "fan_in") == -H and table.variant == {"readout_constraint": "None"}
+    # weight decay stays independent: lr x wd constant, so the torch value follows the new LR rows
+    assert t.power("norm", "weight_decay", "fan_out") == -1 and t.power("norm", "lr_wd_product", "fan_out") == 0
+    # multipliers and inits do not change (the constraint is a backward scale, not an abc quantity)
+    adam = derive("umup", "adam")
+    for role in ("embedding", "hidden", "readout"):
+        for q in ("multiplier", "init_std"):
+            assert [r.power for r in t.rows if r.role == role and r.quantity == q] == \
+                   [r.power for r in adam.rows if r.role == role and r.quantity == q]
+
+
+def test_readout_constraint_is_refused_for_adam_and_checked():
+    from scaling_exponents.errors import UserError
+
+    with pytest.raises(UserError, match=r"option of u-muP's SGD table.*drop it, or use -o sgd"):
+        derive("umup", "adam", readout_constraint="to_output_scale")
+    with pytest.raises(UserError, match=r"bad value 'to_input_scale'.*none, to_output_scale"):
+        derive("umup", "sgd", readout_constraint="to_input_scale")
 
 
 # -- cross-check against the unit-scaling package ------------------------------------------------------
@@ -144,10 +168,14 @@ SHAPES = [(16, 1), (16, 3), (64, 4), (128, 8)]
 
 
 @pytest.mark.parametrize("width,layers", SHAPES)
-@pytest.mark.parametrize("optimizer", ["adam", "sgd"])
+@pytest.mark.parametrize("optimizer", ["adam", "sgd", "sgd/to_output_scale"])
 def test_lr_and_weight_decay_equal_unit_scaling(width, layers, optimizer):
-    table = derive("umup", optimizer)
-    func = lr_scale_func_adam if optimizer == "adam" else lr_scale_func_sgd(readout_constraint=None)
+    if optimizer == "sgd/to_output_scale":
+        table = derive("umup", "sgd", readout_constraint="to_output_scale")
+        func = lr_scale_func_sgd(readout_constraint="to_output_scale")
+    else:
+        table = derive("umup", optimizer)
+        func = lr_scale_func_adam if optimizer == "adam" else lr_scale_func_sgd(readout_constraint=None)
     seen, non_square = set(), 0
     for name, p, g in groups(model(width, layers), func):
         role = role_of(name, p)

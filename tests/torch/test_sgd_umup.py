@@ -38,7 +38,7 @@ except ImportError:
     mup = None
 needs_mup = pytest.mark.skipif(mup is None, reason="microsoft/mup (dev extra) is not installed")
 import unit_scaling as uu  # noqa: E402  (dev extra; a missing package is an error in tests/test_umup.py too)
-from unit_scaling.optim import lr_scale_func_adam, scaled_parameters  # noqa: E402
+from unit_scaling.optim import lr_scale_func_adam, lr_scale_func_sgd, scaled_parameters  # noqa: E402
 
 from scaling_exponents.torch import Parametrization
 from scaling_exponents.verifier.models import GPT, MLP  # noqa: E402
@@ -140,7 +140,7 @@ def test_table8_sgd_momentum_and_weight_decay_match_musgd():
 
 
 # -- u-muP against unit_scaling ----------------------------------------------------------------------
-def _umup_reference(width, depth):
+def _umup_reference(width, depth, func=lr_scale_func_adam):
     """unit_scaling's Adam LR per parameter of the same-shaped u-muP model (its absolute convention).
 
     Our MLP ``embed`` (Linear 16 -> width, role embedding) is the library's ``uu.Embedding(16, width)``;
@@ -153,7 +153,7 @@ def _umup_reference(width, depth):
     named = [("embed.weight", emb_w), ("embed.bias", emb_b)]
     named += [(f"hidden.{n}", q) for n, q in stack.named_parameters()]
     named += [(f"head.{n}", q) for n, q in out.named_parameters()]
-    groups = scaled_parameters([q for _, q in named], lr_scale_func_adam, lr=1.0)
+    groups = scaled_parameters([q for _, q in named], func, lr=1.0)
     return {n: g["lr"] for (n, _), g in zip(named, groups)}
 
 
@@ -182,6 +182,29 @@ def test_umup_lr_factors_equal_unit_scaling_relative_to_base(width, depth):
         q = Parametrization(MLP(16, 64, 8, depth=depth), "umup", "adam", base_width=BASE, base_depth=2)
         for n in ref:
             assert p.records[n].lr_scale / q.records[n].lr_scale == pytest.approx(ref[n] / r64[n], rel=1e-12), n
+
+
+@pytest.mark.parametrize("width, depth", [(64, 2), (128, 4)])
+def test_umup_sgd_to_output_scale_lrs_equal_unit_scaling(width, depth):
+    """``options={"readout_constraint": "to_output_scale"}``: each SGD group LR is the library's
+    ``lr_scale_func_sgd("to_output_scale")`` at this shape over the one at the base shape (hidden weight
+    (w/32)^+1/2 (4/2)^-1/2, biases x w/32, readout 1), and the group's torch weight decay is lambda / lr."""
+    torch.manual_seed(0)
+    opt = {"readout_constraint": "to_output_scale"}
+    p = Parametrization(MLP(16, width, 8, depth=depth), "umup", "sgd", base_width=BASE, base_depth=2, lr=1.0,
+                        settings={"options": opt, "weight_decay": 1e-3, "weight_decay_mode": "independent"})
+    func = lr_scale_func_sgd(readout_constraint="to_output_scale")
+    ref, ref0 = _umup_reference(width, depth, func), _umup_reference(BASE, 2, func)
+    for n, info in p.records.items():
+        n0 = re.sub(r"^hidden\.\d+\.", "hidden.0.", n)
+        assert info.lr_scale == pytest.approx(ref[n] / ref0[n0], rel=1e-12), (n, info.role, info.lr_scale)
+    r, d = width / BASE, depth / 2
+    assert p.records["hidden.0.weight"].lr_scale == pytest.approx(r ** 0.5 * d ** -0.5)  # +1/2: the disputed sign
+    assert p.records["hidden.0.bias"].lr_scale == pytest.approx(r * d ** -0.5)
+    assert p.records["head.weight"].lr_scale == 1.0
+    opt_o = torch.optim.SGD(p.param_groups)
+    for g in opt_o.param_groups:  # independent decay: lr x wd = lambda for every group
+        assert g["lr"] * g["weight_decay"] == pytest.approx(1e-3, rel=1e-12), g["role"]
 
 
 def test_umup_input_linear_differs_from_unit_scaling_linear_by_design():
