@@ -70,9 +70,12 @@ def get(name: str) -> ParamSpec:
 
 
 def _choose(kind: str, value, allowed: tuple[str, ...], spec: ParamSpec):
+    """``value`` checked against the spec's ``allowed`` choices of ``kind`` (optimizer / alignment); the first one
+    when not given; ``None`` for a spec with no such choice, which refuses an explicit value (it would be dropped)."""
     if not allowed or allowed == ("",):
         if value:
-            raise UserError(f"{spec.name} ({spec.source.key}) has no {kind} choice; drop --{kind}.")
+            raise UserError(f"{spec.name} ({spec.source.key}) has no {kind} choice: it is one table for "
+                            f"{spec.title}; drop --{kind} {value}.")
         return None
     if value is None or value == "":
         return allowed[0]

@@ -61,7 +61,11 @@ class Parametrization:
         param: a parametrization name for :func:`scaling_exponents.derive` (``"mup"``, ``"mup-table8"``,
             ``"sp"``, ...) or an already-derived :class:`ExponentTable`.
         optimizer, alignment: passed to ``derive`` (``alignment=None``: the paper's default; ``"adam"`` and
-            ``"adamw"`` stand in for each other when a table covers only one, e.g. CompleteP).
+            ``"adamw"`` stand in for each other when a table covers only one, e.g. CompleteP).  A table with no
+            optimizer choice (one table for every optimizer: ``am-mup``, ``ssm-mup``, ``multipath-depth``,
+            ``umup-ops``) refuses any optimizer but ``None`` and the default ``"adam"`` (a ``UserError``: ``"sgd"``
+            would otherwise be silently dropped); ``"adam"`` is accepted because the default cannot be told from an
+            explicit ``"adam"``.
         layers: ``{glob pattern: role or (roles...)}`` on module or parameter names; ``None`` uses the
             model family's preset (:mod:`.presets`: GPT-2, Llama, Mistral, Qwen2) or else auto-detects
             (:func:`.roles.auto`).  Parameters not matched keep PyTorch's defaults (role ``default``).

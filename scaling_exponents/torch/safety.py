@@ -52,12 +52,22 @@ def problems(self) -> list[str]:
 
 
 def ignored_inputs(self) -> list[str]:
-    """Arguments given for rows the table does not have, which would change nothing: ``block_size`` without rows
-    along the preconditioner blocks (only per-matrix Shampoo/SOAP tables have them) and ``base_head_dim`` without
-    an attention logit-scale row."""
+    """Arguments given for rows or roles this table and model do not have, which would change nothing:
+    ``block_size`` without rows along the preconditioner blocks (only per-matrix Shampoo/SOAP tables have them),
+    ``base_head_dim`` without an attention logit-scale row, and a ``no_weight_decay`` role no parameter of the model
+    has (e.g. ``"norm"`` on a model without norms, or ``"hidden"`` under a per-matrix table whose weights are all
+    ``weight``: groups are matched by the parameter's role, so such a role zeroes no decay).  A role no table knows
+    is refused earlier (:func:`.groups.check_no_weight_decay`)."""
     from .matrix_roles import BLOCK_DIMS
 
     out, rows = [], [r for r in self.table.rows if r.power != 0]
+    no_decay = getattr(getattr(self, "settings", None), "no_weight_decay", ())
+    have = sorted({i.role for i in self.records.values()})
+    absent = [r for r in no_decay if r not in have]
+    if absent:
+        out.append(f"no_weight_decay={tuple(no_decay)!r} changes nothing for role(s) {', '.join(absent)}: no "
+                   f"parameter of this model has them (its roles: {', '.join(have)}); drop them, or give those "
+                   "parameters the role with layers={pattern: role}")
     plan = getattr(self, "plan", None)
     block = getattr(plan, "block_size", None)
     if block is not None and not any(r.dimension in BLOCK_DIMS for r in rows):

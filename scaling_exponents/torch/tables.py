@@ -81,6 +81,12 @@ def derive_cached(param, optimizer, alignment, options) -> ExponentTable:
                             " (only tables with an alignment choice take one: see `list`)")
         alignment = None
     if not spec.optimizers or spec.optimizers == ("",):
+        # one table for every optimizer (am-mup, ssm-mup, multipath-depth, umup-ops): an explicit optimizer would be
+        # silently dropped.  Parametrization's default "adam" cannot be told from an explicit one, so only a value
+        # other than it (and None) is refused.
+        if optimizer is not None and str(optimizer).strip().lower() not in ("", "adam"):
+            raise UserError(f"{spec.name} ({spec.source.key}) has no optimizer choice: it is one table for "
+                            f"{spec.title}; drop optimizer={optimizer!r} (or pass optimizer=None)")
         optimizer = None
     elif optimizer in ("adam", "adamw") and optimizer not in spec.optimizers:
         # the same LR/eps rules; a table for one serves the other (CompleteP is stated for AdamW only)

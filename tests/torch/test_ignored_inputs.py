@@ -9,6 +9,12 @@ accepted and ignored, a number taken without a check"): each is now applied, ref
   the attention logit-scale row: ignored -> warned (strict: error).
 * ``base_width=True`` (read as 1: every factor x width) and ``base_width="32"`` (a TypeError deep inside) ->
   refused.
+* ``no_weight_decay`` naming a role no parameter of the model has (``"norm"`` on an MLP): changed nothing ->
+  warned, naming the role and the model's roles (strict: error).
+* an explicit optimizer other than the default ``"adam"`` on a table with no optimizer choice (am-mup, ssm-mup,
+  multipath-depth, umup-ops): dropped -> refused.
+
+AM-muP (arXiv 2510.04327 abstract): one LR ``eta ∝ L^-3/2`` for every parameter, 1/8 at depth 8 over base depth 2.
 
 Expected values: the hidden Adam LR factor of TP5 Table 8 (arXiv 2203.03466) is ``1/m`` (0.25 at 4x);
 Everett et al.'s 'no'-alignment hidden LR is ``m^-1/2`` (arXiv 2407.05872 Table 1); error strings are
@@ -113,3 +119,47 @@ def test_base_width_next_to_base_model_is_refused():
     with pytest.raises(UserError, match=r"not both: base_width=16 would be ignored next to base_model="):
         Parametrization(mlp(), "mup", "adam", base_model=base, base_width=16)
     assert Parametrization(mlp(), "mup", "adam", base_model=base).records["hidden.0.weight"].lr_scale == 0.5
+
+
+def _decay_by_role(p):
+    return {g["role"]: g["weight_decay"] for g in p.param_groups}
+
+
+def test_no_weight_decay_naming_a_role_the_model_lacks_is_named():
+    """Before: ("norm",) on an MLP without norms was accepted and changed nothing, without a word."""
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        p = Parametrization(mlp(), "mup", "adam", base_width=32, settings={"weight_decay": 0.1,
+                                                                          "no_weight_decay": ("norm", "hidden")})
+    text = " ".join(str(x.message) for x in w if issubclass(x.category, ParametrizationWarning))
+    assert ("no_weight_decay=('norm', 'hidden') changes nothing for role(s) norm: no parameter of this model has "
+            "them (its roles: bias, embedding, hidden, readout)") in text
+    # the role the model has is applied: hidden decay 0; the others keep wd x wd_scale (mup has no wd rows: x1)
+    assert _decay_by_role(p) == {"embedding": 0.1, "bias": 0.1, "hidden": 0.0, "readout": 0.1}
+    with pytest.raises(UserError, match=r"^strict=True: no_weight_decay=\('norm',\) changes nothing for role\(s\) "
+                                        r"norm: no parameter of this model has them"):
+        Parametrization(mlp(), "mup", "adam", base_width=32, settings={"no_weight_decay": "norm", "strict": True})
+    with pytest.raises(UserError, match=r"^no_weight_decay names unknown role 'norms'; roles: "):  # kept: an error
+        Parametrization(mlp(), "mup", "adam", base_width=32, settings={"no_weight_decay": ("norms",)})
+    with warnings.catch_warnings():  # roles the model has: silent
+        warnings.simplefilter("error", ParametrizationWarning)
+        Parametrization(mlp(), "mup", "adam", base_width=32, settings={"no_weight_decay": ("hidden", "bias")})
+
+
+@pytest.mark.parametrize("name", ["am-mup", "ssm-mup", "multipath-depth", "umup-ops"])
+@pytest.mark.parametrize("optimizer", ["sgd", "AdamW", "muon"])
+def test_an_optimizer_on_a_table_without_optimizer_choice_is_refused(name, optimizer):
+    """Before: Parametrization(model, "ssm-mup", "sgd") derived the one table and dropped "sgd" silently."""
+    with pytest.raises(UserError, match=rf"^{name} \(\w+\) has no optimizer choice: it is one table for .+; drop "
+                                        rf"optimizer='{optimizer}' \(or pass optimizer=None\)$"):
+        Parametrization(mlp(), name, optimizer, base_width=32)
+
+
+def test_the_default_adam_and_none_on_a_table_without_optimizer_choice_are_the_same_table():
+    """``"adam"`` is Parametrization's default and cannot be told from an explicit one: accepted, as is None; both
+    apply AM-muP's one LR factor (8/2)^(-3/2) = 1/8 (arXiv 2510.04327 abstract)."""
+    for optimizer in ("adam", None):
+        p = Parametrization(ResMLP(16, 32, 8, depth=8, bias=False), "am-mup", optimizer, width=32, base_width=32,
+                            depth=8, base_depth=2)
+        assert p.table.optimizer is None
+        assert [i.lr_scale for i in p.records.values()] == pytest.approx([0.125] * (1 + 3 * 8 + 2))  # every one
