@@ -41,7 +41,10 @@ def add_arguments(p) -> None:
     p.add_argument("--base-width", type=int, help="width the base LR refers to (default: the smallest)")
     p.add_argument("--device", default="cpu")
     p.add_argument("--dtype", default="float32")
-    p.add_argument("--out", default="transfer")
+    p.add_argument("--out", default="transfer",
+                   help="output directory; runs already in its results.jsonl are reused, except those stored with "
+                        "another table digest or probe version (recomputed; runs stored before provenance was "
+                        "recorded are trusted as they are)")
     p.add_argument("--verdict", help="comma-separated names whose claim is drift 0 under their own LR rule: write "
                                      "OUT/results.json (catalog verdicts; the other tables are contrasts)")
     p.add_argument("--tol", type=float, default=0.15, help="with --verdict: pass iff 0 in [CI_lo - tol, CI_hi + tol] "

@@ -57,7 +57,10 @@ def add_arguments(p) -> None:
                    help=f"pass iff predicted in [CI_lo - tol, CI_hi + tol] (default {DEFAULT_TOL})")
     p.add_argument("--device", default="cpu", help="cpu | cuda | cuda:N")
     p.add_argument("--dtype", default="float32", help="float32 | tf32 (CUDA) | bfloat16 | float64")
-    p.add_argument("--out", default="verification", help="output directory (report.md, PNGs, results.jsonl/json)")
+    p.add_argument("--out", default="verification",
+                   help="output directory (report.md, PNGs, results.jsonl/json); runs already in its results.jsonl are "
+                        "reused, except those stored with another table digest or probe version (recomputed; runs "
+                        "stored before provenance was recorded are trusted as they are)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     p.add_argument("--no-plots", action="store_true", help="Markdown only, no PNGs")
     sweep_arguments(p)

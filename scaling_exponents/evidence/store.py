@@ -6,6 +6,12 @@ run in flight; rerunning the same command skips every key already present.  The 
 canonical JSON of the config, so any change of width, seed set, steps, LR, dtype, ... is a different run.
 Runs are independent tasks, so several processes (one per GPU) can append to different files and the files
 can be concatenated; a torn last line (killed mid-write) is ignored on load.
+
+Provenance: a config's ``"provenance"`` entry (:func:`provenance`: the digest of the table the run applied and the
+probe's version) is stored but left out of the key.  A stored run whose provenance differs from the requested one
+was made under another table or probe: it is *stale*, recomputed, and the new record replaces it (latest write
+wins).  A stored run without provenance (written before it existed) is trusted as it is, so the committed stores
+keep being reused.
 """
 
 from __future__ import annotations
@@ -61,10 +67,38 @@ def unusable_result(result) -> str:
     return ""
 
 
+#: The config entry recorded with a run but left out of its key (:func:`provenance`).
+PROVENANCE = "provenance"
+
+
 def config_key(config: dict) -> str:
-    """Stable 16-hex key of a config (canonical JSON: sorted keys, no whitespace)."""
+    """Stable 16-hex key of a config (canonical JSON: sorted keys, no whitespace), its ``provenance`` left out (so
+    the keys of runs stored before provenance existed are unchanged)."""
+    if PROVENANCE in config:
+        config = {k: v for k, v in config.items() if k != PROVENANCE}
     blob = json.dumps(config, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def provenance(table, probe: str, version: int) -> dict:
+    """What a run was made with, beyond its config: ``{"table": table.digest(), "probe": "NAME vN"}`` (no ``table``
+    when ``table`` is None: a probe that applies no table).  Bump a probe's ``VERSION`` (next to it, in
+    ``verifier/probes``) whenever the metrics it records change, and stored runs of the old version are recomputed."""
+    out = {"probe": f"{probe} v{version}"}
+    if table is not None:
+        out["table"] = table.digest()
+    return out
+
+
+def provenance_change(stored: dict, requested: dict) -> str:
+    """What differs between a stored and a requested config's provenance, e.g. ``table 1a2b... -> 3c4d...``; "" when
+    nothing does, or when either has none (a legacy run is trusted as it is)."""
+    old = stored.get(PROVENANCE) if isinstance(stored, dict) else None
+    new = requested.get(PROVENANCE)
+    if not (isinstance(old, dict) and isinstance(new, dict)):
+        return ""
+    return ", ".join(f"{k} {old.get(k)} -> {new.get(k)}" for k in sorted(set(old) | set(new))
+                     if old.get(k) != new.get(k))
 
 
 class ResultStore:
@@ -140,15 +174,23 @@ class ResultStore:
             handle.close()
 
     def __contains__(self, config: dict) -> bool:
-        return config_key(config) in self._rows
+        row = self._rows.get(config_key(config))
+        return row is not None and not provenance_change(row.get("config") or {}, config)
 
     def __len__(self) -> int:
         return len(self._rows)
 
     def get(self, config: dict) -> dict | None:
-        """The stored result of the run ``config`` describes, or None when it has not run (the resume check)."""
+        """The stored result of the run ``config`` describes, or None when it has not run or its stored run is stale
+        (made with another table or probe version: :meth:`stale`) -- the resume check."""
         row = self._rows.get(config_key(config))
-        return row["result"] if row else None
+        return row["result"] if row and not provenance_change(row.get("config") or {}, config) else None
+
+    def stale(self, config: dict) -> str:
+        """Why the stored run of ``config`` cannot be reused although its key matches (its provenance differs, e.g.
+        ``table 1a2b... -> 3c4d...``), or "" (not stored, same provenance, or a legacy run without provenance)."""
+        row = self._rows.get(config_key(config))
+        return provenance_change(row.get("config") or {}, config) if row else ""
 
     def rows(self) -> list[dict]:
         """Every stored row (``key``, ``config``, ``result``), one per distinct config, latest write winning."""

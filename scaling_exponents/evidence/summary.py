@@ -36,16 +36,23 @@ def predictions_for(table, model: str, depth: int, optimizer: str):
 
 
 def fit_rows(preds, per_width: dict, widths: list[int], tol: float, quantities=None, dimension: str = "width") -> list[dict]:
-    """One row per predicted (layer, quantity) that was measured at every size (width, or depth for depth sweeps)."""
+    """One row per predicted (layer, quantity) that was measured at every size (width, or depth for depth sweeps).
+
+    A prediction measured at some sizes but not all gets no row and a note in ``preds.notes`` naming it: the sizes
+    came from different runs (e.g. results stored before the probe recorded that quantity), so the fit is refused
+    rather than the row dropped silently."""
     from .fit import fit_slope, verdict
     from ..theory.exponents import fmt
 
-    rows = []
+    rows, partial = [], []
     for p in preds.items:
         key = f"{p.layer}|{p.quantity}"
         if quantities and p.quantity not in quantities:
             continue
-        if not all(per_width.get(w) and key in per_width[w] for w in widths):
+        measured = sum(1 for w in widths if per_width.get(w) and key in per_width[w])
+        if measured < len(widths):
+            if measured:
+                partial.append(f"{key} measured at {measured} of {len(widths)} sizes")
             continue
         vals = [per_width[w][key] for w in widths]
         fit = fit_slope(widths, vals)
@@ -66,6 +73,9 @@ def fit_rows(preds, per_width: dict, widths: list[int], tol: float, quantities=N
         if p.quantity in ("act_delta", "act_init", "own_delta") and pred > 0:
             row["theory"] = "blows up"
         rows.append(row)
+    note = partial and ("; ".join(partial) + ": not fitted; rerun with a fresh --out")
+    if note and note not in preds.notes:
+        preds.notes.append(note)
     entry = {"param": preds.parametrization, "optimizer": preds.optimizer, "dimension": dimension, "rows": rows}
     for row, v in zip(rows, classify_entry(entry).values()):  # model unknown here: summary_json refines it
         row["class"], row["why"] = v.label, v.reason

@@ -9,6 +9,7 @@ practitioner's text table, Markdown, LaTeX, CSV and one JSON object; with concre
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 from dataclasses import dataclass, field
@@ -100,6 +101,13 @@ class ExponentTable:
             if r.key() == (role, quantity, dimension):
                 return r.power
         return sympy.Integer(0)
+
+    def digest(self) -> str:
+        """16-hex digest of the rows (role, quantity, dimension, exact power; notes left out).  Why: the results
+        store records it with every run (:func:`scaling_exponents.evidence.store.provenance`), so a run measured
+        under an older version of this table (a row added or changed) is recomputed instead of silently reused."""
+        blob = json.dumps([[r.role, r.quantity, r.dimension, str(r.power)] for r in self.rows], separators=(",", ":"))
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
     @property
     def roles(self):

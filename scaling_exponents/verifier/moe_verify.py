@@ -42,7 +42,8 @@ def verify_moe(target, table, *, widths=MOE_WIDTHS, experts=MOE_EXPERTS, depths=
     """Up to three entries ``{label: Summary}`` (:class:`~scaling_exponents.evidence.summary_record.Summary`), one per
     swept axis."""
     from ..evidence.predict_moe import check_moe_table, predict_moe
-    from ..evidence.store import ResultStore
+    from ..evidence.store import ResultStore, provenance
+    from .probes import moe as probe
     from .probes.moe import MoERunConfig, moe_run
     from .sweep import run_tasks
 
@@ -71,7 +72,8 @@ def verify_moe(target, table, *, widths=MOE_WIDTHS, experts=MOE_EXPERTS, depths=
                                      lr=lr, steps=steps, seeds=tuple(range(seeds)), batch=batch, dtype=dtype,
                                      device=device, **kw))
         tasks = [(c.to_dict(), (lambda c=c: moe_run(c, table))) for c in cfgs]
-        results = run_tasks(tasks, store, desc=f"verify {target.label} MoE over {dim}", progress=progress)
+        results = run_tasks(tasks, store, desc=f"verify {target.label} MoE over {dim}", progress=progress,
+                            provenance=provenance(table, "moe", probe.VERSION))
         per = {v: r["metrics"] for v, r in zip(sizes, results)}
         preds = predict_moe(getattr(target, "expect", None) or table, dim)
         rows = fit_rows(preds, per, sizes, tol, dimension=dim)

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import json
 import sys
+import warnings
 
-from ..evidence.store import ResultStore
+from ..evidence.store import PROVENANCE, ResultStore
 
 
 def _bar(total, desc, enabled):
@@ -47,7 +48,8 @@ class _SimpleBar:
 
 
 def run_tasks(tasks, store: ResultStore, desc: str = "runs", progress: bool = True, after_run=None,
-              shard: tuple[int, int] | None = None, executor=None, retry: int = 0, on_result=None) -> list[dict]:
+              shard: tuple[int, int] | None = None, executor=None, retry: int = 0, on_result=None,
+              provenance: dict | None = None) -> list[dict]:
     """Run ``tasks`` (list of ``(config, fn)``) not yet in ``store``; return every task's result, in order.
 
     ``after_run(k)`` is called after the k-th *new* run is stored (tests use it to interrupt a sweep).
@@ -57,9 +59,32 @@ def run_tasks(tasks, store: ResultStore, desc: str = "runs", progress: bool = Tr
     A failed task is reported with its config and error, retried up to ``retry`` times, and does not stop the
     others; if any still failed, :class:`~.executors.SweepFailed` is raised after the others finished.
     ``on_result(config, result)`` sees every new result (experiment tracking, :mod:`.tracking`).
+    ``provenance`` (:func:`~scaling_exponents.evidence.store.provenance`: the applied table's digest and the probe's
+    version) is recorded in every config that has none; it is not part of the key, but a stored run made with
+    another provenance is recomputed (one warning per sweep says which parametrizations and what changed), while a
+    stored run without one (made before provenance was recorded) is reused as it is.
     """
+    if provenance is not None:
+        tasks = [(c if PROVENANCE in c else {**c, PROVENANCE: provenance}, f) for c, f in tasks]
     with store.lock():  # one sweep per results file at a time (a second is refused, not run twice)
+        _warn_stale(tasks, store, shard)
         return _run_locked(tasks, store, desc, progress, after_run, shard, executor, retry, on_result)
+
+
+def _warn_stale(tasks, store, shard) -> None:
+    """One warning for the stored runs this sweep recomputes because their provenance differs (another table or
+    probe version), grouped by parametrization and by what changed."""
+    stale: dict[tuple[str, str], int] = {}
+    for i, (c, _) in enumerate(tasks):
+        why = store.stale(c) if shard is None or i % shard[1] == shard[0] else ""
+        if why:
+            what = (str(c.get("param") or c.get("table") or c.get("kind") or "?"), why)
+            stale[what] = stale.get(what, 0) + 1
+    if stale:
+        where = store.path or "the results store"
+        parts = "; ".join(f"{n} run(s) of {param} ({why})" for (param, why), n in stale.items())
+        warnings.warn(f"{where}: stored runs made with another table or probe version are recomputed and replaced: "
+                      f"{parts}", stacklevel=3)
 
 
 def _run_locked(tasks, store, desc, progress, after_run, shard, executor, retry, on_result) -> list[dict]:

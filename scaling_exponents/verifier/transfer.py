@@ -23,6 +23,12 @@ from ..evidence.lr_optimum import DEFAULT_LRS, drift, optimum  # noqa: F401  (re
 from .verify import parse_ints, parse_targets
 
 
+#: Version of what train_run records, kept in each stored run's provenance
+#: (:func:`scaling_exponents.evidence.store.provenance`): bump it whenever the metrics it records change, so
+#: stored runs of the old version are recomputed instead of silently reused.
+VERSION = 1
+
+
 def train_run(cfg, steps: int, batch: int, data_seed: int = 0) -> dict:
     """Train all seeds of ``cfg`` for ``steps`` minibatch steps; return per-seed final losses and the curve."""
     import torch
@@ -77,7 +83,8 @@ def _lrs(text, optimizer):
 
 def _sweep(t, sizes, lrs, args, dimension, model, store, opt, al, sweep=None):
     """Train every (size, LR) of one target; returns its summary entry (drift over ``dimension``)."""
-    from .probes import RunConfig
+    from ..evidence.store import provenance
+    from .probes import RunConfig, table_for
     from .sweep import run_tasks
 
     tasks = []
@@ -94,7 +101,9 @@ def _sweep(t, sizes, lrs, args, dimension, model, store, opt, al, sweep=None):
             conf = {"kind": "transfer", **cfg.to_dict(), "train_steps": args.steps}
             tasks.append((conf, (lambda c=cfg: train_run(c, args.steps, args.batch))))
     what = "" if dimension == "width" else " over depth"
-    res = run_tasks(tasks, store, desc=f"transfer {t.label}{what}", progress=not args.no_progress, **(sweep or {}))
+    prov = provenance(table_for(t.param, opt, al), "train", VERSION)
+    res = run_tasks(tasks, store, desc=f"transfer {t.label}{what}", progress=not args.no_progress, provenance=prov,
+                    **(sweep or {}))
     losses = {w: [res[i * len(lrs) + j]["final"] for j in range(len(lrs))] for i, w in enumerate(sizes)}
     d = drift(sizes, lrs, losses)
     curves = {str(w): {"lr": lrs, "loss": [float(np.mean(v)) if all(map(math.isfinite, v)) else None

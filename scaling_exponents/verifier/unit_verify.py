@@ -25,7 +25,8 @@ def verify_unit(target, table, *, widths=UNIT_WIDTHS, depths=UNIT_DEPTHS, width=
     """Two entries ``{label: Summary}`` (unit-width and unit-depth;
     :class:`~scaling_exponents.evidence.summary_record.Summary`)."""
     from ..evidence.predict_unit import predict_unit
-    from ..evidence.store import ResultStore
+    from ..evidence.store import ResultStore, provenance
+    from .probes import unit_scale as probe
     from .probes.unit_scale import unit_scale_run
     from .sweep import run_tasks
 
@@ -36,7 +37,8 @@ def verify_unit(target, table, *, widths=UNIT_WIDTHS, depths=UNIT_DEPTHS, width=
         points = [(s, depth) if dim == "width" else (width, s) for s in sizes]
         tasks = [({"kind": "unit_scale", "param": target.param, "width": w, "depth": d, "seeds": list(seeds_t)},
                   (lambda w=w, d=d: unit_scale_run(w, d, seeds_t))) for w, d in points]
-        results = run_tasks(tasks, store, desc=f"verify {target.label} unit scale over {dim}", progress=progress)
+        results = run_tasks(tasks, store, desc=f"verify {target.label} unit scale over {dim}", progress=progress,
+                            provenance=provenance(None, "unit_scale", probe.VERSION))  # the library's model
         per = {s: r["metrics"] for s, r in zip(sizes, results)}
         preds = predict_unit(table, dim)
         rows = fit_rows(preds, per, sizes, tol, dimension=dim)
@@ -44,7 +46,7 @@ def verify_unit(target, table, *, widths=UNIT_WIDTHS, depths=UNIT_DEPTHS, width=
                  and not q.startswith("head"))
         hi = max(max(v) for k, r in per.items() for q, v in r.items() if q.endswith(("act_rms", "grad_rms", "w_rms"))
                  and not q.startswith("head"))
-        notes = [f"unit-scaled model: unit_scaling.TransformerDecoder (head_dim 16, batch 8 x 32 bytes), "
+        notes = preds.notes + [f"unit-scaled model: unit_scaling.TransformerDecoder (head_dim 16, batch 8 x 32 bytes), "
                  f"{'depth ' + str(depth) if dim == 'width' else 'width ' + str(width)}; activation/weight/gradient "
                  f"RMS (logits excluded) lie in [{lo:.3g}, {hi:.3g}] at every size"]
         label = f"{target.label}@unit-{dim}"

@@ -71,6 +71,12 @@ class LRTransfer:
         return fig
 
 
+#: Version of what :func:`_train` records, kept in each stored run's provenance
+#: (:func:`scaling_exponents.evidence.store.provenance`, with the digest of the table -- a user's own table may change
+#: under the same name): bump it whenever what it records changes, so stored runs of the old version are recomputed.
+VERSION = 1
+
+
 def _train(factory, table, opt, width, base, lr, seeds, steps, get_batch, depth, device, param_kw=None) -> dict:
     """Per-seed final losses (mean of the last 10% of steps; ``inf`` when diverged) of one (width, LR)."""
     import torch
@@ -107,7 +113,7 @@ def lr_transfer(factory, table="mup", widths=(64, 128, 256), lrs=None, steps: in
     ``param_kw`` more Parametrization keywords (part of each run's store key).
     """
     from ..evidence.lr_optimum import DEFAULT_LRS, drift
-    from ..evidence.store import ResultStore, prepare_out
+    from ..evidence.store import ResultStore, prepare_out, provenance
     from .sweep import run_tasks
 
     name, factory, widths = U.sweep_widths(factory, widths, "measure a drift")
@@ -130,7 +136,8 @@ def lr_transfer(factory, table="mup", widths=(64, 128, 256), lrs=None, steps: in
                     "seeds": list(range(seeds)), **({"param_kw": param_kw} if param_kw else {})}
             tasks.append((conf, (lambda w=w, lr=lr: _train(factory, table, opt, w, base, lr, range(seeds), steps,
                                                            get_batch, depth, device, param_kw))))
-    res = run_tasks(tasks, store, desc=f"lr transfer {label}", progress=progress)
+    res = run_tasks(tasks, store, desc=f"lr transfer {label}", progress=progress,
+                    provenance=provenance(table, "user_train", VERSION))
     losses = {w: [res[i * len(lrs) + j]["final"] for j in range(len(lrs))] for i, w in enumerate(widths)}
     d = drift(widths, lrs, losses)
     optima = {w: (2 ** o if o is not None else None) for w, o in zip(widths, d["log2_lr_opt"])}

@@ -68,9 +68,10 @@ def verify_decay_target(target, *, model="mlp", widths=None, depth=2, seeds=5, l
     slopes across widths (and iterations per epoch) against :func:`.predict_decay.predict_decay`; returns the
     summary."""
     from ..evidence.predict_decay import DECAY_QUANTITIES, predict_decay
-    from ..evidence.store import ResultStore
+    from ..evidence.store import ResultStore, provenance
     from ..evidence.summary import fit_rows
     from .probes import table_for
+    from .probes import decay as probe
     from .probes.decay import decay_run
     from .sweep import run_tasks
 
@@ -104,7 +105,8 @@ def verify_decay_target(target, *, model="mlp", widths=None, depth=2, seeds=5, l
     if m_sweep:
         tasks += [task(base_width, m, math.ceil(2.5 * _tau_pred(table, roles, no_decay, lr, wd, base_width, base_width,
                                                                    m))) for m in DECAY_MS]
-    results = run_tasks(tasks, store, desc=f"verify {target.label} (weight decay)", progress=progress)
+    results = run_tasks(tasks, store, desc=f"verify {target.label} (weight decay)", progress=progress,
+                        provenance=provenance(table, "decay", probe.VERSION))
     per_w = {w: r["metrics"] for w, r in zip(widths, results)}
     rows = fit_rows(preds, per_w, widths, tol, quantities=("tau_iter", "top_sv", "W_rms"))
     if m_sweep:

@@ -59,8 +59,9 @@ def verify_density_target(target, table, *, densities, width=DEFAULT_WIDTH, dept
     """Density sweep of one target; returns its :class:`~scaling_exponents.evidence.summary_record.Summary`
     (``dimension: "density"``)."""
     from ..evidence.predict_density import has_density_rows, predict_density, role_factors
-    from ..evidence.store import ResultStore
+    from ..evidence.store import ResultStore, provenance
     from ..evidence.summary import fit_rows
+    from .probes import density as probe
     from .probes.density import DensityConfig, density_run
     from .sweep import run_tasks
 
@@ -73,7 +74,8 @@ def verify_density_target(target, table, *, densities, width=DEFAULT_WIDTH, dept
                             depth=depth, lr=lr, steps=steps, seeds=tuple(range(seeds)), batch=batch, device=device)
         tasks.append(({"kind": "density_coord", **cfg.to_dict(), "device_kind": device.split(":")[0]},
                       (lambda c=cfg: density_run(c))))
-    results = run_tasks(tasks, store, desc=f"verify {target.label} over density", progress=progress)
+    results = run_tasks(tasks, store, desc=f"verify {target.label} over density", progress=progress,
+                        provenance=provenance(table, "density", probe.VERSION))
     per = {rho: res["metrics"] for rho, res in zip(densities, results)}
     rows = fit_rows(preds, per, densities, tol, dimension="density")
     leak = max(max(v) for res in results for k, v in res["metrics"].items() if k.endswith("mask_leak"))

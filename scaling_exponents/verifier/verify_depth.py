@@ -35,7 +35,8 @@ def verify_depth_target(target: Target, *, model="resmlp", depths=(2, 4, 8, 16),
     """
     from ..evidence import predict_depth as P
     from .probes import RunConfig, depth_run
-    from ..evidence.store import ResultStore
+    from .probes import depth as probe
+    from ..evidence.store import ResultStore, provenance
     from .sweep import run_tasks
 
     store = store if store is not None else ResultStore(None)
@@ -52,7 +53,8 @@ def verify_depth_target(target: Target, *, model="resmlp", depths=(2, 4, 8, 16),
         tasks.append(({"kind": "depth_coord", **cfg.to_dict(), "device_kind": device.split(":")[0]},
                       (lambda c=cfg: depth_run(c))))
     results = run_tasks(tasks, store, desc=f"verify {target.label} over depth", progress=progress, after_run=after_run,
-                        executor=executor, retry=retry, on_result=on_result)
+                        executor=executor, retry=retry, on_result=on_result,
+                        provenance=provenance(table, "depth", probe.VERSION))
     per_depth = {d: res["metrics"] for d, res in zip(depths, results)}
     rows = fit_rows(preds, per_depth, depths, tol, dimension="depth")
     nonfinite = sorted({k for r in results for k in r.get("nonfinite", [])})

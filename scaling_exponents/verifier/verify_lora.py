@@ -47,8 +47,9 @@ def verify_lora_target(target, table, *, dimension, sizes, width=64, rank=DEFAUL
                        batch=64, device="cpu", tol=0.15, store=None, progress=False) -> Summary:
     """One LoRA sweep (``dimension`` = ``"width"`` at fixed ``rank``, or ``"rank"`` at fixed ``width``)."""
     from ..evidence import predict_lora as P
-    from ..evidence.store import ResultStore
+    from ..evidence.store import ResultStore, provenance
     from ..evidence.summary import fit_rows
+    from .probes import lora as probe
     from .probes.lora import LoRAConfig, lora_run
     from .sweep import run_tasks
 
@@ -66,7 +67,8 @@ def verify_lora_target(target, table, *, dimension, sizes, width=64, rank=DEFAUL
                          steps=steps, seeds=tuple(range(seeds)), batch=batch, device=device)
         tasks.append(({"kind": "lora_coord", **cfg.to_dict(), "device_kind": device.split(":")[0]},
                       (lambda c=cfg: lora_run(c))))
-    results = run_tasks(tasks, store, desc=f"verify {target.label} over {dimension}", progress=progress)
+    results = run_tasks(tasks, store, desc=f"verify {target.label} over {dimension}", progress=progress,
+                        provenance=provenance(table, "lora", probe.VERSION))
     per = {size: res["metrics"] for size, res in zip(sizes, results)}
     rows = fit_rows(preds, per, sizes, tol, dimension=dimension)
     notes = list(preds.notes) + _notes(table, rows, opt, dimension)

@@ -48,9 +48,10 @@ def verify_matrix_target(target, *, model="mlp", widths=(64, 128, 256), depth=2,
     (as :func:`.verify.verify_target`)."""
     from ..evidence.predict import gpt_layers, mlp_layers
     from ..evidence.predict_matrix import predict_matrix
-    from ..evidence.store import ResultStore
+    from ..evidence.store import ResultStore, provenance
     from ..evidence.summary import fit_rows
     from .probes import RunConfig
+    from .probes import optim as probe
     from .probes.optim import optim_run
     from .sweep import run_tasks
 
@@ -77,7 +78,8 @@ def verify_matrix_target(target, *, model="mlp", widths=(64, 128, 256), depth=2,
                         batch=batch, dtype=dtype, device=device, arch=arch, eps=eps)
         tasks.append(({"kind": "optim_coord", **cfg.to_dict(), "device_kind": device.split(":")[0]},
                       (lambda c=cfg: optim_run(c))))
-    results = run_tasks(tasks, store, desc=f"verify {target.label}", progress=progress, after_run=after_run)
+    results = run_tasks(tasks, store, desc=f"verify {target.label}", progress=progress, after_run=after_run,
+                        provenance=provenance(table, "optim", probe.VERSION))
     per_width = {conf["width"]: res["metrics"] for (conf, _), res in zip(tasks, results)}
     rows = fit_rows(preds, per_width, list(widths), tol)
     nonfinite = sorted({k for r in results for k in r.get("nonfinite", [])})

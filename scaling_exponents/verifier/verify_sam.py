@@ -39,9 +39,10 @@ def verify_sam_target(target, *, model="mlp", widths=SAM_WIDTHS, depth=2, seeds=
     :func:`.predict_sam.predict_sam` (a predicted failure passes when it is measured); returns the summary."""
     from ..evidence.predict import mlp_layers
     from ..evidence.predict_sam import SAM_QUANTITIES, claim, predict_sam
-    from ..evidence.store import ResultStore
+    from ..evidence.store import ResultStore, provenance
     from ..evidence.summary import fit_rows
     from .probes import RunConfig, table_for
+    from .probes import perturbation as probe
     from .probes.perturbation import perturbation_run
     from .sam import SAM_MODELS
     from .sweep import run_tasks
@@ -62,7 +63,8 @@ def verify_sam_target(target, *, model="mlp", widths=SAM_WIDTHS, depth=2, seeds=
                         lr=lr, steps=steps, seeds=tuple(range(seeds)), batch=batch, dtype=dtype, device=device)
         tasks.append(({"kind": "sam_perturbation", "rho": rho, **cfg.to_dict(), "device_kind": device.split(":")[0]},
                       (lambda c=cfg: perturbation_run(c, rho))))
-    results = run_tasks(tasks, store, desc=f"verify {target.label} (SAM)", progress=progress)
+    results = run_tasks(tasks, store, desc=f"verify {target.label} (SAM)", progress=progress,
+                        provenance=provenance(table, "perturbation", probe.VERSION))
     per_width = {w: res["metrics"] for w, res in zip(widths, results)}
     rows = fit_rows(preds, per_width, list(widths), tol)
     unstable_table = any(p.exponent > 0 for p in preds.items if p.quantity == "pert_effect_t0")

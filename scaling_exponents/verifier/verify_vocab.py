@@ -55,8 +55,9 @@ def verify_vocab_target(target, table, *, vocabs, width=64, depth=2, seeds=3, st
     """Vocabulary sweep of one ``vocab-roles`` target; returns its
     :class:`~scaling_exponents.evidence.summary_record.Summary` (``dimension: "vocab"``)."""
     from ..evidence.predict_vocab import predict_vocab, role_lrs
-    from ..evidence.store import ResultStore
+    from ..evidence.store import ResultStore, provenance
     from ..evidence.summary import fit_rows
+    from .probes import vocab as probe
     from .probes.vocab import VocabConfig, vocab_run
     from .sweep import run_tasks
 
@@ -72,7 +73,8 @@ def verify_vocab_target(target, table, *, vocabs, width=64, depth=2, seeds=3, st
                           batch=batch, device=device)
         tasks.append(({"kind": "vocab_coord", **cfg.to_dict(), "device_kind": device.split(":")[0]},
                       (lambda c=cfg: vocab_run(c))))
-    results = run_tasks(tasks, store, desc=f"verify {target.label} over vocab", progress=progress)
+    results = run_tasks(tasks, store, desc=f"verify {target.label} over vocab", progress=progress,
+                        provenance=provenance(table, "vocab", probe.VERSION))
     per_vocab = {v: res["metrics"] for v, res in zip(vocabs, results)}
     rows = fit_rows(preds, per_vocab, vocabs, tol, dimension="vocab")
     notes = list(preds.notes)

@@ -27,7 +27,8 @@ def verify_target(target: Target, *, model="mlp", widths=(64, 128, 256), depth=2
     :func:`.verify_matrix.verify_matrix_target` instead (the ``matrix`` sweep: the real optimizer, one model per seed).
     ``executor``/``retry``/``on_result``: see :func:`.sweep.run_tasks`."""
     from .probes import RunConfig, coord_run, nngp_run
-    from ..evidence.store import ResultStore
+    from .probes import coord as coord_probe, kernels as nngp_probe
+    from ..evidence.store import ResultStore, provenance
     from .sweep import run_tasks
 
     store = store if store is not None else ResultStore(None)
@@ -50,10 +51,12 @@ def verify_target(target: Target, *, model="mlp", widths=(64, 128, 256), depth=2
                       (lambda c=cfg: coord_run(c))))
     if nngp and model == "mlp":
         for w in widths:
-            conf = {"kind": "nngp", "width": w, "depth": depth, "seeds": list(range(seeds)), "points": 16}
+            conf = {"kind": "nngp", "width": w, "depth": depth, "seeds": list(range(seeds)), "points": 16,
+                    "provenance": provenance(None, "nngp", nngp_probe.VERSION)}  # applies no table
             tasks.append((conf, (lambda w=w: nngp_run(w, depth, tuple(range(seeds)), 16, device))))
     results = run_tasks(tasks, store, desc=f"verify {target.label}", progress=progress, after_run=after_run,
-                        executor=executor, retry=retry, on_result=on_result)
+                        executor=executor, retry=retry, on_result=on_result,
+                        provenance=provenance(table, "coord", coord_probe.VERSION))
     per_width = {w: {} for w in widths}
     coord = {}
     for (conf, _), res in zip(tasks, results):

@@ -95,3 +95,25 @@ def test_verify_rerun_at_another_lr_recomputes(tmp_path):
     assert s1["coord"] != s2["coord"]
     s3 = verify_target(Target("mup", "adam", "mup"), lr=4e-2, store=ResultStore(path), **kw)
     assert len(ResultStore(path)) == 4 and s3["coord"] == s2["coord"]  # same LR: reused
+
+
+def test_depth_rerun_after_a_probe_change_recomputes(tmp_path, monkeypatch):
+    """The driver records its table's digest and probe version (not in the key): a rerun after the depth probe's
+    VERSION is bumped recomputes every run (with a warning) instead of reusing results that lack its new metrics."""
+    from scaling_exponents.systems.registry import derive
+    from scaling_exponents.verifier.probes import depth as depth_probe
+    from scaling_exponents.verifier.verify import Target, verify_depth_target
+
+    path = tmp_path / "results.jsonl"
+    kw = dict(depths=[2, 4], width=16, seeds=2, steps=1, batch=8)
+    target = Target("completep", "adamw", "completep:adamw")
+    verify_depth_target(target, store=ResultStore(path), **kw)
+    provs = [r["config"]["provenance"] for r in ResultStore(path).rows()]
+    assert provs == [{"table": derive("completep", "adamw").digest(), "probe": f"depth v{depth_probe.VERSION}"}] * 2
+    runs = []
+    verify_depth_target(target, store=ResultStore(path), after_run=runs.append, **kw)
+    assert runs == []  # same table, same probe: reused
+    monkeypatch.setattr(depth_probe, "VERSION", depth_probe.VERSION + 1)
+    with pytest.warns(UserWarning, match=r"2 run\(s\) of completep \(probe depth v1 -> depth v2\)"):
+        verify_depth_target(target, store=ResultStore(path), after_run=runs.append, **kw)
+    assert runs == [1, 2] and len(ResultStore(path)) == 2  # recomputed, the new records replace the old

@@ -19,6 +19,12 @@ from .kernels import _kernel, _ntk
 from .seeds import _ACT_TYPES, _l1, _l1_key, _loss, _rms, _setup_seeds, _weight_metrics, adam_step, Capture, weight_layers
 
 
+#: Version of what coord_run (and its fast path, probes.coord_fast; shared metrics in probes.seeds) records, kept
+#: in each stored run's provenance (:func:`scaling_exponents.evidence.store.provenance`): bump it whenever the
+#: metrics it records change, so stored runs of the old version are recomputed instead of silently reused.
+VERSION = 1
+
+
 def coord_run(cfg: RunConfig, impl: str = "auto") -> dict:
     """Train all seeds of one width for ``cfg.steps`` steps on a fixed batch; return measured values.
 

@@ -28,6 +28,12 @@ from ...errors import UserError
 from .config import check_device, set_precision
 
 
+#: Version of what decay_run records, kept in each stored run's provenance
+#: (:func:`scaling_exponents.evidence.store.provenance`): bump it whenever the metrics it records change, so
+#: stored runs of the old version are recomputed instead of silently reused.
+VERSION = 1
+
+
 def _batches(m: int, batch: int, seed: int, device, dtype):
     from .. import data as _data
 

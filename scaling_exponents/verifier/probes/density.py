@@ -32,6 +32,12 @@ from ..models.mlp import MLP
 from .config import check_device, table_for
 
 #: roles of the masked MLP's layers (``layers=`` of the Parametrization)
+#: Version of what density_run records, kept in each stored run's provenance
+#: (:func:`scaling_exponents.evidence.store.provenance`): bump it whenever the metrics it records change, so
+#: stored runs of the old version are recomputed instead of silently reused.
+VERSION = 1
+
+
 ROLES = {"embed": "embedding", "hidden.*": "hidden", "head": "readout"}
 
 

@@ -15,6 +15,12 @@ from .config import RunConfig
 from .seeds import Capture, _loss, _rms, _setup_seeds, train_fixed_batch
 
 
+#: Version of what depth_run records, kept in each stored run's provenance
+#: (:func:`scaling_exponents.evidence.store.provenance`): bump it whenever the metrics it records change, so
+#: stored runs of the old version are recomputed instead of silently reused.
+VERSION = 1
+
+
 def residual_branches(module: nn.Module) -> list[str]:
     """Names of the modules auto-detection marks ``residual_branch`` (the model's ``roles()`` hints), in order."""
     from ...torch.roles import auto

@@ -14,6 +14,12 @@ from .config import check_device
 from .seeds import Capture, SeedBatch, weight_layers
 
 
+#: Version of what nngp_run records, kept in each stored run's provenance
+#: (:func:`scaling_exponents.evidence.store.provenance`): bump it whenever the metrics it records change, so
+#: stored runs of the old version are recomputed instead of silently reused.
+VERSION = 1
+
+
 def _kernel(feats):
     """Feature kernel phi phi^T / n per seed; LM features (S, B, T, n) are flattened over tokens."""
     f = feats.float().reshape(feats.shape[0], -1, feats.shape[-1])

@@ -27,6 +27,12 @@ from ...errors import UserError
 from .config import check_device, table_for
 
 #: roles of the LoRA network (``layers=`` of the Parametrization): A, B and the adapter module (gamma)
+#: Version of what lora_run records, kept in each stored run's provenance
+#: (:func:`scaling_exponents.evidence.store.provenance`): bump it whenever the metrics it records change, so
+#: stored runs of the old version are recomputed instead of silently reused.
+VERSION = 1
+
+
 ROLES = {"adapter": "adapter", "adapter.lora_a": "lora_a", "adapter.lora_b": "lora_b"}
 
 

@@ -27,6 +27,12 @@ from .seeds import Capture, SeedBatch, _group_hparams, _loss, _rms, train_fixed_
 from .depth import _gmean
 
 
+#: Version of what moe_run records, kept in each stored run's provenance
+#: (:func:`scaling_exponents.evidence.store.provenance`): bump it whenever the metrics it records change, so
+#: stored runs of the old version are recomputed instead of silently reused.
+VERSION = 1
+
+
 @dataclass
 class MoERunConfig:
     """One point of an MoE sweep (all seeds batched); ``to_dict()`` is the result store key."""

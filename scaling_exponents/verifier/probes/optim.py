@@ -17,6 +17,12 @@ from .kernels import _kernel
 from .seeds import _loss, _rms, _task_data, _weight_metrics, weight_layers
 
 
+#: Version of what optim_run records, kept in each stored run's provenance
+#: (:func:`scaling_exponents.evidence.store.provenance`): bump it whenever the metrics it records change, so
+#: stored runs of the old version are recomputed instead of silently reused.
+VERSION = 1
+
+
 def parametrize_for_optimizer(model: nn.Module, cfg: RunConfig):
     """The Parametrization of a per-matrix (or any) table; depth rows refer to the model's own depth in width sweeps."""
     from ...torch.parametrize import Parametrization

@@ -25,6 +25,12 @@ from .config import RunConfig, check_device, make_model, parametrize, set_precis
 from .seeds import Capture, _loss, weight_layers
 
 
+#: Version of what perturbation_run records, kept in each stored run's provenance
+#: (:func:`scaling_exponents.evidence.store.provenance`): bump it whenever the metrics it records change, so
+#: stored runs of the old version are recomputed instead of silently reused.
+VERSION = 1
+
+
 def _rms(x):
     return float(x.float().pow(2).mean().sqrt())
 

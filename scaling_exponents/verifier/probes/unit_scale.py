@@ -26,6 +26,12 @@ import torch
 
 from ...errors import UserError
 
+#: Version of what unit_scale_run records, kept in each stored run's provenance
+#: (:func:`scaling_exponents.evidence.store.provenance`): bump it whenever the metrics it records change, so
+#: stored runs of the old version are recomputed instead of silently reused.
+VERSION = 1
+
+
 VOCAB = 256
 HEAD_DIM = 16
 

@@ -34,6 +34,12 @@ from ...errors import UserError
 from .config import check_device, table_for
 
 #: roles of the reference GPT's parameters (``layers=`` of the Parametrization); ``default``: base LR, no rule
+#: Version of what vocab_run records, kept in each stored run's provenance
+#: (:func:`scaling_exponents.evidence.store.provenance`): bump it whenever the metrics it records change, so
+#: stored runs of the old version are recomputed instead of silently reused.
+VERSION = 1
+
+
 ROLES = {"embed.weight": "embedding", "blocks.*.attn.*.weight": "hidden", "blocks.*.mlp.*.weight": "hidden",
          "head.weight": "readout", "pos.weight": "default", "blocks.*.ln*.weight": "default", "ln_f.weight": "default"}
 #: the roles Muon trains (2-D matrices)
