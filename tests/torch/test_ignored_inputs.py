@@ -163,3 +163,16 @@ def test_the_default_adam_and_none_on_a_table_without_optimizer_choice_are_the_s
                             depth=8, base_depth=2)
         assert p.table.optimizer is None
         assert [i.lr_scale for i in p.records.values()] == pytest.approx([0.125] * (1 + 3 * 8 + 2))  # every one
+
+
+def test_an_explicit_optimizer_other_than_a_derived_tables_is_refused():
+    """Expected values: regression (issue 23: an option accepted and ignored): an already-derived table keeps its own
+    optimizer's LR rows, so an explicit other optimizer was silently dropped (h8's note)."""
+    from scaling_exponents.systems.registry import derive
+    from scaling_exponents.torch import Parametrization
+    from scaling_exponents.verifier.models import MLP
+
+    with pytest.raises(UserError, match="derived for adam: derive it with optimizer='sgd'"):
+        Parametrization(MLP(16, 128, 8, depth=2), derive("mup-table8", "adam"), "sgd", base_width=32)
+    Parametrization(MLP(16, 128, 8, depth=2), derive("mup-table8", "adam"), "adamw", base_width=32)  # same table
+    Parametrization(MLP(16, 128, 8, depth=2), derive("mup-table8", "sgd"), "sgd", base_width=32)
