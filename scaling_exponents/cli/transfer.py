@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+from .verify import prepare_parser  # noqa: F401  (--config SWEEP.yaml: the same as verify's)
+
 #: the flags shown with their own help on ``transfer --help`` (the rest folded, all with --help-all)
 KEEP = {"param", "model", "optimizer", "widths", "depths", "lrs", "steps", "seeds", "device", "out", "verdict",
         "config"}
@@ -54,13 +56,6 @@ def add_arguments(p) -> None:
 
     sweep_arguments(p)
     compact(p, KEEP, USAGE)
-
-
-def prepare_parser(parser, argv) -> None:
-    """``--config SWEEP.yaml``: the file's values become the parser's defaults (flags on the command line win)."""
-    from ..verifier.sweep_config import apply_config
-
-    apply_config(parser, argv)
 
 
 def run(args) -> int:

@@ -13,27 +13,18 @@ import torch
 
 from scaling_exponents.errors import UserError
 from scaling_exponents.torch.plan import Plan
-from scaling_exponents.torch.roles import resolve_roles
-from scaling_exponents.torch.shapes import BaseShapes
-from scaling_exponents.torch.tables import resolve_table
 from scaling_exponents.verifier.models import MLP
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
-WIDTH, BASE = 256, 64
+WIDTH, BASE = 256, 64  # as tests/torch/conftest.py (table3_plan)
 
 
-def _plan(model):
-    table = resolve_table("mup-table3", "adam", None, {})
-    shapes = BaseShapes(table, model, WIDTH, BASE, None, None, None, None, {})
-    return Plan.from_table(table, model, resolve_roles(model), shapes)
-
-
-def test_from_table_gives_tp5_table3_factors_and_leaves_the_weights_alone():
+def test_from_table_gives_tp5_table3_factors_and_leaves_the_weights_alone(table3_plan):
     torch.manual_seed(0)
     model = MLP(8, WIDTH, 4, depth=2)
     before = {k: v.clone() for k, v in model.state_dict().items()}
-    plan = _plan(model)
+    plan = table3_plan(model)
     assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
     hidden, head = plan.records["hidden.0.weight"], plan.records["head.weight"]
     assert (hidden.role, head.role) == ("hidden", "readout")
@@ -43,9 +34,9 @@ def test_from_table_gives_tp5_table3_factors_and_leaves_the_weights_alone():
     assert hidden.width == (WIDTH, BASE) and hidden.init_std is None  # planned, not applied
 
 
-def test_records_are_frozen_and_replace_makes_a_new_plan():
+def test_records_are_frozen_and_replace_makes_a_newtable3_plan(table3_plan):
     model = MLP(8, WIDTH, 4, depth=2)
-    plan = _plan(model)
+    plan = table3_plan(model)
     info = plan.records["hidden.0.weight"]
     with pytest.raises(dataclasses.FrozenInstanceError):
         info.lr_scale = 1.0
