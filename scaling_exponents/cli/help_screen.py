@@ -46,24 +46,27 @@ def _flag(action) -> str:
     return f"{name}\u00a0{meta}"  # a no-break space: a flag and its value stay on one line
 
 
-def _wrap(flags: list[str]) -> str:
-    """The flags as lines that fit the terminal (argparse's raw description keeps them as given)."""
+def _columns(margin: int) -> int:
+    """The terminal's width less ``margin`` (at least 40): argparse prints raw usage and descriptions as given."""
     import shutil
+
+    return max(40, shutil.get_terminal_size((100, 24)).columns - margin)
+
+
+def _wrap(flags: list[str]) -> str:
+    """The flags as lines that fit the terminal, each flag with its value on one line."""
     import textwrap
 
-    width = max(40, shutil.get_terminal_size((100, 24)).columns - 4)
-    lines = textwrap.wrap("   ".join(flags), width=width, break_on_hyphens=False, break_long_words=False)
+    lines = textwrap.wrap("   ".join(flags), width=_columns(4), break_on_hyphens=False, break_long_words=False)
     return "\n".join(lines).replace("\u00a0", " ")
 
 
 def _fill(text: str, indent: int = 0) -> str:
     """``text`` wrapped to the terminal (argparse prints raw usage and descriptions as given); continuation lines
     indented by ``indent``."""
-    import shutil
     import textwrap
 
-    width = max(40, shutil.get_terminal_size((100, 24)).columns - 2)
-    return textwrap.fill(text, width=width - indent, subsequent_indent=" " * indent, break_on_hyphens=False,
+    return textwrap.fill(text, width=_columns(2) - indent, subsequent_indent=" " * indent, break_on_hyphens=False,
                          break_long_words=False)
 
 

@@ -70,18 +70,16 @@ def resolve_table(param, optimizer, alignment, options) -> ExponentTable:
     return map_shared_roles(derive_cached(param, optimizer, alignment, tuple(sorted(options.items()))))
 
 
-#: optimizer names that share one table (Everett et al.'s Adam tables cover AdamW: weight decay has its own rows)
-_SAME_TABLE = {"adamw": "adam"}
-
-
 def _check_optimizer_of(table: ExponentTable, optimizer) -> None:
     """An explicit optimizer other than the one an already-derived ``table`` is for is refused (it was silently
     ignored: the table's LR rows stayed those of its own optimizer).  Parametrization's default ``"adam"`` cannot be
     told from an explicit one, so it is let through (``lr_guard`` warns at the first step of another optimizer); a
     table derived without an optimizer (am-mup, ssm-mup, ...) takes any."""
+    from .lr_guard import TABLE_FAMILY  # Adam and AdamW share one table (their LR/eps rules are the same)
+
     if not table.optimizer or not optimizer:
         return
-    norm = lambda o: _SAME_TABLE.get(str(o).strip().lower(), str(o).strip().lower())  # noqa: E731
+    norm = lambda o: TABLE_FAMILY.get(str(o).strip().lower(), str(o).strip().lower())  # noqa: E731
     if norm(optimizer) not in ("adam", norm(table.optimizer)):
         raise UserError(f"optimizer={optimizer!r}, but this {table.parametrization} table was derived for "
                         f"{table.optimizer}: derive it with optimizer={optimizer!r} (or pass its name), or drop it")

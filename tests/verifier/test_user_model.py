@@ -126,12 +126,19 @@ def model(width):
 """
 
 
-def test_cli_verify_and_transfer_on_a_factory_file(tmp_path, capsys, one_torch_thread):
-    path = tmp_path / "bytemodel.py"
-    path.write_text(BYTE_MODEL)
+def _verify_factory_file(tmp_path, name: str, source: str):
+    """``(path, out, exit status)`` of ``verify -p mup`` on the factory ``model`` written to ``tmp_path/name``
+    (widths 16, 32, 64; 2 seeds; the byte data, batch 8 x 16 tokens)."""
+    path = tmp_path / name
+    path.write_text(source)
     out = tmp_path / "v"
     rc = main(["verify", "--model", f"{path}:model", "-p", "mup", "--widths", "16,32,64", "--seeds", "2",
                "--batch", "8", "--block", "16", "--out", str(out), "--no-progress"])
+    return path, out, rc
+
+
+def test_cli_verify_and_transfer_on_a_factory_file(tmp_path, capsys, one_torch_thread):
+    path, out, rc = _verify_factory_file(tmp_path, "bytemodel.py", BYTE_MODEL)
     assert rc == 0, capsys.readouterr()
     res = json.loads((out / "results.json").read_text())
     assert res["mup"]["status"] == "pass" and res["mup"]["failed"] == 0 and "1|act_delta" in res["mup"]["slopes"]
@@ -197,11 +204,7 @@ def model(width):
 def test_cli_verify_exits_1_when_a_module_grows_with_width(tmp_path, capsys, one_torch_thread):
     # a planted mis-scaling: a fixed multiplier sqrt(width) that no table knows about; its output at init grows as
     # n^(1/2), so the coord check must fail there (and only modules downstream of it may fail too)
-    path = tmp_path / "scaled.py"
-    path.write_text(SCALED_MODEL)
-    out = tmp_path / "v"
-    rc = main(["verify", "--model", f"{path}:model", "-p", "mup", "--widths", "16,32,64", "--seeds", "2",
-               "--batch", "8", "--block", "16", "--out", str(out), "--no-progress"])
+    _, out, rc = _verify_factory_file(tmp_path, "scaled.py", SCALED_MODEL)
     assert rc == 1, capsys.readouterr()
     res = json.loads((out / "results.json").read_text())["mup"]
     assert res["status"] == "fail" and "2|act_init" in res["failed_rows"]
